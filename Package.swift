@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+// Ember: on-device int8 inference daemon. Builds with Swift 6.0.3 (Debian trixie) and later.
+import PackageDescription
+
+// SwiftPM builds C targets at -O0 in debug; kernels are useless there, so they always get -O2.
+let kernelFlags: [CSetting] = [.unsafeFlags(["-O2", "-fno-strict-aliasing"])]
+
+let package = Package(
+    name: "Ember",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "emberd", targets: ["emberd"]),
+        .executable(name: "ember", targets: ["ember"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C: int8 / float microkernels, scalar reference twins, CPU detection, dispatch, thread pool.
+        .target(name: "CEmberKernels", cSettings: kernelFlags),
+        // System libraries (pkg-config), each with static inline shims for macros.
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
+
+        // The .ember container: spec, validating mmap reader, writer.
+        .target(name: "EmberFormat", dependencies: ["CEmberKernels"]),
+        // Importers: TFLite flatbuffers (and later HF safetensors) lowered to the Ember graph.
+        .target(name: "EmberImport", dependencies: ["EmberFormat", "CEmberKernels"]),
+        // Graph execution: plan, arena, per-request state, operators, preprocessing.
+        .target(name: "EmberEngine", dependencies: ["EmberFormat", "CEmberKernels"]),
+        // ZeroMQ sockets and the versioned wire protocol.
+        .target(name: "EmberTransport", dependencies: ["CZeroMQ"]),
+        // Configuration, services, life cycle, logging, stats.
+        .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat"]),
+
+        .executableTarget(name: "emberd", dependencies: ["EmberDaemon"]),
+        .executableTarget(name: "ember", dependencies: [
+            "EmberFormat", "EmberImport", "EmberEngine", "EmberTransport", "CEmberKernels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "EmberKernelsTests", dependencies: ["CEmberKernels"]),
+        .testTarget(name: "EmberFormatTests", dependencies: ["EmberFormat"]),
+        .testTarget(name: "EmberImportTests", dependencies: ["EmberImport", "EmberFormat"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "EmberEngineTests", dependencies: ["EmberEngine", "EmberImport", "EmberFormat"]),
+        .testTarget(name: "EmberDaemonTests", dependencies: ["EmberDaemon", "EmberTransport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

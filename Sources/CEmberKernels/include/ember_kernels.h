@@ -1,0 +1,187 @@
+// CEmberKernels: the public C API of Ember's compute kernels.
+//
+// Conventions (see docs/kernels.md):
+//  * NHWC activations; int8 values with a zero point; per-output-channel symmetric int8 weights;
+//    int32 bias. Requantization is TFLite's: MultiplyByQuantizedMultiplier with a Q31 multiplier
+//    and a shift (positive = left), rounding exactly as TFLite's reference kernels do.
+//  * Every operator below dispatches through the table chosen once by ember_kernels_init();
+//    every ISA path has a scalar twin named `..__ref` and produces identical bytes.
+//  * Weights are packed once (by `ember convert`) with the pack function paired with the kernel;
+//    the packed layout is universal: every kernel of every ISA reads the same bytes.
+#ifndef EMBER_KERNELS_H
+#define EMBER_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// CPU features and dispatch
+// ---------------------------------------------------------------------------------------------
+
+/// Instruction-set paths, lowest first. A path may only be chosen if compiled in and reported
+/// by the CPU (getauxval on AArch64, cpuid/xgetbv on x86-64).
+typedef enum ember_isa {
+    EMBER_ISA_SCALAR = 0,   ///< portable C, the reference twins
+    EMBER_ISA_NEON = 1,     ///< AArch64 ARMv8.0 Advanced SIMD (SMLAL); Cortex-A53/A72
+    EMBER_ISA_NEONDOT = 2,  ///< ARMv8.2 dot product (SDOT); Cortex-A76 (Pi 5)
+    EMBER_ISA_I8MM = 3,     ///< ARMv8.6 int8 matrix multiply (SMMLA)
+    EMBER_ISA_AVX2 = 16,    ///< x86-64 AVX2 + FMA
+    EMBER_ISA_AVXVNNI = 17, ///< x86-64 AVX-VNNI / AVX-512 VNNI (VPDPBUSD)
+} ember_isa;
+
+/// Bit set of the features this CPU reports, `1u << ember_isa`.
+uint32_t ember_cpu_features(void);
+
+/// Chooses the best path for every operator once. `max_isa` caps the choice (pass -1 for no cap);
+/// the environment variable EMBER_ISA (scalar, neon, neondot, i8mm, avx2, avxvnni) caps it too.
+/// Returns the path chosen for the GEMM. Idempotent; safe to call from several threads.
+ember_isa ember_kernels_init(int max_isa);
+
+/// Name of a path ("scalar", "neon", ...).
+const char *ember_isa_name(ember_isa isa);
+
+/// Name of the kernel chosen for an operator, e.g. "ember_qs8_gemm_4x8c8__neondot".
+/// `op` is one of the operator names below without the `ember_` prefix ("qs8_gemm", ...).
+/// Returns NULL for an unknown operator.
+const char *ember_kernel_name(const char *op);
+
+// ---------------------------------------------------------------------------------------------
+// Requantization
+// ---------------------------------------------------------------------------------------------
+
+/// TFLite's QuantizeMultiplier: a double scale in (0, 1e9) to a Q31 multiplier and shift.
+/// Returns 0 on success, -1 if the scale cannot be represented.
+int ember_quantize_multiplier(double scale, int32_t *multiplier, int32_t *shift);
+
+/// TFLite's MultiplyByQuantizedMultiplier(x, multiplier, shift) (double rounding form).
+int32_t ember_requantize(int32_t x, int32_t multiplier, int32_t shift);
+
+/// Output stage of every int8 operator with per-channel requantization.
+typedef struct ember_qs8_output {
+    const int32_t *multiplier; ///< [channels] Q31 multipliers
+    const int32_t *shift;      ///< [channels] shifts (positive = left)
+    int32_t zero_point;        ///< output zero point
+    int32_t min, max;          ///< clamp in the quantized domain (fused activation), within [-128, 127]
+} ember_qs8_output;
+
+// ---------------------------------------------------------------------------------------------
+// qs8 GEMM: out[m][n] = requant(bias'[n] + sum_k a[m][k] * w[n][k]) with per-channel requant.
+// Used by 1x1 convolutions, by KxK convolutions after im2col, and by fully connected layers.
+// ---------------------------------------------------------------------------------------------
+
+/// Bytes needed for packed weights of an N x K matrix (including bias and padding).
+size_t ember_qs8_gemm_packed_size(size_t n, size_t k);
+
+/// Packs weights `w` ([n][k], row n = output channel, as TFLite's OHWI flattened) and `bias` ([n],
+/// may be NULL) into `packed`. The input zero point is folded into the bias here:
+/// bias'[n] = bias[n] - input_zero_point * sum_k w[n][k].
+void ember_qs8_gemm_pack(size_t n, size_t k, const int8_t *w, const int32_t *bias,
+                         int32_t input_zero_point, void *packed);
+
+/// Packing family written into .ember files, e.g. "qs8-gemm-n8k8-v1". A file packed for a
+/// different family must be refused.
+const char *ember_qs8_gemm_packing(void);
+
+/// Rows [m_begin, m_end) of the GEMM. `a` is [m][a_stride], `out` is [m][out_stride] (int8).
+void ember_qs8_gemm(size_t m_begin, size_t m_end, size_t n, size_t k,
+                    const int8_t *a, size_t a_stride, const void *packed,
+                    int8_t *out, size_t out_stride, const ember_qs8_output *q);
+
+/// im2col for a KxK convolution on an NHWC int8 image: writes rows [oy_begin, oy_end) x OW of
+/// [kh*kw*c] bytes each; taps outside the image are filled with `pad_value` (the input zero point).
+void ember_qs8_im2col(const int8_t *in, size_t h, size_t w, size_t c,
+                      size_t kh, size_t kw, size_t stride_h, size_t stride_w,
+                      size_t dilation_h, size_t dilation_w, size_t pad_top, size_t pad_left,
+                      size_t oy_begin, size_t oy_end, size_t out_w, int8_t pad_value, int8_t *cols);
+
+// ---------------------------------------------------------------------------------------------
+// Depthwise 3x3 convolution, per-channel, stride 1 or 2, multiplier 1.
+// ---------------------------------------------------------------------------------------------
+
+size_t ember_qs8_dwconv3x3_packed_size(size_t c);
+/// Packs weights [3][3][c] (TFLite [1,3,3,C]) and bias [c] (may be NULL); zero point folded as above.
+void ember_qs8_dwconv3x3_pack(size_t c, const int8_t *w, const int32_t *bias,
+                              int32_t input_zero_point, void *packed);
+/// Output rows [oy_begin, oy_end). Padded taps behave as the input zero point.
+void ember_qs8_dwconv3x3(const int8_t *in, size_t h, size_t w, size_t c,
+                         size_t stride, size_t pad_top, size_t pad_left,
+                         size_t out_h, size_t out_w, size_t oy_begin, size_t oy_end,
+                         const void *packed, int8_t input_zero_point, int8_t *out,
+                         const ember_qs8_output *q);
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise and reductions (TFLite reference semantics)
+// ---------------------------------------------------------------------------------------------
+
+/// TFLite int8 ADD: both inputs rescaled with left_shift then their multipliers, summed,
+/// rescaled to the output, clamped. Parameters as TFLite's ArithmeticParams.
+typedef struct ember_qs8_add_params {
+    int32_t a_zero_point, b_zero_point, out_zero_point;
+    int32_t left_shift;
+    int32_t a_multiplier, a_shift, b_multiplier, b_shift, out_multiplier, out_shift;
+    int32_t min, max;
+} ember_qs8_add_params;
+void ember_qs8_add(size_t count, const int8_t *a, const int8_t *b, int8_t *out,
+                   const ember_qs8_add_params *p);
+
+/// TFLite int8 MEAN over H and W of [h][w][c] (keep_dims or not is the caller's shape concern).
+typedef struct ember_qs8_mean_params {
+    int32_t in_zero_point, out_zero_point;
+    int32_t multiplier, shift; ///< as TFLite computes them for the reduction size
+    int32_t min, max;
+} ember_qs8_mean_params;
+void ember_qs8_mean_hw(const int8_t *in, size_t h, size_t w, size_t c, int8_t *out,
+                       const ember_qs8_mean_params *p);
+
+/// TFLite int8 AVERAGE_POOL_2D (reference rounding of the average).
+void ember_qs8_avgpool(const int8_t *in, size_t h, size_t w, size_t c,
+                       size_t kh, size_t kw, size_t stride_h, size_t stride_w,
+                       size_t pad_top, size_t pad_left, size_t out_h, size_t out_w,
+                       int32_t min, int32_t max, int8_t *out);
+
+/// TFLite int8 SOFTMAX (reference kernel's fixed-point path), rows of `depth` values.
+typedef struct ember_qs8_softmax_params {
+    int32_t input_multiplier, input_left_shift, diff_min;
+    int32_t out_zero_point; ///< -128 for int8 softmax outputs with scale 1/256
+} ember_qs8_softmax_params;
+void ember_qs8_softmax(size_t rows, size_t depth, const int8_t *in, int8_t *out,
+                       const ember_qs8_softmax_params *p);
+
+/// float -> int8 (TFLite QUANTIZE: round half away from zero, then zero point, clamp).
+void ember_qs8_quantize(size_t count, const float *in, float scale, int32_t zero_point, int8_t *out);
+/// int8 -> float (TFLite DEQUANTIZE).
+void ember_qs8_dequantize(size_t count, const int8_t *in, float scale, int32_t zero_point, float *out);
+/// int8 -> int8 with a different scale / zero point (TFLite int8 QUANTIZE of an int8 tensor).
+void ember_qs8_requantize(size_t count, const int8_t *in, int32_t in_zero_point,
+                          int32_t multiplier, int32_t shift, int32_t out_zero_point, int8_t *out);
+
+// ---------------------------------------------------------------------------------------------
+// Checksums (used by the .ember container)
+// ---------------------------------------------------------------------------------------------
+
+/// CRC-32C (Castagnoli), hardware-accelerated where the CPU has it. Chain by passing the
+/// previous value as `crc` (start with 0).
+uint32_t ember_crc32c(uint32_t crc, const void *data, size_t length);
+
+// ---------------------------------------------------------------------------------------------
+// Thread pool: split work across cores without allocating per call.
+// ---------------------------------------------------------------------------------------------
+
+typedef struct ember_threadpool ember_threadpool;
+/// `threads` counts the calling thread; 1 means run inline. Returns NULL on failure.
+ember_threadpool *ember_threadpool_create(size_t threads);
+void ember_threadpool_destroy(ember_threadpool *pool);
+size_t ember_threadpool_threads(const ember_threadpool *pool);
+/// Calls fn(ctx, i) for i in [0, tasks) across the pool's threads; returns when all are done.
+/// Not reentrant: one parallel_for at a time per pool. `pool` may be NULL (runs inline).
+void ember_threadpool_parallel_for(ember_threadpool *pool, size_t tasks,
+                                   void (*fn)(void *ctx, size_t task), void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif // EMBER_KERNELS_H

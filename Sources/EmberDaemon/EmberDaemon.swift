@@ -1,0 +1,1 @@
+// EmberDaemon: see docs/architecture.md

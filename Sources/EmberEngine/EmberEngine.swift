@@ -1,0 +1,1 @@
+// EmberEngine: see docs/architecture.md

@@ -1,0 +1,1 @@
+// EmberFormat: see docs/architecture.md

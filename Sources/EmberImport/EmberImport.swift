@@ -1,0 +1,1 @@
+// EmberImport: see docs/architecture.md

@@ -1,0 +1,1 @@
+// EmberTransport: see docs/architecture.md
