@@ -30,14 +30,14 @@ chroot_mount "$chroot_dir"
 trap 'chroot_unmount "$chroot_dir"' EXIT
 
 arm_pkgs="libc6-dev:arm64 libgcc-14-dev:arm64 libstdc++-14-dev:arm64 libzmq3-dev:arm64 libgpiod-dev:arm64 libpng-dev:arm64 libturbojpeg0-dev:arm64"
-if [ ! -f "$chroot_dir/.ember-packages" ]; then
+if [ ! -f "$chroot_dir/.ember-packages-2" ]; then
   log "installing swiftlang and the arm64 development packages in the chroot"
   chroot "$chroot_dir" /bin/sh -ec "
     dpkg --add-architecture arm64
     apt-get update -q >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      swiftlang git pkg-config ca-certificates $arm_pkgs >/dev/null"
-  touch "$chroot_dir/.ember-packages"
+      swiftlang git pkg-config ca-certificates libc6-dev libgcc-14-dev libstdc++-14-dev $arm_pkgs >/dev/null"
+  touch "$chroot_dir/.ember-packages-2"
 fi
 
 if [ ! -f "$sysroot/.ember-ready" ]; then
@@ -56,35 +56,36 @@ if [ ! -f "$sysroot/.ember-ready" ]; then
   cp -a "$chroot_dir/usr/lib/gcc/aarch64-linux-gnu" "$sysroot/usr/lib/gcc/"
   [ -d "$chroot_dir/usr/lib/linux" ] && cp -a "$chroot_dir/usr/lib/linux" "$sysroot/usr/lib/"
   ln -sfn usr/lib "$sysroot/lib"
-  echo '{"SupportedTargets":{}}' > "$sysroot/SDKSettings.json"
-  cat > "$bundle/info.json" <<JSON
-{
-  "schemaVersion": "1.0",
-  "artifacts": {
-    "ember-aarch64": {
-      "type": "swiftSDK",
-      "version": "6.0.3-trixie",
-      "variants": [{ "path": "ember-aarch64", "supportedTriples": ["x86_64-unknown-linux-gnu"] }]
-    }
-  }
-}
-JSON
-  cat > "$sdk_dir/swift-sdk.json" <<JSON
-{
-  "schemaVersion": "4.0",
-  "targetTriples": {
-    "aarch64-unknown-linux-gnu": {
-      "sdkRootPath": "sysroot",
-      "swiftResourcesPath": "sysroot/usr/lib/swift",
-      "swiftStaticResourcesPath": "sysroot/usr/lib/swift_static",
-      "toolsetPaths": ["toolset.json"]
-    }
-  }
-}
-JSON
-  cat > "$sdk_dir/toolset.json" <<JSON
-{ "schemaVersion": "1.0", "swiftCompiler": { "extraCLIOptions": ["-use-ld=lld"] }, "linker": { "path": "ld.lld" } }
-JSON
   touch "$sysroot/.ember-ready"
 fi
+# The descriptions are cheap: write them every time.
+echo '{"DisplayName": "Debian trixie aarch64", "Version": "13", "VersionMap": {}, "CanonicalName": "linux"}' > "$sysroot/SDKSettings.json"
+cat > "$bundle/info.json" <<JSON
+{
+"schemaVersion": "1.0",
+"artifacts": {
+  "ember-aarch64": {
+    "type": "swiftSDK",
+    "version": "6.0.3-trixie",
+    "variants": [{ "path": "ember-aarch64", "supportedTriples": ["x86_64-unknown-linux-gnu", "x86_64-pc-linux-gnu"] }]
+  }
+}
+}
+JSON
+cat > "$sdk_dir/swift-sdk.json" <<JSON
+{
+"schemaVersion": "4.0",
+"targetTriples": {
+  "aarch64-unknown-linux-gnu": {
+    "sdkRootPath": "sysroot",
+    "swiftResourcesPath": "sysroot/usr/lib/swift",
+    "swiftStaticResourcesPath": "sysroot/usr/lib/swift_static",
+    "toolsetPaths": ["toolset.json"]
+  }
+}
+}
+JSON
+cat > "$sdk_dir/toolset.json" <<JSON
+{ "schemaVersion": "1.0", "swiftCompiler": { "extraCLIOptions": ["-use-ld=lld"] } }
+JSON
 log "SDK ready: $bundle"
