@@ -7,7 +7,8 @@ public struct ModelWriter: Sendable {
     public var inputs: [Int] = []
     public var outputs: [Int] = []
     public private(set) var tensors: [TensorDescription] = []
-    public private(set) var ops: [Op] = []
+    /// Settable inside the module so tests can build deliberately broken graphs.
+    public internal(set) var ops: [Op] = []
     private var data: [[UInt8]?] = []
 
     public init(metadata: Metadata = Metadata()) {
@@ -50,6 +51,11 @@ public struct ModelWriter: Sendable {
         let bytes = try FileEncoder(writer: self, data: data).encode()
         _ = try bytes.withUnsafeBytes { try ModelParser.parse($0, verifyChecksum: true) }
         return bytes
+    }
+
+    /// The encoded file without the reader's validation: lets tests build deliberately broken files.
+    func encodeWithoutValidation() throws -> [UInt8] {
+        try FileEncoder(writer: self, data: data).encode()
     }
 
     /// Serializes and writes the file atomically (a temporary file renamed over `path`).
