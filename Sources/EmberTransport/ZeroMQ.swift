@@ -265,19 +265,35 @@ public final class ZMQSocket: @unchecked Sendable {
     }
 }
 
-/// Waits for sockets to become readable.
+/// Something zmq_poll can wait on: a ZeroMQ socket or a plain file descriptor (a pipe, say).
+public enum ZMQPollItem {
+    case socket(ZMQSocket)
+    case fileDescriptor(Int32)
+}
+
+/// Waits for sockets and file descriptors to become readable.
 public enum ZMQPoller {
-    /// Returns, for each socket, whether a message can be received now. `timeout` in ms, -1 forever.
-    public static func pollReadable(_ sockets: [ZMQSocket], timeout: Int) throws(ZMQError) -> [Bool] {
-        var items = sockets.map { zmq_pollitem_t(socket: $0.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+    /// Returns, for each item, whether it is readable now. `timeout` in ms, -1 forever. An
+    /// interrupted wait (EINTR) returns all false.
+    public static func pollReadable(_ entries: [ZMQPollItem], timeout: Int) throws(ZMQError) -> [Bool] {
+        var items = entries.map { entry -> zmq_pollitem_t in
+            switch entry {
+            case .socket(let socket): return zmq_pollitem_t(socket: socket.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
+            case .fileDescriptor(let fd): return zmq_pollitem_t(socket: nil, fd: fd, events: Int16(ZMQ_POLLIN), revents: 0)
+            }
+        }
         let count = Int32(items.count)
         let result = zmq_poll(&items, count, timeout)
         if result < 0 {
             let code = czmq_shim_errno()
-            if code == EINTR { return Array(repeating: false, count: sockets.count) }
+            if code == EINTR { return Array(repeating: false, count: entries.count) }
             throw ZMQError("zmq_poll", errno: code)
         }
         return items.map { ($0.revents & Int16(ZMQ_POLLIN)) != 0 }
+    }
+
+    public static func pollReadable(_ sockets: [ZMQSocket], timeout: Int) throws(ZMQError) -> [Bool] {
+        try pollReadable(sockets.map { .socket($0) }, timeout: timeout)
     }
 }
 

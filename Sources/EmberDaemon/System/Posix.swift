@@ -136,4 +136,9 @@ public final class OSThread: @unchecked Sendable {
     }
 
     public func join() { pthread_join(handle, nil) }
+
+    /// For threads nobody joins: their resources are freed when they end.
+    public func detach() { pthread_detach(handle) }
 }
+
+public func processID() -> Int32 { getpid() }
