@@ -322,10 +322,13 @@ public enum CurveKeys {
         return string(text)
     }
 
-    public static func isValidZ85Key(_ text: String) -> Bool {
-        guard text.utf8.count == 40 else { return false }
+    public static func isValidZ85Key(_ text: String) -> Bool { bytes(ofZ85: text) != nil }
+
+    /// The 32 bytes of a 40-character Z85 key, or nil when it is not one.
+    public static func bytes(ofZ85 text: String) -> [UInt8]? {
+        guard text.utf8.count == 40 else { return nil }
         var key = [UInt8](repeating: 0, count: 32)
-        return zmq_z85_decode(&key, text) != nil
+        return zmq_z85_decode(&key, text) != nil ? key : nil
     }
 
     private static func string(_ chars: [CChar]) -> String {

@@ -11,7 +11,7 @@ public final class EchoModel: ServableModel {
         self.delayMilliseconds = delayMilliseconds
     }
 
-    public var kind: ModelKind { .tensor }
+    public var kind: ServableKind { .tensor }
     public var accepts: [InputKind] { InputKind.allCases }
     /// Empty: any tensor is accepted.
     public var inputs: [TensorInfo] { [] }

@@ -78,10 +78,15 @@ public struct ModelCatalog: Sendable {
             }
             return labels
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ModelLoadError("model \"\(model)\": labels \(path) is not UTF-8")
+        // Split bytes, not Characters: "\r\n" is one Character in Swift.
+        var lines: [String] = []
+        for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            let trimmed = line.last == 0x0D ? line.dropLast() : line
+            guard let text = String(validating: trimmed, as: UTF8.self) else {
+                throw ModelLoadError("model \"\(model)\": labels \(path) line \(lines.count + 1) is not UTF-8")
+            }
+            lines.append(text)
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0.hasSuffix("\r") ? $0.dropLast() : $0) }
         if lines.last == "" { lines.removeLast() }
         return lines
     }

@@ -7,7 +7,7 @@ import Glibc
 import Musl
 #endif
 
-public enum ModelKind: String, Sendable {
+public enum ServableKind: String, Sendable {
     /// Returns class probabilities; replies carry top-k labels and scores.
     case classifier
     /// Returns a float32 embedding.
@@ -87,7 +87,7 @@ public enum InferenceError: Error, Sendable, Equatable {
 /// calls, and per-call or pooled scratch state). The object lives as long as requests use it:
 /// after a reload, the old instance is released when its last running request finishes.
 public protocol ServableModel: AnyObject, Sendable {
-    var kind: ModelKind { get }
+    var kind: ServableKind { get }
     /// The input kinds `infer` takes. A `.tensor` input always matches `inputs[0]` (dtype and
     /// shape are checked by the daemon before `infer` is called).
     var accepts: [InputKind] { get }

@@ -20,8 +20,11 @@ public final class Logger: Sendable {
     public func log(_ messageLevel: LogLevel, _ message: @autoclosure () -> String) {
         guard enabled(messageLevel) else { return }
         // Newlines inside a message would start journald records without a prefix.
-        let text = message().split(separator: "\n", omittingEmptySubsequences: false).joined(separator: " | ")
-        var line = Array("<\(messageLevel.priority)>\(text)\n".utf8)
+        var line = Array("<\(messageLevel.priority)>".utf8)
+        for byte in message().utf8 {
+            if byte == 0x0A { line.append(contentsOf: " | ".utf8) } else if byte != 0x0D { line.append(byte) }
+        }
+        line.append(0x0A)
         line.withUnsafeMutableBytes { buffer in
             var offset = 0
             while offset < buffer.count {
