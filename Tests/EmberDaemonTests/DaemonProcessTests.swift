@@ -23,6 +23,11 @@ private func tensorRequest(_ id: String, model: String = "echo", bytes: [UInt8],
         #expect(daemon.notify.waitFor("WATCHDOG=1", timeoutMilliseconds: 2000), "no watchdog ping")
         #expect(daemon.notify.waitFor("WATCHDOG=1", timeoutMilliseconds: 2000), "no second watchdog ping")
 
+        // ipc_mode (default 0o660) is applied to the socket file.
+        var info = stat()
+        #expect(stat(String(daemon.endpoint.dropFirst("ipc://".count)), &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o660)
+
         let context = try ZMQContext()
         let client = try TestClient(context, endpoint: daemon.endpoint)
         let health = try client.call(.health, id: "h1")

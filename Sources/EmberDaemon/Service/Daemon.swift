@@ -119,7 +119,7 @@ public enum Daemon {
                 let loaded = try catalog.load(model, warmUpRuns: 0)
                 print("model \"\(model.name)\": ok (\(loaded.model.kind.rawValue), \(model.path))")
             } catch {
-                problems.append(error.message)
+                problems.append(model.line > 0 ? "\(source):\(model.line): \(error.message)" : error.message)
             }
         }
         if !config.tcpEndpoint.isEmpty && !config.curveSecretKeyFile.isEmpty {
