@@ -10,7 +10,7 @@ For each model (the bundled MobileNetV2 and every testdata/models/*.tflite), the
     about the range of ImageNet-normalized pixels), numpy default_rng(seed) with the seeds below;
   * chelsea, coffee: the two photos in testdata/, preprocessed as tools/models/preprocess.py
     defines exactly (RGB; resize the shorter side to crop*256/224 with integer bilinear,
-    half-pixel centres, no antialias; centre crop; ImageNet mean/std in float64; quantize with
+    half-pixel centres, no antialias; centre crop; ImageNet mean/std in float64 from float32 constants; quantize with
     the input's scale and zero point, round half away from zero).
 Each input and output is stored as raw little-endian bytes (int8 or float32, row-major) in
 testdata/goldens/<model>/<case>.{input,output}.bin and listed in testdata/goldens/index.json with

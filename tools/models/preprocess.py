@@ -17,7 +17,10 @@ Steps, for a model input of `crop` x `crop` pixels (224 for the bundled MobileNe
    an integer in 0...255; rows and columns use the same rule. No intermediate rounding.
 4. Centre crop `crop` x `crop`: top = (H - crop) // 2, left = (W - crop) // 2 of the resized image.
 5. Per channel c, for the 8-bit value v, in IEEE float64:
-       f = (v / 255.0 - mean[c]) / std[c]  with ImageNet mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225)
+       f = (v * SCALE - MEAN[c]) / STD[c]
+   where SCALE, MEAN[c], STD[c] are float32 values (as a .ember file's metadata stores them)
+   widened to float64: SCALE = float32(1/255), ImageNet MEAN = float32((0.485, 0.456, 0.406)),
+   STD = float32((0.229, 0.224, 0.225)),
    and for an int8 input, q = clamp(round_half_away_from_zero(f / scale) + zero_point, -128, 127) with
    the model input's scale (its float32 value widened to float64) and zero point. A float32 input
    takes f rounded to float32. (So the engine can use one 256-entry table per channel.)
@@ -85,8 +88,11 @@ def resize_shorter_and_crop(rgb, crop):
 
 
 def normalize(rgb8):
-    """float64 (v/255 - mean)/std per channel."""
-    return (rgb8.astype(np.float64) / 255.0 - np.array(MEAN)) / np.array(STD)
+    """float64 (v * scale - mean) / std per channel, constants rounded to float32 first."""
+    scale = np.float64(np.float32(1.0 / 255.0))
+    mean = np.array(MEAN, dtype=np.float32).astype(np.float64)
+    std = np.array(STD, dtype=np.float32).astype(np.float64)
+    return (rgb8.astype(np.float64) * scale - mean) / std
 
 
 def quantize(f, scale, zero_point):
