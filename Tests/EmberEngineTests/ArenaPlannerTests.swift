@@ -1,4 +1,5 @@
 import Testing
+import EmberFormat
 @testable import EmberEngine
 
 @Suite struct ArenaPlannerTests {
@@ -59,8 +60,12 @@ import Testing
 
 @Suite struct ScheduleTests {
     static func tensor(_ name: String, constant: Bool = false) -> GraphTensor {
-        GraphTensor(name: name, type: .int8, shape: [4],
+        GraphTensor(TensorDescription(name: name, dtype: .int8, shape: [4]),
                     constant: constant ? ConstantBytes(base: UnsafeRawPointer(bitPattern: 64)!, count: 4, owner: nil) : nil)
+    }
+
+    static func op(_ kind: OpKind, _ inputs: [Int], _ outputs: [Int]) -> Op {
+        Op(index: 0, kind: kind, inputs: inputs, outputs: outputs)
     }
 
     /// Random DAGs stored in shuffled order: the order is topological, every read happens while
@@ -72,14 +77,14 @@ import Testing
         for round in 0..<100 {
             let context = "seed \(seed) round \(round)"
             var tensors = [Self.tensor("in"), Self.tensor("w", constant: true)]
-            var ops: [GraphOperator] = []
+            var ops: [Op] = []
             for i in 0..<Int.random(in: 1...30, using: &rng) {
                 let produced = [0] + ops.flatMap(\.outputs)
                 var inputs = (0..<Int.random(in: 1...3, using: &rng)).map { _ in produced.randomElement(using: &rng)! }
                 if Bool.random(using: &rng) { inputs.append(1) }
-                let kind: OperatorKind = Int.random(in: 0..<5, using: &rng) == 0 ? .reshape : .add
+                let kind: OpKind = Int.random(in: 0..<5, using: &rng) == 0 ? .reshape : .add
                 tensors.append(Self.tensor("t\(i)"))
-                ops.append(GraphOperator(kind: kind, inputs: kind == .reshape ? [inputs[0]] : inputs, outputs: [tensors.count - 1]))
+                ops.append(Self.op(kind, kind == .reshape ? [inputs[0]] : inputs, [tensors.count - 1]))
             }
             ops.shuffle(using: &rng)
             let outputs = [tensors.count - 1]
@@ -116,18 +121,18 @@ import Testing
     @Test func invalidGraphsAreNamed() {
         let t = (0..<4).map { Self.tensor("t\($0)") }
         let cycle = Graph(tensors: t, operators: [
-            GraphOperator(kind: .add, inputs: [0, 2], outputs: [1]),
-            GraphOperator(kind: .add, inputs: [1], outputs: [2]),
+            Self.op(.add, [0, 2], [1]),
+            Self.op(.add, [1], [2]),
         ], inputs: [0], outputs: [2])
         #expect(throws: EngineError.self) { try Schedule(cycle) }
         let twice = Graph(tensors: t, operators: [
-            GraphOperator(kind: .add, inputs: [0], outputs: [1]),
-            GraphOperator(kind: .add, inputs: [0], outputs: [1]),
+            Self.op(.add, [0], [1]),
+            Self.op(.add, [0], [1]),
         ], inputs: [0], outputs: [1])
         #expect(throws: EngineError.invalidGraph("tensor 1 't1' is written by operators 0 and 1")) { try Schedule(twice) }
-        let dangling = Graph(tensors: t, operators: [GraphOperator(kind: .add, inputs: [0, 9], outputs: [1])], inputs: [0], outputs: [1])
+        let dangling = Graph(tensors: t, operators: [Self.op(.add, [0, 9], [1])], inputs: [0], outputs: [1])
         #expect(throws: EngineError.self) { try Schedule(dangling) }
-        let unread = Graph(tensors: t, operators: [GraphOperator(kind: .add, inputs: [3], outputs: [1])], inputs: [0], outputs: [1])
+        let unread = Graph(tensors: t, operators: [Self.op(.add, [3], [1])], inputs: [0], outputs: [1])
         #expect(throws: EngineError.invalidGraph("operator 0 (add) reads tensor 3 't3', which no operator writes and is not a graph input")) {
             try Schedule(unread)
         }

@@ -50,7 +50,7 @@ import Testing
 
     @Test func normalizeAndQuantize() throws {
         let image = try RGBImage(width: 2, height: 1, pixels: [0, 128, 255, 10, 20, 30])
-        var p = ImagePreprocessing(mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5])
+        var p = ImagePreprocessing(scale: 1.0 / 255, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5])
         let v = try p.normalize(image)
         #expect(v[0] == -1 && v[2] == 1)
         p.channelOrder = .bgr

@@ -1,42 +1,11 @@
-/// The engine's view of a model graph: what the planner and the operators need, independent of
-/// how the graph was stored. `Graph+EmberModel.swift` builds it from a mapped `.ember` file;
-/// tests build it directly.
+import EmberFormat
 
-public enum ElementType: Sendable, Equatable, CustomStringConvertible {
-    case int8, uint8, int32, float32, packed
-
-    /// Bytes per element; `packed` tensors are opaque byte blobs (1 "element" per byte).
-    public var size: Int {
-        switch self {
-        case .int8, .uint8, .packed: return 1
-        case .int32, .float32: return 4
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .int8: return "int8"
-        case .uint8: return "uint8"
-        case .int32: return "int32"
-        case .float32: return "float32"
-        case .packed: return "packed"
-        }
-    }
-}
-
-/// Affine quantization of a whole tensor: real = scale * (q - zeroPoint).
-public struct Quantization: Sendable, Equatable {
-    public var scale: Float
-    public var zeroPoint: Int32
-    public init(scale: Float, zeroPoint: Int32) {
-        self.scale = scale
-        self.zeroPoint = zeroPoint
-    }
-}
+/// The engine's view of a model graph: EmberFormat's tensor and op descriptions plus where each
+/// constant's bytes are. Built from a mapped `.ember` file (`init(model:)`) or directly (tests).
 
 /// Read-only bytes that outlive the plan (a view into the mapped model file).
 public struct ConstantBytes: @unchecked Sendable {
-    // Unchecked: the bytes belong to a read-only mapping that the plan keeps alive via `owner`.
+    // Unchecked: the bytes belong to a read-only mapping that `owner` keeps alive.
     public let base: UnsafeRawPointer
     public let count: Int
     public let owner: AnyObject?
@@ -47,21 +16,34 @@ public struct ConstantBytes: @unchecked Sendable {
     }
 }
 
+/// Per-tensor affine quantization of an activation: real = scale * (q - zeroPoint).
+public struct ScaleZeroPoint: Sendable, Equatable {
+    public var scale: Float
+    public var zeroPoint: Int32
+    public init(scale: Float, zeroPoint: Int32) {
+        self.scale = scale
+        self.zeroPoint = zeroPoint
+    }
+}
+
 public struct GraphTensor: Sendable {
-    public var name: String
-    public var type: ElementType
-    public var shape: [Int]
-    public var quantization: Quantization?
+    public var description: TensorDescription
     /// Set for weights and other constants; nil for activations.
     public var constant: ConstantBytes?
 
-    public init(name: String, type: ElementType, shape: [Int], quantization: Quantization? = nil,
-                constant: ConstantBytes? = nil) {
-        self.name = name
-        self.type = type
-        self.shape = shape
-        self.quantization = quantization
+    public init(_ description: TensorDescription, constant: ConstantBytes? = nil) {
+        self.description = description
         self.constant = constant
+    }
+
+    public var name: String { description.name }
+    public var type: DType { description.dtype }
+    public var shape: [Int] { description.shape }
+
+    /// The tensor's quantization if it is per-tensor; nil if absent or per-channel.
+    public var quantization: ScaleZeroPoint? {
+        guard let q = description.quantization, q.scales.count == 1, q.zeroPoints.count == 1 else { return nil }
+        return ScaleZeroPoint(scale: q.scales[0], zeroPoint: q.zeroPoints[0])
     }
 
     /// Elements in the shape, nil on overflow or a negative dimension.
@@ -76,51 +58,39 @@ public struct GraphTensor: Sendable {
         return n
     }
 
-    /// Bytes of the tensor's data, nil on overflow.
+    /// Bytes of the tensor's data (a packed constant's blob length), nil on overflow.
     public var byteCount: Int? {
+        if type == .packed { return constant?.count }
         guard let n = elementCount else { return nil }
-        let (b, o) = n.multipliedReportingOverflow(by: type.size)
+        let (b, o) = n.multipliedReportingOverflow(by: type.elementSize)
         return o ? nil : b
-    }
-}
-
-public enum OperatorKind: String, Sendable, CaseIterable {
-    case conv2d, depthwiseConv2d, fullyConnected, add, pad, mean, averagePool2d, reshape, softmax
-    case quantize, dequantize
-}
-
-public enum AttributeValue: Sendable, Equatable {
-    case int(Int64)
-    case ints([Int64])
-    case float(Float)
-    case floats([Float])
-    case string(String)
-}
-
-public struct GraphOperator: Sendable {
-    public var kind: OperatorKind
-    public var inputs: [Int]
-    public var outputs: [Int]
-    public var attributes: [String: AttributeValue]
-
-    public init(kind: OperatorKind, inputs: [Int], outputs: [Int], attributes: [String: AttributeValue] = [:]) {
-        self.kind = kind
-        self.inputs = inputs
-        self.outputs = outputs
-        self.attributes = attributes
     }
 }
 
 public struct Graph: Sendable {
     public var tensors: [GraphTensor]
-    public var operators: [GraphOperator]
+    public var operators: [Op]
     public var inputs: [Int]
     public var outputs: [Int]
+    /// The pack-function family of packed tensors ("" if there are none).
+    public var packingFamily: String
 
-    public init(tensors: [GraphTensor], operators: [GraphOperator], inputs: [Int], outputs: [Int]) {
+    public init(tensors: [GraphTensor], operators: [Op], inputs: [Int], outputs: [Int], packingFamily: String = "") {
         self.tensors = tensors
         self.operators = operators
         self.inputs = inputs
         self.outputs = outputs
+        self.packingFamily = packingFamily
+    }
+
+    /// The graph of a validated model; constants are zero-copy views that keep `model` alive.
+    public init(model: EmberModel) {
+        let tensors = model.tensors.enumerated().map { i, description in
+            GraphTensor(description, constant: model.constantData(i).map {
+                ConstantBytes(base: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 64)!, count: $0.count, owner: model)
+            })
+        }
+        self.init(tensors: tensors, operators: model.ops, inputs: model.inputs, outputs: model.outputs,
+                  packingFamily: model.metadata.packingFamily)
     }
 }

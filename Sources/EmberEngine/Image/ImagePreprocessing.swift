@@ -1,3 +1,5 @@
+import EmberFormat
+
 /// How a classifier wants its image: resize, centre crop, normalisation, quantization.
 ///
 /// The steps, matching the usual torchvision / PIL pipeline byte for byte on 8-bit images:
@@ -5,7 +7,7 @@
 ///    `resizeShorterSide` (the longer side is `Int(side * long / short)`, truncated), or straight
 ///    to the crop size when `resizeShorterSide` is nil;
 /// 2. centre crop to the model's input size (offset `round((size - crop) / 2)`, ties to even);
-/// 3. per channel, in Float32: `(x / 255 - mean[c]) / std[c]`;
+/// 3. per channel, in Float32: `(pixel * scale - mean[c]) / std[c]` (the `.ember` metadata's formula);
 /// 4. quantize to the input tensor: `round(v / scale) + zeroPoint` (ties away from zero, as
 ///    TFLite's QUANTIZE), clamped to the type's range; or keep Float32.
 public struct ImagePreprocessing: Sendable, Equatable {
@@ -13,20 +15,28 @@ public struct ImagePreprocessing: Sendable, Equatable {
 
     public var channelOrder: ChannelOrder
     public var resizeShorterSide: Int?
+    public var scale: Float
     public var mean: [Float]
     public var std: [Float]
 
-    public init(channelOrder: ChannelOrder = .rgb, resizeShorterSide: Int? = nil,
+    public init(channelOrder: ChannelOrder = .rgb, resizeShorterSide: Int? = nil, scale: Float = 1.0 / 255,
                 mean: [Float] = [0, 0, 0], std: [Float] = [1, 1, 1]) {
         self.channelOrder = channelOrder
         self.resizeShorterSide = resizeShorterSide
+        self.scale = scale
         self.mean = mean
         self.std = std
     }
 
+    /// From a model's metadata.
+    public init(_ p: Preprocessing) {
+        self.init(channelOrder: p.colorOrder == .bgr ? .bgr : .rgb, resizeShorterSide: p.resizeShorterSide,
+                  scale: p.scale, mean: p.mean, std: p.std)
+    }
+
     /// ImageNet classifiers trained with torchvision: shorter side 256 (for 224 inputs), ImageNet mean / std.
     public static func imageNet(resizeShorterSide: Int = 256) -> ImagePreprocessing {
-        ImagePreprocessing(resizeShorterSide: resizeShorterSide,
+        ImagePreprocessing(resizeShorterSide: resizeShorterSide, scale: 1.0 / 255,
                            mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
     }
 
@@ -67,7 +77,7 @@ public struct ImagePreprocessing: Sendable, Equatable {
         var out = [Float](repeating: 0, count: image.pixels.count)
         for p in 0..<(image.width * image.height) {
             for c in 0..<3 {
-                let x = Float(image.pixels[p * 3 + order[c]]) / 255
+                let x = Float(image.pixels[p * 3 + order[c]]) * scale
                 out[p * 3 + c] = (x - mean[c]) / std[c]
             }
         }

@@ -1,4 +1,5 @@
 import CEmberKernels
+import EmberFormat
 
 /// conv2d, depthwiseConv2d and fullyConnected (docs/ops.md): validated into kernel calls.
 extension OperatorReader {
@@ -12,11 +13,11 @@ extension OperatorReader {
         guard x.shape[0] == 1, y.shape[0] == 1 else { throw fail("batch must be 1, got \(x.shape[0]) -> \(y.shape[0])") }
         let (h, w, cin) = (x.shape[1], x.shape[2], x.shape[3])
         let (oh, ow, cout) = (y.shape[1], y.shape[2], y.shape[3])
-        let kh = try int("kernel_h", in: 1...64), kw = try int("kernel_w", in: 1...64)
-        let sh = try int("stride_h", default: 1, in: 1...64), sw = try int("stride_w", default: 1, in: 1...64)
-        let dh = try int("dilation_h", default: 1, in: 1...64), dw = try int("dilation_w", default: 1, in: 1...64)
-        let pt = try int("pad_top", default: 0, in: 0...64), pl = try int("pad_left", default: 0, in: 0...64)
-        let pb = try int("pad_bottom", default: 0, in: 0...64), pr = try int("pad_right", default: 0, in: 0...64)
+        let kh = try int(.kernelH, in: 1...64), kw = try int(.kernelW, in: 1...64)
+        let sh = try int(.strideH, default: 1, in: 1...64), sw = try int(.strideW, default: 1, in: 1...64)
+        let dh = try int(.dilationH, default: 1, in: 1...64), dw = try int(.dilationW, default: 1, in: 1...64)
+        let pt = try int(.padTop, default: 0, in: 0...64), pl = try int(.padLeft, default: 0, in: 0...64)
+        let pb = try int(.padBottom, default: 0, in: 0...64), pr = try int(.padRight, default: 0, in: 0...64)
         let expectH = try windowOutput(h, kernel: kh, stride: sh, dilation: dh, padBefore: pt, padAfter: pb, axis: "height")
         let expectW = try windowOutput(w, kernel: kw, stride: sw, dilation: dw, padBefore: pl, padAfter: pr, axis: "width")
         guard expectH == oh, expectW == ow else {
@@ -49,14 +50,14 @@ extension OperatorReader {
         guard x.shape[0] == 1, y.shape[0] == 1 else { throw fail("batch must be 1, got \(x.shape[0]) -> \(y.shape[0])") }
         let (h, w, c) = (x.shape[1], x.shape[2], x.shape[3])
         guard y.shape[3] == c else { throw fail("depth multiplier must be 1: \(c) input channels, \(y.shape[3]) output channels") }
-        _ = try int("kernel_h", default: 3, in: 3...3)
-        _ = try int("kernel_w", default: 3, in: 3...3)
-        _ = try int("dilation_h", default: 1, in: 1...1)
-        _ = try int("dilation_w", default: 1, in: 1...1)
-        let sh = try int("stride_h", default: 1, in: 1...2), sw = try int("stride_w", default: 1, in: 1...2)
+        _ = try int(.kernelH, default: 3, in: 3...3)
+        _ = try int(.kernelW, default: 3, in: 3...3)
+        _ = try int(.dilationH, default: 1, in: 1...1)
+        _ = try int(.dilationW, default: 1, in: 1...1)
+        let sh = try int(.strideH, default: 1, in: 1...2), sw = try int(.strideW, default: 1, in: 1...2)
         guard sh == sw else { throw fail("strides \(sh)x\(sw) must be equal") }
-        let pt = try int("pad_top", default: 0, in: 0...2), pl = try int("pad_left", default: 0, in: 0...2)
-        let pb = try int("pad_bottom", default: 0, in: 0...2), pr = try int("pad_right", default: 0, in: 0...2)
+        let pt = try int(.padTop, default: 0, in: 0...2), pl = try int(.padLeft, default: 0, in: 0...2)
+        let pb = try int(.padBottom, default: 0, in: 0...2), pr = try int(.padRight, default: 0, in: 0...2)
         let oh = try windowOutput(h, kernel: 3, stride: sh, dilation: 1, padBefore: pt, padAfter: pb, axis: "height")
         let ow = try windowOutput(w, kernel: 3, stride: sw, dilation: 1, padBefore: pl, padAfter: pr, axis: "width")
         guard oh == y.shape[1], ow == y.shape[2] else {

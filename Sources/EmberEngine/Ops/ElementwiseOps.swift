@@ -1,4 +1,5 @@
 import CEmberKernels
+import EmberFormat
 
 /// add, softmax, quantize, dequantize (docs/ops.md): validated into kernel calls.
 extension OperatorReader {
@@ -11,14 +12,14 @@ extension OperatorReader {
         }
         let aq = try quantization(a), bq = try quantization(b), yq = try quantization(y)
         let (lo, hi) = try activation()
-        let shiftRange: ClosedRange<Int64> = -31...31
-        let multiplierRange: ClosedRange<Int64> = 0...Int64(Int32.max)
+        let shiftRange: ClosedRange<Int> = -31...31
+        let multiplierRange: ClosedRange<Int> = 0...Int(Int32.max)
         let params = ember_qs8_add_params(
             a_zero_point: aq.zeroPoint, b_zero_point: bq.zeroPoint, out_zero_point: yq.zeroPoint,
-            left_shift: try int32("left_shift", in: 0...30),
-            a_multiplier: try int32("a_multiplier", in: multiplierRange), a_shift: try int32("a_shift", in: shiftRange),
-            b_multiplier: try int32("b_multiplier", in: multiplierRange), b_shift: try int32("b_shift", in: shiftRange),
-            out_multiplier: try int32("out_multiplier", in: multiplierRange), out_shift: try int32("out_shift", in: shiftRange),
+            left_shift: try int32(.leftShift, in: 0...30),
+            a_multiplier: try int32(.aMultiplier, in: multiplierRange), a_shift: try int32(.aShift, in: shiftRange),
+            b_multiplier: try int32(.bMultiplier, in: multiplierRange), b_shift: try int32(.bShift, in: shiftRange),
+            out_multiplier: try int32(.outMultiplier, in: multiplierRange), out_shift: try int32(.outShift, in: shiftRange),
             min: lo, max: hi)
         return .add(.init(a: try location(input: 0), b: try location(input: 1), out: try location(output: 0),
                           count: y.elementCount!, params: params))
@@ -31,9 +32,9 @@ extension OperatorReader {
         _ = try quantization(x)
         let yq = try quantization(y)
         let params = ember_qs8_softmax_params(
-            input_multiplier: try int32("input_multiplier", in: 0...Int64(Int32.max)),
-            input_left_shift: try int32("input_left_shift", in: -31...31),
-            diff_min: try int32("diff_min", in: Int64(Int32.min)...0),
+            input_multiplier: try int32(.inputMultiplier, in: 0...Int(Int32.max)),
+            input_left_shift: try int32(.inputLeftShift, in: -31...31),
+            diff_min: try int32(.diffMin, in: Int(Int32.min)...0),
             out_zero_point: yq.zeroPoint)
         return .softmax(.init(input: try location(input: 0), out: try location(output: 0),
                               rows: x.elementCount! / depth, depth: depth, params: params))
@@ -54,8 +55,8 @@ extension OperatorReader {
             let xq = try quantization(x)
             return .requantize(.init(input: try location(input: 0), out: try location(output: 0), count: y.elementCount!,
                                      inZeroPoint: xq.zeroPoint,
-                                     multiplier: try int32("multiplier", in: 0...Int64(Int32.max)),
-                                     shift: try int32("shift", in: -31...31), outZeroPoint: yq.zeroPoint))
+                                     multiplier: try int32(.multiplier, in: 0...Int(Int32.max)),
+                                     shift: try int32(.shift, in: -31...31), outZeroPoint: yq.zeroPoint))
         default:
             throw fail("quantize from \(x.type) is not supported (float32 or int8 to int8 only)")
         }

@@ -1,18 +1,19 @@
 import CEmberKernels
+import EmberFormat
 
 /// Typed, validated access to one operator's tensors and attributes while planning. Every
 /// failure names the operator (index and kind) and what was wrong.
 struct OperatorReader {
     let graph: Graph
     let index: Int
-    let op: GraphOperator
+    let op: Op
     let locations: [Location?]
 
     /// Largest dimension accepted anywhere; keeps every product of a few dimensions far from overflow.
     static let maxDimension = 1 << 24
 
     func fail(_ detail: String) -> EngineError {
-        .invalidOperator(index: index, kind: op.kind.rawValue, detail: detail)
+        .invalidOperator(index: index, kind: op.kind.description, detail: detail)
     }
 
     func expectArity(inputs: ClosedRange<Int>, outputs: Int = 1) throws(EngineError) {
@@ -26,15 +27,15 @@ struct OperatorReader {
     func output(_ i: Int = 0) -> GraphTensor { graph.tensors[op.outputs[i]] }
 
     /// An activation (or constant) with the given element type and rank (nil: any rank).
-    func tensor(input i: Int, _ what: String, type: ElementType, rank: Int? = nil) throws(EngineError) -> GraphTensor {
+    func tensor(input i: Int, _ what: String, type: DType, rank: Int? = nil) throws(EngineError) -> GraphTensor {
         try check(input(i), "input \(i) (\(what))", type: type, rank: rank)
     }
 
-    func tensor(output i: Int = 0, _ what: String = "output", type: ElementType, rank: Int? = nil) throws(EngineError) -> GraphTensor {
+    func tensor(output i: Int = 0, _ what: String = "output", type: DType, rank: Int? = nil) throws(EngineError) -> GraphTensor {
         try check(output(i), "output \(i) (\(what))", type: type, rank: rank)
     }
 
-    private func check(_ t: GraphTensor, _ role: String, type: ElementType, rank: Int?) throws(EngineError) -> GraphTensor {
+    private func check(_ t: GraphTensor, _ role: String, type: DType, rank: Int?) throws(EngineError) -> GraphTensor {
         guard t.type == type else { throw fail("\(role) '\(t.name)' is \(t.type), expected \(type)") }
         if let rank, t.shape.count != rank {
             throw fail("\(role) '\(t.name)' has shape \(t.shape), expected rank \(rank)")
@@ -46,8 +47,9 @@ struct OperatorReader {
     }
 
     /// The quantization of an int8 tensor, with its zero point in int8 range.
-    func quantization(_ t: GraphTensor) throws(EngineError) -> Quantization {
-        guard let q = t.quantization else { throw fail("tensor '\(t.name)' has no quantization parameters") }
+    func quantization(_ t: GraphTensor) throws(EngineError) -> ScaleZeroPoint {
+        guard t.description.quantization != nil else { throw fail("tensor '\(t.name)' has no quantization parameters") }
+        guard let q = t.quantization else { throw fail("tensor '\(t.name)' is quantized per channel; activations must be per tensor") }
         guard q.scale > 0, q.scale.isFinite else { throw fail("tensor '\(t.name)' has scale \(q.scale)") }
         let range: ClosedRange<Int32> = t.type == .uint8 ? 0...255 : -128...127
         guard range.contains(q.zeroPoint) else { throw fail("tensor '\(t.name)' has zero point \(q.zeroPoint) outside \(range)") }
@@ -89,8 +91,8 @@ struct OperatorReader {
                                 zero_point: zeroPoint, min: min, max: max)
     }
 
-    func int(_ key: String, default value: Int64? = nil, in range: ClosedRange<Int64>) throws(EngineError) -> Int {
-        let v: Int64
+    func int(_ key: AttributeKey, default value: Int? = nil, in range: ClosedRange<Int>) throws(EngineError) -> Int {
+        let v: Int
         switch op.attributes[key] {
         case .int(let x)?: v = x
         case nil:
@@ -99,14 +101,14 @@ struct OperatorReader {
         case let other?: throw fail("attribute '\(key)' is \(other), expected an integer")
         }
         guard range.contains(v) else { throw fail("attribute '\(key)' is \(v), outside \(range)") }
-        return Int(v)
+        return v
     }
 
-    func int32(_ key: String, default value: Int64? = nil, in range: ClosedRange<Int64> = Int64(Int32.min)...Int64(Int32.max)) throws(EngineError) -> Int32 {
+    func int32(_ key: AttributeKey, default value: Int? = nil, in range: ClosedRange<Int> = Int(Int32.min)...Int(Int32.max)) throws(EngineError) -> Int32 {
         Int32(try int(key, default: value, in: range))
     }
 
-    func ints(_ key: String) throws(EngineError) -> [Int64] {
+    func ints(_ key: AttributeKey) throws(EngineError) -> [Int] {
         switch op.attributes[key] {
         case .ints(let x)?: return x
         case nil: throw fail("missing attribute '\(key)'")
@@ -116,8 +118,8 @@ struct OperatorReader {
 
     /// The fused activation clamp (`act_min`, `act_max`), within [-128, 127].
     func activation() throws(EngineError) -> (Int32, Int32) {
-        let lo = try int32("act_min", default: -128, in: -128...127)
-        let hi = try int32("act_max", default: 127, in: -128...127)
+        let lo = try int32(.actMin, default: -128, in: -128...127)
+        let hi = try int32(.actMax, default: 127, in: -128...127)
         guard lo <= hi else { throw fail("act_min \(lo) is above act_max \(hi)") }
         return (lo, hi)
     }

@@ -1,4 +1,5 @@
 import CEmberKernels
+import EmberFormat
 
 /// Everything decided once per model: operator order, arena layout, validated kernel calls.
 /// Immutable and shareable across threads; each concurrent runner owns an `ExecutionState`.
@@ -8,7 +9,7 @@ public struct ExecutionPlan: @unchecked Sendable {
 
     public struct Step {
         public let operatorIndex: Int
-        public let kind: OperatorKind
+        public let kind: OpKind
         /// The C kernel that runs it ("ember_qs8_gemm_4x8c8__neondot", ...), as chosen at plan time.
         public let kernelName: String
         let kernel: Kernel
@@ -38,6 +39,10 @@ public struct ExecutionPlan: @unchecked Sendable {
 
     public init(graph: Graph) throws(EngineError) {
         _ = ember_kernels_init(-1)
+        if graph.tensors.contains(where: { $0.type == .packed }) {
+            let ours = String(cString: ember_qs8_gemm_packing())
+            guard graph.packingFamily == ours else { throw .packingMismatch(file: graph.packingFamily, cpu: ours) }
+        }
         let schedule = try Schedule(graph)
 
         // Slot sizes and the arena.
@@ -83,6 +88,8 @@ public struct ExecutionPlan: @unchecked Sendable {
                 try reader.reshape()
                 views += 1
                 continue
+            case .embedding, .layerNorm, .dynamicLinear, .attention, .gelu, .residualAdd, .meanPooling, .l2Normalize:
+                throw reader.fail("encoder operators are not supported by this engine yet")
             }
             scratch = max(scratch, kernel.scratchBytesPerTask)
             steps.append(Step(operatorIndex: i, kind: op.kind, kernelName: kernel.kernelName, kernel: kernel))

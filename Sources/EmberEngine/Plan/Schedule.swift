@@ -1,3 +1,5 @@
+import EmberFormat
+
 /// Execution order and tensor lifetimes of a graph.
 ///
 /// * Order: topological, and among operators ready at the same time the one stored first (so a
@@ -28,14 +30,14 @@ struct Schedule: Sendable, Equatable {
         }
         var producer = [Int?](repeating: nil, count: tensorCount)
         for (i, op) in graph.operators.enumerated() {
-            for t in op.inputs { try check(t, "operator \(i) (\(op.kind.rawValue)) input") }
+            for t in op.inputs { try check(t, "operator \(i) (\(op.kind.description)) input") }
             for t in op.outputs {
-                try check(t, "operator \(i) (\(op.kind.rawValue)) output")
+                try check(t, "operator \(i) (\(op.kind.description)) output")
                 if let other = producer[t] {
                     throw .invalidGraph("tensor \(t) '\(graph.tensors[t].name)' is written by operators \(other) and \(i)")
                 }
                 if graph.tensors[t].constant != nil {
-                    throw .invalidGraph("operator \(i) (\(op.kind.rawValue)) writes constant tensor \(t) '\(graph.tensors[t].name)'")
+                    throw .invalidGraph("operator \(i) (\(op.kind.description)) writes constant tensor \(t) '\(graph.tensors[t].name)'")
                 }
                 producer[t] = i
             }
@@ -63,7 +65,7 @@ struct Schedule: Sendable, Equatable {
                 let stuck = graph.operators.indices.first { !done[$0] }!
                 let missing = graph.operators[stuck].inputs.first { !available[$0] }!
                 let why = producer[missing] == nil ? "which no operator writes and is not a graph input" : "which is part of a cycle"
-                throw .invalidGraph("operator \(stuck) (\(graph.operators[stuck].kind.rawValue)) reads tensor \(missing) '\(graph.tensors[missing].name)', \(why)")
+                throw .invalidGraph("operator \(stuck) (\(graph.operators[stuck].kind.description)) reads tensor \(missing) '\(graph.tensors[missing].name)', \(why)")
             }
             done[next] = true
             order.append(next)
