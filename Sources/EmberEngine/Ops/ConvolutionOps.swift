@@ -25,6 +25,7 @@ extension OperatorReader {
         }
         let (k, o) = (kh * kw).multipliedReportingOverflow(by: cin)
         guard !o, k <= Self.maxDimension else { throw fail("kernel \(kh)x\(kw)x\(cin) is too large") }
+        try expectLogicalWeights(elements: cout * k, "\(cout)x\(kh)x\(kw)x\(cin)")
         let packed = try constant(input: 1, "packed weights", bytes: ember_qs8_gemm_packed_size(cout, k))
         let xq = try quantization(x), yq = try quantization(y)
         let (lo, hi) = try activation()
@@ -63,6 +64,7 @@ extension OperatorReader {
         guard oh == y.shape[1], ow == y.shape[2] else {
             throw fail("output is \(y.shape[1])x\(y.shape[2]) but 3x3 stride \(sh) with pads t\(pt) l\(pl) b\(pb) r\(pr) on \(h)x\(w) gives \(oh)x\(ow)")
         }
+        try expectLogicalWeights(elements: 9 * c, "3x3x\(c)")
         let packed = try constant(input: 1, "packed weights", bytes: ember_qs8_dwconv3x3_packed_size(c))
         let xq = try quantization(x), yq = try quantization(y)
         let (lo, hi) = try activation()
@@ -84,6 +86,7 @@ extension OperatorReader {
             throw fail("input of \(inCount) elements does not split into the output's \(rows) rows")
         }
         let k = inCount / rows
+        try expectLogicalWeights(elements: n * k, "\(n)x\(k)")
         let packed = try constant(input: 1, "packed weights", bytes: ember_qs8_gemm_packed_size(n, k))
         _ = try quantization(x)
         let yq = try quantization(y)
@@ -91,5 +94,14 @@ extension OperatorReader {
         let output = try requantization(multiplierInput: 2, shiftInput: 3, channels: n, zeroPoint: yq.zeroPoint, min: lo, max: hi)
         return .gemm(.init(a: try location(input: 0), out: try location(output: 0), packed: packed,
                            m: rows, n: n, k: k, output: output))
+    }
+
+    /// The packed weights' logical (unpacked) shape must hold as many weights as the op uses.
+    private func expectLogicalWeights(elements: Int, _ what: String) throws(EngineError) {
+        let w = input(1)
+        guard w.type == .packed else { throw fail("input 1 (weights) '\(w.name)' is \(w.type), expected packed") }
+        guard w.elementCount == elements else {
+            throw fail("weights '\(w.name)' have logical shape \(w.shape), expected \(what) = \(elements) weights")
+        }
     }
 }
