@@ -41,6 +41,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Fuzz target of the .ember reader (libFuzzer; see docs/model-format.md, "Fuzzing").
+        .executableTarget(name: "EmberFormatFuzz", dependencies: ["EmberFormat"], path: "Fuzz/EmberFormatFuzz"),
+
         .testTarget(name: "EmberKernelsTests", dependencies: ["CEmberKernels"]),
         .testTarget(name: "EmberFormatTests", dependencies: ["EmberFormat"]),
         .testTarget(name: "EmberImportTests", dependencies: ["EmberImport", "EmberFormat"],
