@@ -118,13 +118,20 @@ enum TFLiteReference {
 
     /// Pad of a 4-D [n][h][w][c] tensor; `paddings` before/after per dimension.
     static func pad(_ x: [Int8], shape: [Int], paddings: [Int], value: Int8) -> [Int8] {
-        let os = (0..<4).map { shape[$0] + paddings[2 * $0] + paddings[2 * $0 + 1] }
+        let os: [Int] = (0..<4).map { shape[$0] + paddings[2 * $0] + paddings[2 * $0 + 1] }
         var out = [Int8](repeating: value, count: os.reduce(1, *))
-        for n in 0..<shape[0] { for y in 0..<shape[1] { for xx in 0..<shape[2] { for c in 0..<shape[3] {
-            let src = ((n * shape[1] + y) * shape[2] + xx) * shape[3] + c
-            let dst = (((n + paddings[0]) * os[1] + y + paddings[2]) * os[2] + xx + paddings[4]) * os[3] + c + paddings[6]
-            out[dst] = x[src]
-        } } } }
+        var src = 0
+        for n in 0..<shape[0] {
+            for y in 0..<shape[1] {
+                for xx in 0..<shape[2] {
+                    let row: Int = ((n + paddings[0]) * os[1] + y + paddings[2]) * os[2] + xx + paddings[4]
+                    for c in 0..<shape[3] {
+                        out[row * os[3] + c + paddings[6]] = x[src]
+                        src += 1
+                    }
+                }
+            }
+        }
         return out
     }
 
