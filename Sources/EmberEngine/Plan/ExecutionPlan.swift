@@ -38,7 +38,8 @@ public struct ExecutionPlan: @unchecked Sendable {
     static let tailPadding = 64
 
     public init(graph: Graph) throws(EngineError) {
-        _ = ember_kernels_init(-1)
+        // No ember_kernels_init here: it re-chooses every time and would undo a cap a caller set
+        // (tests, `EMBER_ISA`); the kernels choose lazily on first use.
         if graph.tensors.contains(where: { $0.type == .packed }) {
             let ours = String(cString: ember_qs8_gemm_packing())
             guard graph.packingFamily == ours else { throw .packingMismatch(file: graph.packingFamily, cpu: ours) }
