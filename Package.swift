@@ -21,13 +21,15 @@ let package = Package(
         // System libraries (pkg-config), each with static inline shims for macros.
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
 
         // The .ember container: spec, validating mmap reader, writer.
         .target(name: "EmberFormat", dependencies: ["CEmberKernels"]),
         // Importers: TFLite flatbuffers (and later HF safetensors) lowered to the Ember graph.
         .target(name: "EmberImport", dependencies: ["EmberFormat", "CEmberKernels"]),
         // Graph execution: plan, arena, per-request state, operators, preprocessing.
-        .target(name: "EmberEngine", dependencies: ["EmberFormat", "CEmberKernels"]),
+        .target(name: "EmberEngine", dependencies: ["EmberFormat", "CEmberKernels", "CPNG", "CTurboJPEG"]),
         // ZeroMQ sockets and the versioned wire protocol.
         .target(name: "EmberTransport", dependencies: ["CZeroMQ"]),
         // Configuration, services, life cycle, logging, stats.
@@ -46,7 +48,8 @@ let package = Package(
         .testTarget(name: "EmberFormatTests", dependencies: ["EmberFormat"]),
         .testTarget(name: "EmberImportTests", dependencies: ["EmberImport", "EmberFormat"],
                     resources: [.copy("Resources")]),
-        .testTarget(name: "EmberEngineTests", dependencies: ["EmberEngine", "EmberImport", "EmberFormat"]),
+        .testTarget(name: "EmberEngineTests", dependencies: ["EmberEngine", "EmberImport", "EmberFormat"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "EmberDaemonTests", dependencies: ["EmberDaemon", "EmberTransport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,6 +11,9 @@ struct EmberCommand: AsyncParsableCommand {
             InfoCommand.self,
             InferCommand.self,
             EmbedCommand.self,
+            RunCommand.self,
+            BenchCommand.self,
+            CPUCommand.self,
         ]
     )
 }
