@@ -57,4 +57,12 @@ int cgpiod_request_set_value(cgpiod_request *request, int value);
 int cgpiod_request_get_value(cgpiod_request *request);
 void cgpiod_request_release(cgpiod_request *request);
 
+
+/// An eventfd (close-on-exec, non-blocking) used to wake a thread blocked in poll.
+int cgpiod_wake_fd(void);
+/// pipe2(fds, O_CLOEXEC): pipes for child processes without leaking into other children.
+int cgpiod_pipe_cloexec(int fds[2]);
+/// Names the calling thread (truncated to Linux's 15 bytes) for top/gdb.
+void cgpiod_name_this_thread(const char *name);
+
 #endif
