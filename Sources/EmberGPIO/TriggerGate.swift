@@ -31,6 +31,8 @@ public struct TriggerGate: Sendable {
     }
 
     public var hasPending: Bool { pending != nil }
+    /// Accepted edges waiting in the pending firing (they share one slot).
+    public var pendingEdges: Int { pendingCount }
 
     public mutating func offer(_ edge: EdgeEvent) {
         edgesSeen += 1
