@@ -10,7 +10,9 @@ public struct ConfiguredGPIO: Sendable {
             backend = LibgpiodBackend()
             feeder = nil
         case .simulated:
-            let sim = SimulatedGPIO()
+            let sim = SimulatedGPIO(onOutputChange: { change in
+                report("simulated \(change.chip) line \(change.offset) -> \(change.active ? "active" : "inactive")")
+            })
             backend = sim
             feeder = try settings.simulatedFIFO.map { (path) throws(GPIOError) in
                 try SimulatedFIFOFeeder(path: path, backend: sim, report: report)

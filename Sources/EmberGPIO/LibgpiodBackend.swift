@@ -43,7 +43,7 @@ public struct LibgpiodBackend: GPIOBackend {
 
     /// Finds the chip's device path (by path, /dev name, then label) and the line's offset.
     func resolve(chip: String, line: LineSelector) throws(GPIOError) -> (String, UInt32) {
-        let path = try chipPath(chip)
+        let path = try chipPath(chip, line: line)
         guard let handle = cgpiod_chip_open(path) else { throw openError(errno, chip: chip, line: line) }
         defer { cgpiod_chip_close(handle) }
         switch line {
@@ -60,7 +60,7 @@ public struct LibgpiodBackend: GPIOBackend {
         }
     }
 
-    private func chipPath(_ chip: String) throws(GPIOError) -> String {
+    private func chipPath(_ chip: String, line: LineSelector) throws(GPIOError) -> String {
         if chip.hasPrefix("/") { return chip }
         let byName = "\(deviceDirectory)/\(chip)"
         if access(byName, F_OK) == 0 { return byName }
@@ -77,7 +77,7 @@ public struct LibgpiodBackend: GPIOBackend {
                 return candidate
             }
         }
-        throw GPIOError(sawPermissionError ? .permissionDenied : .chipNotFound, chip: chip,
+        throw GPIOError(sawPermissionError ? .permissionDenied : .chipNotFound, chip: chip, line: line,
                         detail: sawPermissionError ? "some gpiochips in \(deviceDirectory) could not be opened to read their labels" : "")
     }
 

@@ -34,8 +34,12 @@ public final class SimulatedGPIO: GPIOBackend, @unchecked Sendable {
 
     struct LineKey: Hashable { var chip: String; var offset: UInt32 }
 
-    public init(chips: [Chip] = [.piLike], clock: any MonotonicClock = SystemMonotonicClock()) {
-        self.chips = chips; self.clock = clock
+    /// Told about every output change (the daemon logs them, so a user sees the "LED").
+    private let onOutputChange: @Sendable (OutputChange) -> Void
+
+    public init(chips: [Chip] = [.piLike], clock: any MonotonicClock = SystemMonotonicClock(),
+                onOutputChange: @escaping @Sendable (OutputChange) -> Void = { _ in }) {
+        self.chips = chips; self.clock = clock; self.onOutputChange = onOutputChange
     }
 
     public var name: String { "simulated (\(chips.map(\.name).joined(separator: ", ")))" }
@@ -87,10 +91,12 @@ public final class SimulatedGPIO: GPIOBackend, @unchecked Sendable {
     }
 
     fileprivate func record(_ key: LineKey, active: Bool, release: Bool) {
+        let change = OutputChange(chip: key.chip, offset: key.offset, active: active, atNs: clock.nowNs())
         lock.withLock {
-            changes.append(OutputChange(chip: key.chip, offset: key.offset, active: active, atNs: clock.nowNs()))
+            changes.append(change)
             if release { outputs[key] = nil }
         }
+        onOutputChange(change)
     }
 
     private func checkFree(_ key: LineKey, _ chip: String, _ line: LineSelector) throws(GPIOError) {
