@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "EmberTransport", dependencies: ["CZeroMQ"]),
         // Configuration, services, life cycle, logging, stats.
         .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat"]),
+        // Board profiles (boards/*.toml, embedded), sysfs readings, the power / latency governor.
+        .target(name: "EmberGovernor"),
 
         .executableTarget(name: "emberd", dependencies: ["EmberDaemon"]),
         .executableTarget(name: "ember", dependencies: [
@@ -45,6 +47,7 @@ let package = Package(
                     resources: [.copy("Resources")]),
         .testTarget(name: "EmberEngineTests", dependencies: ["EmberEngine", "EmberImport", "EmberFormat"]),
         .testTarget(name: "EmberDaemonTests", dependencies: ["EmberDaemon", "EmberTransport"]),
+        .testTarget(name: "EmberGovernorTests", dependencies: ["EmberGovernor"]),
     ],
     swiftLanguageModes: [.v6]
 )
