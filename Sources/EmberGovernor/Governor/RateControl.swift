@@ -34,8 +34,10 @@ struct TokenBucket: Sendable {
     var capacity: Double { max(1, rate ?? 1) }
 
     mutating func setRate(_ r: Double?) {
+        let wasUnlimited = rate == nil
         rate = r
-        tokens = min(tokens, capacity)
+        // A new limit starts with a full bucket; a changed one keeps what is left.
+        tokens = wasUnlimited ? capacity : min(tokens, capacity)
     }
 
     mutating func refill(now: ContinuousClock.Instant) {

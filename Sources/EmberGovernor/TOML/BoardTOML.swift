@@ -227,6 +227,7 @@ private struct Parser {
             items.append(try value())
             skipArraySpace()
             if current == "," { advance(); continue }
+            if atEnd { throw BoardTOMLError(file: file, line: startLine, "array is not closed with ']'") }
             guard current == "]" else { throw fail("expected ',' or ']' in the array") }
         }
     }
