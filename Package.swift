@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "EmberGPIO", dependencies: ["CGPIOD", "CZeroMQ"]),
         // Configuration, services, life cycle, logging, stats.
         .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat"]),
+        // Board profiles (boards/*.toml, embedded), sysfs readings, the power / latency governor.
+        .target(name: "EmberGovernor"),
 
         .executableTarget(name: "emberd", dependencies: ["EmberDaemon"]),
         .executableTarget(name: "ember", dependencies: [
@@ -55,6 +57,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "EmberGPIOTests", dependencies: ["EmberGPIO", "CZeroMQ"]),
         .testTarget(name: "EmberDaemonTests", dependencies: ["EmberDaemon", "EmberTransport"]),
+        .testTarget(name: "EmberGovernorTests", dependencies: ["EmberGovernor"]),
     ],
     swiftLanguageModes: [.v6]
 )
