@@ -22,16 +22,18 @@ enum CRC32C {
 
     static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var c = ~crc
-        Self.table.withUnsafeBufferPointer { t in
+        Self.table.withUnsafeBufferPointer { (t: UnsafeBufferPointer<UInt32>) -> Void in
             var i = 0
             let n = bytes.count
             while n - i >= 8 {
-                let lo = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ c
-                let hi = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
-                c = t[1792 + Int(lo & 0xFF)] ^ t[1536 + Int((lo >> 8) & 0xFF)]
-                  ^ t[1280 + Int((lo >> 16) & 0xFF)] ^ t[1024 + Int(lo >> 24)]
-                  ^ t[768 + Int(hi & 0xFF)] ^ t[512 + Int((hi >> 8) & 0xFF)]
-                  ^ t[256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
+                let lo: UInt32 = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ c
+                let hi: UInt32 = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
+                // Split into short sums: Swift 6.0's type checker gives up on one 8-term expression.
+                let a: UInt32 = t[1792 + Int(lo & 0xFF)] ^ t[1536 + Int((lo >> 8) & 0xFF)]
+                let b: UInt32 = t[1280 + Int((lo >> 16) & 0xFF)] ^ t[1024 + Int(lo >> 24)]
+                let d: UInt32 = t[768 + Int(hi & 0xFF)] ^ t[512 + Int((hi >> 8) & 0xFF)]
+                let e: UInt32 = t[256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
+                c = (a ^ b) ^ (d ^ e)
                 i += 8
             }
             while i < n {
