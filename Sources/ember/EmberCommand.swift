@@ -10,6 +10,11 @@ struct EmberCommand: AsyncParsableCommand {
         subcommands: [
             InfoCommand.self,
             ConvertCommand.self,
+            InferCommand.self,
+            EmbedCommand.self,
+            RunCommand.self,
+            BenchCommand.self,
+            CPUCommand.self,
         ]
     )
 }

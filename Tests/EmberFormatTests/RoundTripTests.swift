@@ -43,6 +43,13 @@ import Testing
                 #expect(Int(bitPattern: d.baseAddress) % 64 == 0, "tensor \(i) data not 64-byte aligned")
             }
         }
+        let shifts = try #require(model.constantValues(3, as: Int32.self))
+        #expect(Array(shifts) == [-7, -7, -7, -7])
+        #expect(model.constantValues(3, as: Int8.self) == nil)
+        #expect(model.constantValues(1, as: UInt8.self) == nil)   // packed
+        #expect(model.constantValues(0, as: Int8.self) == nil)    // activation
+        #expect(model.tensors[10].quantization?.scale == 1.0 / 256)
+        #expect(model.tensors[10].quantization?.zeroPoint == -128)
         #expect(model.constantData(0) == nil)
         #expect(model.constantData(-1) == nil)
         #expect(model.constantData(999) == nil)
