@@ -124,3 +124,38 @@ import EmberFormat
         }
     }
 }
+
+/// Reading and lowering mutated models never crashes: every outcome is a model or an error.
+@Suite struct LoweringMutationTests {
+    @Test func mutatedModelsLowerOrFailCleanly() throws {
+        let seed: UInt64 = 0x10_3E41
+        var rng = SeededGenerator(seed: seed)
+        let original = try Repository.bytes("testdata/models/mnv2_a035_128_float_avgpool.tflite")
+        let positions = TFLiteReaderTests.structuralPositions(try TFLiteReader.read(original))
+        var outcomes: [String: Int] = [:]
+        for round in 0..<150 {
+            var bytes = original
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let p = positions.randomElement(using: &rng)!
+                bytes[p] = [0x00, 0xFF, 0x7F, 0x80, UInt8.random(in: 0...255, using: &rng)].randomElement(using: &rng)!
+            }
+            do {
+                let model = try TFLiteReader.read(bytes)
+                let writer = try TFLiteLowering.lower(model, kernels: RecordingKernels(), metadata: Metadata())
+                _ = try writer.serialize()
+                outcomes["converted", default: 0] += 1
+            } catch is FlatBufferError {
+                outcomes["bad flatbuffer", default: 0] += 1
+            } catch let error as ConversionError {
+                outcomes["conversion error", default: 0] += 1
+                #expect(!error.description.isEmpty)
+            } catch is FormatError {
+                outcomes["rejected by the writer", default: 0] += 1
+            } catch {
+                Issue.record("seed \(seed) round \(round): unexpected error \(error)")
+            }
+        }
+        print("lowering mutations, seed \(seed): \(outcomes.sorted { $0.key < $1.key })")
+        #expect(outcomes["conversion error", default: 0] > 0, "seed \(seed): \(outcomes)")
+    }
+}

@@ -114,11 +114,19 @@ public struct TFLiteLowering {
         }
     }
 
-    /// A tensor's shape as Ints, every dimension at least 1.
+    /// A tensor's shape as Ints: every dimension at least 1, at most 8 of them, and at most
+    /// 2^31 - 1 elements in all (TFLite's own limit), so products of its dimensions cannot overflow.
     func shape(_ index: Int, op: TFLiteOperator?) throws -> [Int] {
         let tensor = model.tensors[index]
-        guard tensor.shape.allSatisfy({ $0 >= 1 }) else {
-            throw error(op, "tensor \(tensor.name) has shape \(tensor.shape); dynamic or empty dimensions are not supported")
+        guard tensor.shape.count <= 8, tensor.shape.allSatisfy({ $0 >= 1 }) else {
+            throw error(op, "tensor \(tensor.name) has shape \(tensor.shape); dynamic, empty or rank > 8 shapes are not supported")
+        }
+        var count = 1
+        for dimension in tensor.shape {
+            count *= Int(dimension)  // each factor < 2^31 and the running product <= 2^31: no overflow
+            guard count <= Int(Int32.max) else {
+                throw error(op, "tensor \(tensor.name) of shape \(tensor.shape) has more than 2^31 - 1 elements")
+            }
         }
         return tensor.shape.map(Int.init)
     }
