@@ -51,7 +51,7 @@ let package = Package(
 
         .testTarget(name: "EmberKernelsTests", dependencies: ["CEmberKernels"]),
         .testTarget(name: "EmberFormatTests", dependencies: ["EmberFormat"]),
-        .testTarget(name: "EmberImportTests", dependencies: ["EmberImport", "EmberFormat"],
+        .testTarget(name: "EmberImportTests", dependencies: ["EmberImport", "EmberFormat", "EmberEngine"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "EmberEngineTests", dependencies: ["EmberEngine", "EmberImport", "EmberFormat"],
                     exclude: ["Fixtures"]),

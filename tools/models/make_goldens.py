@@ -9,9 +9,9 @@ For each model (the bundled MobileNetV2 and every testdata/models/*.tflite), the
   * random-0..2: seeded uniform tensors (int8: all of -128...127; float32: uniform in [-2.2, 2.7],
     about the range of ImageNet-normalized pixels), numpy default_rng(seed) with the seeds below;
   * chelsea, coffee: the two photos in testdata/, preprocessed as tools/models/preprocess.py
-    defines exactly (RGB; resize the shorter side to crop*256/224 with integer bilinear,
-    half-pixel centres, no antialias; centre crop; ImageNet mean/std in float64 from float32 constants; quantize with
-    the input's scale and zero point, round half away from zero).
+    defines exactly (RGB; Pillow antialiased bilinear resize of the shorter side to
+    crop*256/224; centre crop; ImageNet mean/std in float32; quantize with the input's scale and
+    zero point, round half away from zero) -- the torchvision pipeline, as EmberEngine does it.
 Each input and output is stored as raw little-endian bytes (int8 or float32, row-major) in
 testdata/goldens/<model>/<case>.{input,output}.bin and listed in testdata/goldens/index.json with
 shapes, dtypes, quantization, the model's SHA-256 and, for the photos, the top-1 class.
