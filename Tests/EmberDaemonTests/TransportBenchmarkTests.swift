@@ -42,7 +42,7 @@ import Testing
         let router = try ZMQSocket(context, .router)
         try router.bind(endpoint)
         let echo = try OSThread(name: "echo") {
-            while let message = try? router.receive(), message.count != 2 || message[1] != [0] { try? router.send(message) }
+            while let message = try? router.receive(), message.count != 2 || message[1] != [0] { _ = try? router.send(message) }
             router.close()
         }
         let dealer = try ZMQSocket(context, .dealer)
