@@ -8,4 +8,4 @@ import Musl
 #endif
 
 // The engine's `.ember` loader joins `loaders` when EmberEngine provides a ServableModel.
-exit(Daemon.main(arguments: Array(CommandLine.arguments.dropFirst()), loaders: []))
+exit(Daemon.main(arguments: Array(CommandLine.arguments.dropFirst()), loaders: { _ in [] }))

@@ -112,6 +112,50 @@ private func tensorRequest(_ id: String, model: String = "echo", bytes: [UInt8],
         #expect(stats.header["errors"]?["bad_request"] == .int(7), "\(stats.header)")
     }
 
+    /// Seeded random corruptions of valid messages: every one gets exactly one reply, and the
+    /// daemon keeps serving.
+    @Test func randomlyCorruptedMessagesEachGetOneReply() throws {
+        let seed: UInt64 = 0x5EED_0005
+        var rng = SplitMix64(seed: seed)
+        let daemon = try DaemonProcess(config: "max_payload_bytes = 4096\nqueue_depth = 2000\n" + echo())
+        let context = try ZMQContext()
+        let client = try TestClient(context, endpoint: daemon.endpoint)
+        let templates = [
+            RequestEncoder.encode(tensorRequest("t", bytes: [1, 2, 3, 4])),
+            RequestEncoder.encode(Request(id: "h", operation: .health)),
+            RequestEncoder.encode(Request(id: "x", operation: .infer(InferRequest(model: "echo", input: .text("héllo"), topK: 3)))),
+        ]
+        let count = 1500
+        for _ in 0..<count {
+            var frames = templates[Int(rng.next() % UInt64(templates.count))]
+            switch rng.next() % 4 {
+            case 0:  // flip bytes in the header
+                for _ in 0...(rng.next() % 3) where !frames[0].isEmpty {
+                    frames[0][Int(rng.next() % UInt64(frames[0].count))] = UInt8(truncatingIfNeeded: rng.next())
+                }
+            case 1:  // truncate the header
+                frames[0] = Array(frames[0].prefix(Int(rng.next() % UInt64(frames[0].count)) + 1))
+            case 2:  // add or drop payload frames
+                if rng.next() % 2 == 0 { frames.append((0..<Int(rng.next() % 9)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }) } else if frames.count > 1 { frames.removeLast() }
+            default:  // garbage frames
+                frames = (0...(rng.next() % 3)).map { _ in (1...(rng.next() % 32 + 1)).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
+            }
+            try client.send(frames)
+        }
+        var replies = 0
+        while replies < count {
+            guard var frames = try client.socket.receive() else { break }
+            if frames.first == [] { frames.removeFirst() }  // a corrupted message may start with an empty frame
+            _ = try Reply(frames: frames)
+            replies += 1
+        }
+        #expect(replies == count, "seed \(seed)")
+        try client.socket.setReceiveTimeout(milliseconds: 100)
+        #expect(try client.socket.receive() == nil, "more replies than requests (seed \(seed))")
+        try client.socket.setReceiveTimeout(milliseconds: 10_000)
+        #expect(try client.call(.health).isOK)
+    }
+
     @Test func manyConcurrentDealersGetEveryReplyExactlyOnce() throws {
         let clients = 32, perClient = 500, window = 4
         let daemon = try DaemonProcess(config: "workers = 2\nqueue_depth = 256\n" + echo())

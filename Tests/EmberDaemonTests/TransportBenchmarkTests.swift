@@ -34,6 +34,35 @@ import Testing
         #expect(percentile(overhead, 0.5) < 2000)
     }
 
+    /// The floor: a bare ROUTER echoing to a DEALER across two threads of one process, over ipc.
+    @Test func bareZeroMQBaseline() throws {
+        let directory = try TemporaryDirectory()
+        let context = try ZMQContext()
+        let endpoint = "ipc://\(directory.path)/bare.sock"
+        let router = try ZMQSocket(context, .router)
+        try router.bind(endpoint)
+        let echo = try OSThread(name: "echo") {
+            while let message = try? router.receive(), message.count != 2 || message[1] != [0] { _ = try? router.send(message) }
+            router.close()
+        }
+        let dealer = try ZMQSocket(context, .dealer)
+        try dealer.connect(endpoint)
+        let frames = [Array("{\"v\":1}".utf8), [UInt8](repeating: 1, count: 1000)]
+        var samples: [UInt64] = []
+        for index in 0..<3200 {
+            let start = monotonicNanoseconds()
+            try dealer.send(frames)
+            _ = try dealer.receive()
+            if index >= 200 { samples.append(monotonicNanoseconds() - start) }
+        }
+        try dealer.send([[0]])
+        echo.join()
+        dealer.close()
+        samples.sort()
+        print("bare ZeroMQ ipc round trip (2 threads, 1 KB): p50 \(percentile(samples, 0.5)) µs, p90 \(percentile(samples, 0.9)) µs")
+        #expect(samples.count == 3000)
+    }
+
     @Test(arguments: [1, 2]) func throughputWithManyClients(workers: Int) throws {
         let daemon = try DaemonProcess(config: "workers = \(workers)\nqueue_depth = 256\n[[model]]\nname = \"echo\"\npath = \"builtin:echo?delay_ms=1\"\n")
         let context = try ZMQContext()

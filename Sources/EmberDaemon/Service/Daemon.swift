@@ -6,8 +6,9 @@ public enum Daemon {
     public static let version = "0.1.0"
 
     /// Runs emberd with the arguments after the program name; returns the exit status.
-    /// `loaders` are the model loaders beyond the builtin ones (the engine's `.ember` loader).
-    public static func main(arguments: [String], loaders: [any ModelLoader]) -> Int32 {
+    /// `loaders` makes the model loaders beyond the builtin ones (the engine's `.ember` loader)
+    /// once the configuration is known (it says how many workers share each model).
+    public static func main(arguments: [String], loaders: (DaemonConfiguration) -> [any ModelLoader]) -> Int32 {
         let (commandLine, argumentErrors) = DaemonCommandLine.parse(arguments)
         if commandLine.help { print(ConfigurationLoader.helpText()); return 0 }
         if commandLine.version { let zmq = ZMQContext.version
@@ -27,7 +28,7 @@ public enum Daemon {
         let (config, configErrors) = ConfigurationLoader.build(fileText: fileText, source: source, commandLine: commandLine)
         errors += configErrors
         let logger = Logger(level: config.logLevel)
-        let catalog = ModelCatalog(loaders: loaders)
+        let catalog = ModelCatalog(loaders: loaders(config))
 
         if commandLine.checkConfig {
             return checkConfiguration(config, errors: errors, source: source, catalog: catalog)

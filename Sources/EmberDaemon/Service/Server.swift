@@ -212,7 +212,7 @@ final class Server {
             replyError(error, to: message.envelope, on: socket)
             return
         }
-        if draining, case .health = request.operation {} else if draining {
+        if draining && request.operation != .health {
             replyError(WireError(.shuttingDown, "emberd is stopping; no new work is accepted", id: request.id), to: message.envelope, on: socket)
             return
         }

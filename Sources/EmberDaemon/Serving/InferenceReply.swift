@@ -17,7 +17,9 @@ enum InferenceReply {
             let best = topK(probabilities, job.request.topK).map { index -> JSONValue in
                 var entry: [(String, JSONValue)] = [("index", .int(Int64(index)))]
                 if let labels, index < labels.count { entry.append(("label", .string(labels[index]))) }
-                entry.append(("score", .double(Double(probabilities[index]))))
+                // Float's shortest decimal form ("0.62"), not the widened Double's ("0.6200000047683716").
+                let score = probabilities[index]
+                entry.append(("score", .double(Double("\(score)") ?? Double(score))))
                 return .object(entry)
             }
             outputs.append(("top_k", .array(best)))

@@ -69,6 +69,7 @@ public final class WakeupPipe: @unchecked Sendable {
     /// Empties the pipe (call before looking at what the wakers left).
     public func drain() {
         var buffer = [UInt8](repeating: 0, count: 256)
-        while buffer.withUnsafeMutableBytes({ read(readFD, $0.baseAddress, $0.count) }) > 0 {}
+        // One read usually empties it; a full buffer means there may be more.
+        while buffer.withUnsafeMutableBytes({ read(readFD, $0.baseAddress, $0.count) }) == buffer.count {}
     }
 }
