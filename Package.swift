@@ -20,9 +20,10 @@ let package = Package(
         .target(name: "CEmberKernels", cSettings: kernelFlags),
         // System libraries (pkg-config), each with static inline shims for macros.
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
-        .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        // libgpiod v1 (1.6) or v2 (2.x), picked from the installed gpiod.h; one cgpiod_* API for Swift.
+        .target(name: "CGPIOD", linkerSettings: [.linkedLibrary("gpiod")]),
 
         // The .ember container: spec, validating mmap reader, writer.
         .target(name: "EmberFormat", dependencies: ["CEmberKernels"]),
@@ -32,8 +33,12 @@ let package = Package(
         .target(name: "EmberEngine", dependencies: ["EmberFormat", "CEmberKernels", "CPNG", "CTurboJPEG"]),
         // ZeroMQ sockets and the versioned wire protocol.
         .target(name: "EmberTransport", dependencies: ["CZeroMQ"]),
+        // GPIO triggers: line lookup, edge requests, debounce/interval gate, outputs, input sources.
+        .target(name: "EmberGPIO", dependencies: ["CGPIOD", "CZeroMQ"]),
         // Configuration, services, life cycle, logging, stats.
         .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat"]),
+        // Board profiles (boards/*.toml, embedded), sysfs readings, the power / latency governor.
+        .target(name: "EmberGovernor"),
 
         .executableTarget(name: "emberd", dependencies: ["EmberDaemon"]),
         .executableTarget(name: "ember", dependencies: [
@@ -50,7 +55,9 @@ let package = Package(
                     resources: [.copy("Resources")]),
         .testTarget(name: "EmberEngineTests", dependencies: ["EmberEngine", "EmberImport", "EmberFormat"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "EmberGPIOTests", dependencies: ["EmberGPIO", "CZeroMQ"]),
         .testTarget(name: "EmberDaemonTests", dependencies: ["EmberDaemon", "EmberTransport"]),
+        .testTarget(name: "EmberGovernorTests", dependencies: ["EmberGovernor"]),
     ],
     swiftLanguageModes: [.v6]
 )

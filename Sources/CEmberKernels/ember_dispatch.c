@@ -14,6 +14,7 @@ static const ember_kernel_entry gemm_entries[] = {
     ENTRY(ember_qs8_gemm_4x8c8__i8mm, EMBER_ISA_I8MM, 4),
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qs8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),
+    ENTRY(ember_qs8_gemm_3x8c8__avx2, EMBER_ISA_AVX2, 3),
 #endif
 };
 static const ember_kernel_entry dwconv_entries[] = {

@@ -31,6 +31,15 @@ static inline size_t ember_gemm_block_bytes(size_t k) {
     return EMBER_GEMM_NR * sizeof(int32_t) + EMBER_GEMM_NR * ember_round_up(k, EMBER_GEMM_KR);
 }
 
+/// Rows per chunk in the GEMM kernels: a chunk of A rows and its output rows stay in L1 while
+/// every block of 8 channels passes over them (output lines are then written whole).
+static inline size_t ember_gemm_row_chunk(size_t k, size_t mr) {
+    size_t rows = 12288 / (k + 64);
+    if (rows > 256) rows = 256;
+    rows = rows / mr * mr;
+    return rows < mr ? mr : rows;
+}
+
 // ---- Depthwise 3x3 packing "qs8-dw3x3-c16-v1" ----
 #define EMBER_DW_CB 16
 static inline size_t ember_dw_block_bytes(void) { return EMBER_DW_CB * sizeof(int32_t) + 9 * EMBER_DW_CB; }
@@ -80,6 +89,8 @@ void ember_qs8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, 
 void ember_qs8_gemm_4x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                    int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_4x8c8__i8mm(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
+                                int8_t *, size_t, const ember_qs8_output *);
+void ember_qs8_gemm_3x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                 int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_2x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                 int8_t *, size_t, const ember_qs8_output *);

@@ -28,33 +28,37 @@ void ember_qs8_gemm_2x8c8__avx2(size_t m_begin, size_t m_end, size_t n, size_t k
                                 const int8_t *a, size_t a_stride, const void *packed,
                                 int8_t *out, size_t out_stride, const ember_qs8_output *q) {
     const size_t block = ember_gemm_block_bytes(k), kfull = k / 8, krem = k % 8;
-    for (size_t nb = 0; nb < n; nb += 8) {
-        const uint8_t *blk = (const uint8_t *)packed + (nb / 8) * block;
-        const __m256i bias = _mm256_loadu_si256((const __m256i *)blk);
-        const int8_t *w = (const int8_t *)(blk + 32);
-        int32_t mult[8], ls[8], rs[8];
-        ember_load_requant8(q, nb, n, mult, ls, rs);
-        const ember_avx2_rq rq = ember_avx2_rq_load(mult, ls, rs);
-        const size_t ncount = n - nb < 8 ? n - nb : 8;
-        for (size_t m = m_begin; m < m_end; m += 2) {
-            const int8_t *a0 = a + m * a_stride;
-            const int8_t *a1 = m + 1 < m_end ? a0 + a_stride : a0;
-            __m256i acc0[4], acc1[4];
-            for (int p = 0; p < 4; p++) { acc0[p] = _mm256_setzero_si256(); acc1[p] = _mm256_setzero_si256(); }
-            const int8_t *wp = w;
-            for (size_t kb = 0; kb < kfull; kb++, wp += 64) mac_block(acc0, acc1, wp, row8(a0 + kb * 8), row8(a1 + kb * 8));
-            if (krem) {
-                int8_t t0[8] = {0}, t1[8] = {0};
-                memcpy(t0, a0 + kfull * 8, krem);
-                memcpy(t1, a1 + kfull * 8, krem);
-                mac_block(acc0, acc1, wp, row8(t0), row8(t1));
-            }
-            int8_t v[8];
-            _mm_storel_epi64((__m128i *)v, ember_avx2_narrow8(ember_avx2_requant(_mm256_add_epi32(reduce8(acc0), bias), &rq, q)));
-            ember_store_partial8(out + m * out_stride + nb, v, ncount);
-            if (m + 1 < m_end) {
-                _mm_storel_epi64((__m128i *)v, ember_avx2_narrow8(ember_avx2_requant(_mm256_add_epi32(reduce8(acc1), bias), &rq, q)));
-                ember_store_partial8(out + (m + 1) * out_stride + nb, v, ncount);
+    const size_t mc = ember_gemm_row_chunk(k, 2);
+    for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
+        const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
+        for (size_t nb = 0; nb < n; nb += 8) {
+            const uint8_t *blk = (const uint8_t *)packed + (nb / 8) * block;
+            const __m256i bias = _mm256_loadu_si256((const __m256i *)blk);
+            const int8_t *w = (const int8_t *)(blk + 32);
+            int32_t mult[8], ls[8], rs[8];
+            ember_load_requant8(q, nb, n, mult, ls, rs);
+            const ember_avx2_rq rq = ember_avx2_rq_load(mult, ls, rs);
+            const size_t ncount = n - nb < 8 ? n - nb : 8;
+            for (size_t m = m0; m < m1; m += 2) {
+                const int8_t *a0 = a + m * a_stride;
+                const int8_t *a1 = m + 1 < m1 ? a0 + a_stride : a0;
+                __m256i acc0[4], acc1[4];
+                for (int p = 0; p < 4; p++) { acc0[p] = _mm256_setzero_si256(); acc1[p] = _mm256_setzero_si256(); }
+                const int8_t *wp = w;
+                for (size_t kb = 0; kb < kfull; kb++, wp += 64) mac_block(acc0, acc1, wp, row8(a0 + kb * 8), row8(a1 + kb * 8));
+                if (krem) {
+                    int8_t t0[8] = {0}, t1[8] = {0};
+                    memcpy(t0, a0 + kfull * 8, krem);
+                    memcpy(t1, a1 + kfull * 8, krem);
+                    mac_block(acc0, acc1, wp, row8(t0), row8(t1));
+                }
+                int8_t v[8];
+                _mm_storel_epi64((__m128i *)v, ember_avx2_narrow8(ember_avx2_requant(_mm256_add_epi32(reduce8(acc0), bias), &rq, q)));
+                ember_store_partial8(out + m * out_stride + nb, v, ncount);
+                if (m + 1 < m1) {
+                    _mm_storel_epi64((__m128i *)v, ember_avx2_narrow8(ember_avx2_requant(_mm256_add_epi32(reduce8(acc1), bias), &rq, q)));
+                    ember_store_partial8(out + (m + 1) * out_stride + nb, v, ncount);
+                }
             }
         }
     }

@@ -9,6 +9,7 @@
 
 typedef struct ember_avx2_rq {
     __m256i mult, lshift, rshift, rmask, rthresh;
+    int any_lshift, any_min_mult;  ///< steps that can be skipped when no lane needs them
 } ember_avx2_rq;
 
 EMBER_TARGET_AVX2 static inline ember_avx2_rq ember_avx2_rq_load(const int32_t mult[8], const int32_t lshift[8], const int32_t rshift[8]) {
@@ -19,18 +20,22 @@ EMBER_TARGET_AVX2 static inline ember_avx2_rq ember_avx2_rq_load(const int32_t m
     const __m256i one = _mm256_set1_epi32(1);
     r.rmask = _mm256_sub_epi32(_mm256_sllv_epi32(one, r.rshift), one);
     r.rthresh = _mm256_srli_epi32(r.rmask, 1);
+    r.any_lshift = r.any_min_mult = 0;
+    for (int i = 0; i < 8; i++) { r.any_lshift |= lshift[i] != 0; r.any_min_mult |= mult[i] == INT32_MIN; }
     return r;
 }
 
 EMBER_TARGET_AVX2 static inline __m256i ember_avx2_mbqm(__m256i x, const ember_avx2_rq *r) {
-    x = _mm256_sllv_epi32(x, r->lshift);
+    if (r->any_lshift) x = _mm256_sllv_epi32(x, r->lshift);
     const __m256i nudge = _mm256_set1_epi64x((int64_t)1 << 30);
     const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, r->mult), nudge);
     const __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(r->mult, 32)), nudge);
     __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
-    const __m256i imin = _mm256_set1_epi32(INT32_MIN);
-    const __m256i sat = _mm256_and_si256(_mm256_cmpeq_epi32(x, imin), _mm256_cmpeq_epi32(r->mult, imin));
-    h = _mm256_blendv_epi8(h, _mm256_set1_epi32(INT32_MAX), sat);
+    if (r->any_min_mult) {
+        const __m256i imin = _mm256_set1_epi32(INT32_MIN);
+        const __m256i sat = _mm256_and_si256(_mm256_cmpeq_epi32(x, imin), _mm256_cmpeq_epi32(r->mult, imin));
+        h = _mm256_blendv_epi8(h, _mm256_set1_epi32(INT32_MAX), sat);
+    }
     const __m256i rem = _mm256_and_si256(h, r->rmask);
     const __m256i thr = _mm256_sub_epi32(r->rthresh, _mm256_cmpgt_epi32(_mm256_setzero_si256(), h));
     return _mm256_sub_epi32(_mm256_srav_epi32(h, r->rshift), _mm256_cmpgt_epi32(rem, thr));

@@ -9,6 +9,8 @@ struct EmberCommand: AsyncParsableCommand {
         abstract: "Ember: on-device int8 inference. Convert, inspect and run .ember models.",
         subcommands: [
             InfoCommand.self,
+            InferCommand.self,
+            EmbedCommand.self,
             RunCommand.self,
             BenchCommand.self,
             CPUCommand.self,
