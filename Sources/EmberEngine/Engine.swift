@@ -88,18 +88,15 @@ public final class Engine {
             throw EngineError.unsupportedModel("preprocessing crops \(meta.cropWidth)x\(meta.cropHeight) but the input is \(width)x\(height)")
         }
         let preprocessing = ImagePreprocessing(meta)
-        let values = try preprocessing.normalize(preprocessing.resizeAndCrop(image, width: width, height: height))
+        let cropped = try preprocessing.resizeAndCrop(image, width: width, height: height)
         switch tensor.type {
-        case .float32:
-            return values.withUnsafeBytes { [UInt8]($0) }
         case .int8, .uint8:
             guard let q = tensor.quantization else {
                 throw EngineError.unsupportedModel("input '\(tensor.name)' has no per-tensor quantization")
             }
-            if tensor.type == .int8 {
-                return InputQuantizer.quantizeInt8(values, scale: q.scale, zeroPoint: q.zeroPoint).map { UInt8(bitPattern: $0) }
-            }
-            return InputQuantizer.quantizeUInt8(values, scale: q.scale, zeroPoint: q.zeroPoint)
+            return try preprocessing.inputBytes(cropped, type: tensor.type, scale: q.scale, zeroPoint: q.zeroPoint)
+        case .float32:
+            return try preprocessing.inputBytes(cropped, type: .float32)
         default:
             throw EngineError.unsupportedModel("input '\(tensor.name)' is \(tensor.type); images feed int8, uint8 or float32 inputs")
         }

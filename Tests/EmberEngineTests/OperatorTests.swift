@@ -162,4 +162,36 @@ import Testing
             #expect(floats == expected, "seed \(seed), \(threads) threads")
         }
     }
+
+    /// averagePool2d and a many-row softmax: the engine's plumbing (shapes, pointers, row splits)
+    /// against the same C kernels called directly on the whole tensor.
+    @Test func averagePoolThenSoftmaxRows() throws {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var g = TestGraph(seed: seed)
+        let x = g.activation("x", [1, 9, 7, 40])
+        let xq = g.writer.tensors[x].quantization!
+        let pooled = g.activation("pooled", [1, 4, 3, 40], scale: xq.scales[0], zeroPoint: xq.zeroPoints[0])
+        g.writer.addOp(.averagePool2d, inputs: [x], outputs: [pooled], attributes: [
+            .kernelH: .int(3), .kernelW: .int(3), .strideH: .int(2), .strideW: .int(2), .padBottom: .int(1), .padRight: .int(1),
+            .actMin: .int(-100), .actMax: .int(127)])
+        let rows = g.activation("rows", [12, 40], scale: xq.scales[0], zeroPoint: xq.zeroPoints[0])
+        g.writer.addOp(.reshape, inputs: [pooled], outputs: [rows])
+        let y = g.activation("y", [12, 40], scale: 1.0 / 256, zeroPoint: -128)
+        var params = ember_qs8_softmax_params(input_multiplier: 1_300_000_000, input_left_shift: 21, diff_min: -2000, out_zero_point: -128)
+        g.writer.addOp(.softmax, inputs: [rows], outputs: [y], attributes: [
+            .inputMultiplier: .int(Int(params.input_multiplier)), .inputLeftShift: .int(Int(params.input_left_shift)),
+            .diffMin: .int(Int(params.diff_min))])
+        g.writer.inputs = [x]
+        g.writer.outputs = [y]
+        let input = g.randomInt8(9 * 7 * 40)
+        var pooledExpected = [Int8](repeating: 0, count: 4 * 3 * 40)
+        ember_qs8_avgpool(input, 9, 7, 40, 3, 3, 2, 2, 0, 0, 4, 3, -100, 127, &pooledExpected)
+        var expected = [Int8](repeating: 0, count: 12 * 40)
+        ember_qs8_softmax(12, 40, pooledExpected, &expected, &params)
+        for threads in Self.threadCounts {
+            let engine = try g.engine(threads: threads)
+            let out = try engine.run(input: Self.int8Bytes(input))
+            #expect(Self.int8s(out) == expected, "seed \(seed), \(threads) threads")
+        }
+    }
 }
