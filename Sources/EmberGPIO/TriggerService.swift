@@ -152,7 +152,7 @@ final class TriggerRunner: @unchecked Sendable {
     private func fireLoop() {
         while let firing = nextFiring() {
             let event = TriggerEvent(trigger: config.name, model: config.model, edge: firing.edge,
-                                     mergedEdges: firing.mergedEdges, firedAtNs: SystemMonotonicClock().nowNs(),
+                                     mergedEdges: firing.mergedEdges, firedAtNs: firing.startedAtNs,
                                      input: Result { () throws(InputSourceError) in try source.read() })
             if case .failure = event.input { lock.withLock { inputErrors += 1 } }
             let scores = fire(event)
