@@ -2,44 +2,45 @@
 /// A portable fallback until `ember_crc32c` lands in CEmberKernels; same chaining contract:
 /// pass the previous value as `crc` (start with 0).
 enum CRC32C {
-    private static let tables: [[UInt32]] = {
-        var t = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
+    /// 8 tables of 256 entries, flat: table k at [256 * k]. Table 0 is the byte-wise table;
+    /// table k advances a byte's contribution by k more bytes.
+    private static let table: [UInt32] = {
+        var t = [UInt32](repeating: 0, count: 8 * 256)
         for i in 0..<256 {
             var c = UInt32(i)
             for _ in 0..<8 { c = (c & 1) != 0 ? (c >> 1) ^ 0x82F6_3B78 : c >> 1 }
-            t[0][i] = c
+            t[i] = c
         }
-        for i in 0..<256 {
-            for k in 1..<8 { t[k][i] = (t[k - 1][i] >> 8) ^ t[0][Int(t[k - 1][i] & 0xFF)] }
+        for k in 1..<8 {
+            for i in 0..<256 {
+                let previous = t[256 * (k - 1) + i]
+                t[256 * k + i] = (previous >> 8) ^ t[Int(previous & 0xFF)]
+            }
         }
         return t
     }()
 
     static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var c = ~crc
-        let tables = Self.tables
-        tables[0].withUnsafeBufferPointer { t0 in
-        tables[1].withUnsafeBufferPointer { t1 in
-        tables[2].withUnsafeBufferPointer { t2 in
-        tables[3].withUnsafeBufferPointer { t3 in
-        tables[4].withUnsafeBufferPointer { t4 in
-        tables[5].withUnsafeBufferPointer { t5 in
-        tables[6].withUnsafeBufferPointer { t6 in
-        tables[7].withUnsafeBufferPointer { t7 in
+        Self.table.withUnsafeBufferPointer { (t: UnsafeBufferPointer<UInt32>) -> Void in
             var i = 0
             let n = bytes.count
             while n - i >= 8 {
-                let lo = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ c
-                let hi = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
-                c = t7[Int(lo & 0xFF)] ^ t6[Int((lo >> 8) & 0xFF)] ^ t5[Int((lo >> 16) & 0xFF)] ^ t4[Int(lo >> 24)]
-                  ^ t3[Int(hi & 0xFF)] ^ t2[Int((hi >> 8) & 0xFF)] ^ t1[Int((hi >> 16) & 0xFF)] ^ t0[Int(hi >> 24)]
+                let lo: UInt32 = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ c
+                let hi: UInt32 = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
+                // Split into short sums: Swift 6.0's type checker gives up on one 8-term expression.
+                let a: UInt32 = t[1792 + Int(lo & 0xFF)] ^ t[1536 + Int((lo >> 8) & 0xFF)]
+                let b: UInt32 = t[1280 + Int((lo >> 16) & 0xFF)] ^ t[1024 + Int(lo >> 24)]
+                let d: UInt32 = t[768 + Int(hi & 0xFF)] ^ t[512 + Int((hi >> 8) & 0xFF)]
+                let e: UInt32 = t[256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
+                c = (a ^ b) ^ (d ^ e)
                 i += 8
             }
             while i < n {
-                c = (c >> 8) ^ t0[Int((c ^ UInt32(bytes[i])) & 0xFF)]
+                c = (c >> 8) ^ t[Int((c ^ UInt32(bytes[i])) & 0xFF)]
                 i += 1
             }
-        }}}}}}}}
+        }
         return ~c
     }
 

@@ -103,6 +103,8 @@ void ember_qs8_im2col(const int8_t *in, size_t h, size_t w, size_t c,
 // ---------------------------------------------------------------------------------------------
 
 size_t ember_qs8_dwconv3x3_packed_size(size_t c);
+/// Packing family of depthwise weights, e.g. "qs8-dw3x3-c16-v1" (refuse files with another).
+const char *ember_qs8_dwconv3x3_packing(void);
 /// Packs weights [3][3][c] (TFLite [1,3,3,C]) and bias [c] (may be NULL); zero point folded as above.
 void ember_qs8_dwconv3x3_pack(size_t c, const int8_t *w, const int32_t *bias,
                               int32_t input_zero_point, void *packed);
@@ -129,11 +131,23 @@ void ember_qs8_add(size_t count, const int8_t *a, const int8_t *b, int8_t *out,
                    const ember_qs8_add_params *p);
 
 /// TFLite int8 MEAN over H and W of [h][w][c] (keep_dims or not is the caller's shape concern).
+/// out[c] = clamp(MultiplyByQuantizedMultiplier(sum - in_zero_point * h*w, multiplier, shift)
+///                + out_zero_point, min, max), as TFLite's reference QuantizedMeanOrSum.
+/// How to fill multiplier/shift exactly as TFLite does: ember_quantize_multiplier(in_scale /
+/// out_scale) (both scales as double from the float tensor scales), then
+/// ember_qs8_mean_multiplier(that, h*w) folds 1/count in. min/max: -128, 127 (MEAN has no
+/// fused activation).
 typedef struct ember_qs8_mean_params {
     int32_t in_zero_point, out_zero_point;
-    int32_t multiplier, shift; ///< as TFLite computes them for the reduction size
+    int32_t multiplier, shift; ///< as TFLite computes them for the reduction size (see above)
     int32_t min, max;
 } ember_qs8_mean_params;
+
+/// Folds 1/count into a multiplier and shift the way TFLite's reference MEAN does:
+/// s = min(floor(log2(count)), 32, 31 + shift); multiplier' = (multiplier << s) / count (int64,
+/// truncating); shift' = shift - s. Returns 0, or -1 if count is 0 or too large.
+int ember_qs8_mean_multiplier(int32_t multiplier, int32_t shift, size_t count,
+                              int32_t *out_multiplier, int32_t *out_shift);
 void ember_qs8_mean_hw(const int8_t *in, size_t h, size_t w, size_t c, int8_t *out,
                        const ember_qs8_mean_params *p);
 
@@ -144,6 +158,10 @@ void ember_qs8_avgpool(const int8_t *in, size_t h, size_t w, size_t c,
                        int32_t min, int32_t max, int8_t *out);
 
 /// TFLite int8 SOFTMAX (reference kernel's fixed-point path), rows of `depth` values.
+/// Parameters as TFLite's Prepare computes them (beta from the op, input scale as double):
+/// input_multiplier/input_left_shift = QuantizeMultiplier(min(beta * in_scale * 2^(31-5),
+/// 2^31 - 1)) (the shift is >= 0); diff_min = -floor((2^5 - 1) * 2^(31-5) / 2^input_left_shift).
+/// TFLite requires the int8 output to have scale 1/256 and zero point -128.
 typedef struct ember_qs8_softmax_params {
     int32_t input_multiplier, input_left_shift, diff_min;
     int32_t out_zero_point; ///< -128 for int8 softmax outputs with scale 1/256

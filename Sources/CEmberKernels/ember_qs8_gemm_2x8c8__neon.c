@@ -1,0 +1,66 @@
+// qs8 GEMM, 2 rows x 8 channels, k in blocks of 8, ARMv8.0 NEON (Cortex-A53/A72).
+// Each SMULL product pair is widened into int32 by SADALP right away: adding two products in
+// int16 overflows for -128 * -128 + -128 * -128.
+#include "ember_kernels_internal.h"
+#if defined(EMBER_ARCH_ARM64)
+#include "ember_requant_neon.h"
+
+static inline void mac_block(int32x4_t acc0[8], int32x4_t acc1[8], const int8_t *wp, int8x8_t va0, int8x8_t va1) {
+    const int8x16_t va0q = vcombine_s8(va0, va0), va1q = vcombine_s8(va1, va1);
+    for (int p = 0; p < 4; p++) {
+        const int8x16_t vw = vld1q_s8(wp + 16 * p);
+        acc0[2 * p] = vpadalq_s16(acc0[2 * p], vmull_s8(vget_low_s8(vw), va0));
+        acc0[2 * p + 1] = vpadalq_s16(acc0[2 * p + 1], vmull_high_s8(vw, va0q));
+        acc1[2 * p] = vpadalq_s16(acc1[2 * p], vmull_s8(vget_low_s8(vw), va1));
+        acc1[2 * p + 1] = vpadalq_s16(acc1[2 * p + 1], vmull_high_s8(vw, va1q));
+    }
+}
+
+static inline void reduce8(const int32x4_t acc[8], int32x4_t *lo, int32x4_t *hi) {
+    *lo = vpaddq_s32(vpaddq_s32(acc[0], acc[1]), vpaddq_s32(acc[2], acc[3]));
+    *hi = vpaddq_s32(vpaddq_s32(acc[4], acc[5]), vpaddq_s32(acc[6], acc[7]));
+}
+
+void ember_qs8_gemm_2x8c8__neon(size_t m_begin, size_t m_end, size_t n, size_t k,
+                                const int8_t *a, size_t a_stride, const void *packed,
+                                int8_t *out, size_t out_stride, const ember_qs8_output *q) {
+    const size_t block = ember_gemm_block_bytes(k), kfull = k / 8, krem = k % 8;
+    const size_t mc = ember_gemm_row_chunk(k, 2);
+    for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
+        const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
+        for (size_t nb = 0; nb < n; nb += 8) {
+            const uint8_t *blk = (const uint8_t *)packed + (nb / 8) * block;
+            const int32x4_t bias_lo = vld1q_s32((const int32_t *)blk), bias_hi = vld1q_s32((const int32_t *)blk + 4);
+            const int8_t *w = (const int8_t *)(blk + 32);
+            int32_t mult[8], ls[8], rs[8];
+            ember_load_requant8(q, nb, n, mult, ls, rs);
+            const ember_neon_rq r0 = ember_neon_rq_load(mult, ls, rs), r1 = ember_neon_rq_load(mult + 4, ls + 4, rs + 4);
+            const size_t ncount = n - nb < 8 ? n - nb : 8;
+            for (size_t m = m0; m < m1; m += 2) {
+                const int8_t *a0 = a + m * a_stride;
+                const int8_t *a1 = m + 1 < m1 ? a0 + a_stride : a0;
+                int32x4_t acc0[8], acc1[8];
+                for (int j = 0; j < 8; j++) { acc0[j] = vdupq_n_s32(0); acc1[j] = vdupq_n_s32(0); }
+                const int8_t *wp = w;
+                for (size_t kb = 0; kb < kfull; kb++, wp += 64)
+                    mac_block(acc0, acc1, wp, vld1_s8(a0 + kb * 8), vld1_s8(a1 + kb * 8));
+                if (krem) {
+                    int8_t t0[8] = {0}, t1[8] = {0};
+                    memcpy(t0, a0 + kfull * 8, krem);
+                    memcpy(t1, a1 + kfull * 8, krem);
+                    mac_block(acc0, acc1, wp, vld1_s8(t0), vld1_s8(t1));
+                }
+                int32x4_t lo, hi;
+                reduce8(acc0, &lo, &hi);
+                ember_neon_store_partial8(out + m * out_stride + nb,
+                    ember_neon_requant8(vaddq_s32(lo, bias_lo), vaddq_s32(hi, bias_hi), &r0, &r1, q), ncount);
+                if (m + 1 < m1) {
+                    reduce8(acc1, &lo, &hi);
+                    ember_neon_store_partial8(out + (m + 1) * out_stride + nb,
+                        ember_neon_requant8(vaddq_s32(lo, bias_lo), vaddq_s32(hi, bias_hi), &r0, &r1, q), ncount);
+                }
+            }
+        }
+    }
+}
+#endif
