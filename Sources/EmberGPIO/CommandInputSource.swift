@@ -73,7 +73,10 @@ public final class CommandInputSource: InputSource {
             .split(whereSeparator: \.isNewline).joined(separator: " | ")
         let stderrNote = tail.isEmpty ? "" : "; stderr: \(tail)"
         if signal != 0 { throw InputSourceError(source: summary, "killed by signal \(signal)\(stderrNote)") }
-        if code != 0 { throw InputSourceError(source: summary, "exited with status \(code)\(stderrNote)") }
+        // 127 is the shell's and posix_spawn's "could not exec" when the failure is not reported
+        // to the parent (e.g. under qemu-user).
+        let hint = code == 127 ? " (command not found or not executable?)" : ""
+        if code != 0 { throw InputSourceError(source: summary, "exited with status \(code)\(hint)\(stderrNote)") }
         if out.isEmpty { throw InputSourceError(source: summary, "wrote nothing to standard output\(stderrNote)") }
         return InputPayload(bytes: out, origin: summary, capturedAtNs: clock.nowNs())
     }

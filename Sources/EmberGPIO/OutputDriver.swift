@@ -8,9 +8,9 @@ final class OutputDriver: @unchecked Sendable {
     private var stopping = false
     private var thread: WorkerThread?
 
-    init(lines: [Int: any OutputLine], report: @escaping @Sendable (TriggerProblem) -> Void) {
+    init(lines: [Int: any OutputLine], report: @escaping @Sendable (TriggerProblem) -> Void) throws(ThreadStartError) {
         self.lines = lines; self.report = report
-        if !lines.isEmpty { thread = WorkerThread(name: "ember-gpio-out") { [self] in run() } }
+        if !lines.isEmpty { thread = try WorkerThread(name: "ember-gpio-out") { [self] in run() } }
     }
 
     func activate(_ keys: [Int], holdNs: UInt64, trigger: String) {

@@ -33,7 +33,9 @@ public final class SimulatedFIFOFeeder: @unchecked Sendable {
             throw GPIOError(.backend("eventfd: \(describeErrno(errno))"), chip: "simulated")
         }
         self.fd = fd; self.wakeFd = wake
-        thread = WorkerThread(name: "ember-gpio-fifo") { [self] in run() }
+        do { thread = try WorkerThread(name: "ember-gpio-fifo") { [self] in run() } } catch {
+            throw GPIOError(.backend(error.description), chip: "simulated")
+        }
     }
 
     public func stop() {

@@ -28,6 +28,8 @@ public struct TriggerGate: Sendable {
     public struct Firing: Sendable, Equatable {
         public var edge: EdgeEvent
         public var mergedEdges: Int
+        /// The time the gate started the firing (what the minimum interval is measured between).
+        public var startedAtNs: UInt64
     }
 
     public var hasPending: Bool { pending != nil }
@@ -55,7 +57,7 @@ public struct TriggerGate: Sendable {
     /// Starts the pending firing if it is due at `nowNs`; the gate is then busy until `finish()`.
     public mutating func take(nowNs: UInt64) -> Firing? {
         guard let ready = readyAtNs(), nowNs >= ready, let edge = pending else { return nil }
-        let firing = Firing(edge: edge, mergedEdges: pendingCount)
+        let firing = Firing(edge: edge, mergedEdges: pendingCount, startedAtNs: nowNs)
         pending = nil
         pendingCount = 0
         busy = true

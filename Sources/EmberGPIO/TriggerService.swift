@@ -40,7 +40,11 @@ public final class TriggerService: @unchecked Sendable {
                 do { outputLines[key] = try backend.requestOutput(spec) } catch { outputFailures[key] = error }
             }
         }
-        let driver = OutputDriver(lines: outputLines, report: report)
+        let driver: OutputDriver
+        do { driver = try OutputDriver(lines: outputLines, report: report) } catch {
+            for line in outputLines.values { line.release() }
+            return configs.map { TriggerProblem(trigger: $0.name, message: error.description) }
+        }
         outputs = driver
 
         for config in configs {
@@ -60,8 +64,13 @@ public final class TriggerService: @unchecked Sendable {
                 failures.append(TriggerProblem(trigger: config.name, message: error.description))
                 continue
             }
-            runners.append(TriggerRunner(config: config, line: line, source: source, outputKeys: keys,
-                                         outputs: driver, fire: fire, report: report))
+            let runner = TriggerRunner(config: config, line: line, source: source, outputKeys: keys,
+                                       outputs: driver, fire: fire, report: report)
+            do { try runner.launch() } catch {
+                failures.append(TriggerProblem(trigger: config.name, message: error.description))
+                continue
+            }
+            runners.append(runner)
         }
         return failures
     }
@@ -110,8 +119,17 @@ final class TriggerRunner: @unchecked Sendable {
         self.config = config; self.line = line; self.source = source; self.outputKeys = outputKeys
         self.outputs = outputs; self.fire = fire; self.report = report
         gate = TriggerGate(debounceNs: config.debounceNs, minIntervalNs: config.minIntervalNs)
-        threads = [WorkerThread(name: "ember-edge") { [self] in readEdges() },
-                   WorkerThread(name: "ember-fire") { [self] in fireLoop() }]
+    }
+
+    /// Starts the edge and fire threads; on failure nothing keeps running and the line and source are closed.
+    func launch() throws(ThreadStartError) {
+        do {
+            threads.append(try WorkerThread(name: "ember-edge") { [self] in readEdges() })
+            threads.append(try WorkerThread(name: "ember-fire") { [self] in fireLoop() })
+        } catch {
+            stop()
+            throw error
+        }
     }
 
     var stats: TriggerStats {
@@ -152,7 +170,7 @@ final class TriggerRunner: @unchecked Sendable {
     private func fireLoop() {
         while let firing = nextFiring() {
             let event = TriggerEvent(trigger: config.name, model: config.model, edge: firing.edge,
-                                     mergedEdges: firing.mergedEdges, firedAtNs: SystemMonotonicClock().nowNs(),
+                                     mergedEdges: firing.mergedEdges, firedAtNs: firing.startedAtNs,
                                      input: Result { () throws(InputSourceError) in try source.read() })
             if case .failure = event.input { lock.withLock { inputErrors += 1 } }
             let scores = fire(event)

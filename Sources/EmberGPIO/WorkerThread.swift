@@ -11,7 +11,8 @@ public final class WorkerThread: @unchecked Sendable {
         init(_ n: String, _ b: @escaping () -> Void) { name = n; body = b }
     }
 
-    public init(name: String, _ body: @escaping @Sendable () -> Void) {
+    /// Starts the thread; fails (rather than crashing) when the system has no threads to give.
+    public init(name: String, _ body: @escaping @Sendable () -> Void) throws(ThreadStartError) {
         let box = Unmanaged.passRetained(Box(name, body)).toOpaque()
         let rc = pthread_create(&thread, nil, { raw in
             let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
@@ -19,7 +20,10 @@ public final class WorkerThread: @unchecked Sendable {
             box.body()
             return nil
         }, box)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
+        if rc != 0 {
+            Unmanaged<Box>.fromOpaque(box).release()
+            throw ThreadStartError(name: name, code: rc)
+        }
     }
 
     /// Waits for the thread to finish. Call once, from another thread.
@@ -28,4 +32,10 @@ public final class WorkerThread: @unchecked Sendable {
         joined = true
         pthread_join(thread, nil)
     }
+}
+
+public struct ThreadStartError: Error, Sendable, CustomStringConvertible {
+    public var name: String
+    public var code: Int32
+    public var description: String { "cannot start thread \(name): \(describeErrno(code))" }
 }

@@ -42,7 +42,10 @@ public final class ZeroMQFrameSource: InputSource, @unchecked Sendable {
             throw InputSourceError(source: summary, message)
         }
         self.context = context; self.socket = socket
-        thread = WorkerThread(name: "ember-zmq-in") { [self] in receiveLoop() }
+        do { thread = try WorkerThread(name: "ember-zmq-in") { [self] in receiveLoop() } } catch {
+            zmq_close(socket); zmq_ctx_term(context)
+            throw InputSourceError(source: summary, error.description)
+        }
     }
 
     public var summary: String { "zmq \(endpoint)" }
