@@ -33,9 +33,10 @@ static inline size_t ember_gemm_block_bytes(size_t k) {
 
 /// Rows per chunk in the GEMM kernels: a chunk of A rows and its output rows stay in L1 while
 /// every block of 8 channels passes over them (output lines are then written whole).
+#define EMBER_GEMM_MAX_CHUNK 256
 static inline size_t ember_gemm_row_chunk(size_t k, size_t mr) {
     size_t rows = 12288 / (k + 64);
-    if (rows > 256) rows = 256;
+    if (rows > EMBER_GEMM_MAX_CHUNK) rows = EMBER_GEMM_MAX_CHUNK;
     rows = rows / mr * mr;
     return rows < mr ? mr : rows;
 }
@@ -88,7 +89,7 @@ void ember_qs8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, 
                                 int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_4x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                    int8_t *, size_t, const ember_qs8_output *);
-void ember_qs8_gemm_4x8c8__i8mm(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
+void ember_qs8_gemm_8x8c8__i8mm(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                 int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_3x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                 int8_t *, size_t, const ember_qs8_output *);

@@ -12,6 +12,7 @@ void ember_qs8_dwconv3x3_c16__avx2(const int8_t *in, size_t h, size_t w, size_t 
                                    const void *packed, int8_t input_zero_point, int8_t *out,
                                    const ember_qs8_output *q) {
     (void)out_h;
+    const ember_avx2_out o = ember_avx2_out_load(q);
     int8_t zp16[16];
     memset(zp16, input_zero_point, sizeof zp16);
     const size_t nblocks = (c + 15) / 16;
@@ -45,11 +46,8 @@ void ember_qs8_dwconv3x3_c16__avx2(const int8_t *in, size_t h, size_t w, size_t 
                         acc_lo = _mm256_add_epi32(acc_lo, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(prod)));
                         acc_hi = _mm256_add_epi32(acc_hi, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(prod, 1)));
                     }
-                    const __m256i lo = ember_avx2_requant(acc_lo, &rq[b - b0][0], q);
-                    const __m256i hi = ember_avx2_requant(acc_hi, &rq[b - b0][1], q);
-                    const __m128i v8 = _mm_packs_epi16(
-                        _mm_packs_epi32(_mm256_castsi256_si128(lo), _mm256_extracti128_si256(lo, 1)),
-                        _mm_packs_epi32(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1)));
+                    const __m128i v8 = _mm_unpacklo_epi64(ember_avx2_output8(acc_lo, &rq[b - b0][0], &o),
+                                                          ember_avx2_output8(acc_hi, &rq[b - b0][1], &o));
                     if (avail >= 16) {
                         _mm_storeu_si128((__m128i *)(dst_pixel + cb), v8);
                     } else {

@@ -11,6 +11,7 @@ void ember_qs8_dwconv3x3_c16__neon(const int8_t *in, size_t h, size_t w, size_t 
                                    const void *packed, int8_t input_zero_point, int8_t *out,
                                    const ember_qs8_output *q) {
     (void)out_h;
+    const ember_neon_out o = ember_neon_out_load(q);
     int8_t zp16[16];
     memset(zp16, input_zero_point, sizeof zp16);
     const size_t nblocks = (c + 15) / 16;
@@ -45,8 +46,8 @@ void ember_qs8_dwconv3x3_c16__neon(const int8_t *in, size_t h, size_t w, size_t 
                         acc2 = vaddw_s16(acc2, vget_low_s16(phi));
                         acc3 = vaddw_high_s16(acc3, phi);
                     }
-                    const int8x16_t v = vcombine_s8(ember_neon_requant8(acc0, acc1, &rq[b - b0][0], &rq[b - b0][1], q),
-                                                    ember_neon_requant8(acc2, acc3, &rq[b - b0][2], &rq[b - b0][3], q));
+                    const int8x16_t v = vcombine_s8(ember_neon_requant8(acc0, acc1, &rq[b - b0][0], &rq[b - b0][1], &o),
+                                                    ember_neon_requant8(acc2, acc3, &rq[b - b0][2], &rq[b - b0][3], &o));
                     if (avail >= 16) {
                         vst1q_s8(dst_pixel + cb, v);
                     } else {

@@ -128,8 +128,7 @@ static void gemm_tflite(size_t m, size_t n, size_t k, const int8_t *a, size_t a_
             int32_t acc = 0;
             for (size_t t = 0; t < k; t++) acc += ((int32_t)a[i * a_stride + t] - zp) * w[j * k + t];
             if (bias) acc += bias[j];
-            const int32_t v = ember_wrap_add(ember_requantize(acc, q->multiplier[j], q->shift[j]), q->zero_point);
-            out[i * out_stride + j] = (int8_t)ember_clamp(v, q->min, q->max);
+            out[i * out_stride + j] = ember_output_value(ember_requantize(acc, q->multiplier[j], q->shift[j]), q->zero_point, q->min, q->max);
         }
 }
 
@@ -227,8 +226,7 @@ static void check_conv(size_t h, size_t w, size_t cin, size_t cout, size_t kh, s
                         for (size_t c = 0; c < cin; c++)
                             acc += ((int32_t)in[((size_t)iy * w + (size_t)ix) * cin + c] - zp) * wt[o * kk + (ky * kh + kx) * cin + c];
                     }
-                const int32_t v = ember_wrap_add(ember_requantize(acc, r.mult[o], r.shift[o]), r.q.zero_point);
-                want[(oy * ow + ox) * cout + o] = (int8_t)ember_clamp(v, r.q.min, r.q.max);
+                want[(oy * ow + ox) * cout + o] = ember_output_value(ember_requantize(acc, r.mult[o], r.shift[o]), r.q.zero_point, r.q.min, r.q.max);
             }
     void *packed = xmalloc(ember_qs8_gemm_packed_size(cout, kk));
     ember_qs8_gemm_pack(cout, kk, wt, bias, zp, packed);
@@ -279,8 +277,7 @@ static void check_dw(size_t h, size_t w, size_t c, size_t stride, size_t pad_top
                     if (iy < 0 || ix < 0 || iy >= (ptrdiff_t)h || ix >= (ptrdiff_t)w) continue;
                     acc += ((int32_t)in[((size_t)iy * w + (size_t)ix) * c + ch] - zp) * wt[t * c + ch];
                 }
-                const int32_t v = ember_wrap_add(ember_requantize(acc, r.mult[ch], r.shift[ch]), r.q.zero_point);
-                want[(oy * ow + ox) * c + ch] = (int8_t)ember_clamp(v, r.q.min, r.q.max);
+                want[(oy * ow + ox) * c + ch] = ember_output_value(ember_requantize(acc, r.mult[ch], r.shift[ch]), r.q.zero_point, r.q.min, r.q.max);
             }
     ember_qs8_dwconv3x3__ref(in, h, w, c, stride, pad_top, pad_left, oh, ow, 0, oh, packed, (int8_t)zp, twin, &r.q);
     char what[128];
