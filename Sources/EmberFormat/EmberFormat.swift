@@ -1,1 +1,0 @@
-// EmberFormat: see docs/architecture.md
