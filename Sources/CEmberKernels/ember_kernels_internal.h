@@ -54,6 +54,10 @@ typedef void (*ember_qs8_dwconv3x3_fn)(const int8_t *in, size_t h, size_t w, siz
                                        size_t out_h, size_t out_w, size_t oy_begin, size_t oy_end,
                                        const void *packed, int8_t input_zero_point, int8_t *out,
                                        const ember_qs8_output *q);
+typedef void (*ember_qd8_gemm_fn)(size_t m_begin, size_t m_end, size_t n, size_t k,
+                                  const int8_t *q, size_t q_stride, const float *scale, const int32_t *zero_point,
+                                  const void *packed, const float *w_scale, const float *bias,
+                                  float *out, size_t out_stride);
 typedef uint32_t (*ember_crc32c_fn)(uint32_t crc, const void *data, size_t length);
 
 /// One row of an operator's kernel table.
@@ -102,6 +106,13 @@ void ember_qs8_dwconv3x3_c16__neon(const int8_t *, size_t, size_t, size_t, size_
                                    size_t, size_t, size_t, const void *, int8_t, int8_t *, const ember_qs8_output *);
 void ember_qs8_dwconv3x3_c16__avx2(const int8_t *, size_t, size_t, size_t, size_t, size_t, size_t, size_t,
                                    size_t, size_t, size_t, const void *, int8_t, int8_t *, const ember_qs8_output *);
+
+void ember_qd8_gemm__ref(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                         const void *, const float *, const float *, float *, size_t);
+void ember_qd8_gemm_4x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                                   const void *, const float *, const float *, float *, size_t);
+void ember_qd8_gemm_2x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                                const void *, const float *, const float *, float *, size_t);
 
 uint32_t ember_crc32c__ref(uint32_t crc, const void *data, size_t length);
 uint32_t ember_crc32c__armcrc(uint32_t crc, const void *data, size_t length);
