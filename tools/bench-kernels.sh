@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .build/bench
-"${CC:-clang}" -O2 -std=gnu11 -ISources/CEmberKernels/include -ISources/CEmberKernels \
+"${CC:-clang}" -O2 -std=gnu11 -ffp-contract=off -ISources/CEmberKernels/include -ISources/CEmberKernels \
   Sources/CEmberKernels/*.c tools/bench-kernels/bench_kernels.c -lm -lpthread -o .build/bench/bench_kernels
 exec .build/bench/bench_kernels "$@"

@@ -28,6 +28,7 @@ static const ember_kernel_entry dwconv_entries[] = {
 static const ember_kernel_entry qd8_gemm_entries[] = {
     ENTRY(ember_qd8_gemm__ref, EMBER_ISA_SCALAR, 1),
 #if defined(EMBER_ARCH_ARM64)
+    ENTRY(ember_qd8_gemm_2x8c8__neon, EMBER_ISA_NEON, 2),
     ENTRY(ember_qd8_gemm_4x8c8__neondot, EMBER_ISA_NEONDOT, 4),
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qd8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),

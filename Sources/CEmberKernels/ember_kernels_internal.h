@@ -109,6 +109,8 @@ void ember_qs8_dwconv3x3_c16__avx2(const int8_t *, size_t, size_t, size_t, size_
 
 void ember_qd8_gemm__ref(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                          const void *, const float *, const float *, float *, size_t);
+void ember_qd8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                                const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_4x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                    const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_2x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 plugin="$(tools/qemu-icount/build.sh)"
 bin=.build/qemu-icount/bench_kernels-aarch64
-clang --target=aarch64-linux-gnu -fuse-ld=lld -O2 -static -ISources/CEmberKernels/include -ISources/CEmberKernels \
+clang --target=aarch64-linux-gnu -fuse-ld=lld -O2 -static -ffp-contract=off -ISources/CEmberKernels/include -ISources/CEmberKernels \
   Sources/CEmberKernels/*.c tools/bench-kernels/bench_kernels.c -lm -lpthread -o "$bin"
 
 # MACs of the layers the bench runs once per inference (GEMM and depthwise), from the bench's tables.
