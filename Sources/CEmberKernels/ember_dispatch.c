@@ -34,6 +34,22 @@ static const ember_kernel_entry qd8_gemm_entries[] = {
     ENTRY(ember_qd8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),
 #endif
 };
+static const ember_kernel_entry gelu_entries[] = {
+    ENTRY(ember_f32_gelu__ref, EMBER_ISA_SCALAR, 0),
+#if defined(EMBER_ARCH_ARM64)
+    ENTRY(ember_f32_gelu__neon, EMBER_ISA_NEON, 0),
+#elif defined(EMBER_ARCH_X86_64)
+    ENTRY(ember_f32_gelu__avx2, EMBER_ISA_AVX2, 0),
+#endif
+};
+static const ember_kernel_entry softmax_f32_entries[] = {
+    ENTRY(ember_f32_softmax_masked__ref, EMBER_ISA_SCALAR, 0),
+#if defined(EMBER_ARCH_ARM64)
+    ENTRY(ember_f32_softmax_masked__neon, EMBER_ISA_NEON, 0),
+#elif defined(EMBER_ARCH_X86_64)
+    ENTRY(ember_f32_softmax_masked__avx2, EMBER_ISA_AVX2, 0),
+#endif
+};
 static const ember_kernel_entry crc_entries[] = {
     ENTRY(ember_crc32c__ref, EMBER_ISA_SCALAR, 0),
 #if defined(EMBER_ARCH_ARM64)
@@ -56,12 +72,14 @@ static const ember_kernel_entry requantize_entries[] = {{"ember_qs8_requantize__
 static const ember_kernel_entry encoder_entries[] = {{"ember_f32_encoder__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 
 #define TABLE(op_, arr_) {op_, arr_, sizeof(arr_) / sizeof(arr_[0])}
-enum { T_GEMM, T_DWCONV, T_CRC, T_QD8 };  // positions of the dispatched operators in tables[]
+enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32 };  // positions of the dispatched operators in tables[]
 static const ember_kernel_table tables[] = {
     TABLE("qs8_gemm", gemm_entries),
     TABLE("qs8_dwconv3x3", dwconv_entries),
     TABLE("crc32c", crc_entries),
     TABLE("qd8_gemm", qd8_gemm_entries),
+    TABLE("f32_gelu", gelu_entries),
+    TABLE("f32_softmax_masked", softmax_f32_entries),
     TABLE("qs8_im2col", im2col_entries),
     TABLE("qs8_add", add_entries),
     TABLE("qs8_mean_hw", mean_entries),
@@ -160,6 +178,14 @@ void ember_qd8_gemm_f32(size_t m_begin, size_t m_end, size_t n, size_t k,
                         float *out, size_t out_stride) {
     if (m_begin >= m_end || n == 0) return;
     ((ember_qd8_gemm_fn)choice(T_QD8)->fn)(m_begin, m_end, n, k, q, q_stride, scale, zero_point, packed, w_scale, bias, out, out_stride);
+}
+
+void ember_f32_gelu(size_t count, const float *x, float *out) {
+    ((ember_f32_gelu_fn)choice(T_GELU)->fn)(count, x, out);
+}
+
+void ember_f32_softmax_masked(size_t rows, size_t cols, const float *x, const uint8_t *mask, float scale, float *out) {
+    ((ember_f32_softmax_fn)choice(T_SOFTMAX_F32)->fn)(rows, cols, x, mask, scale, out);
 }
 
 uint32_t ember_crc32c(uint32_t crc, const void *data, size_t length) {

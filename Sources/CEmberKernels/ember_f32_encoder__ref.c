@@ -20,11 +20,12 @@ void ember_f32_layernorm(size_t rows, size_t dim, const float *x, const float *g
     }
 }
 
-void ember_f32_gelu(size_t count, const float *x, float *out) {
-    for (size_t i = 0; i < count; i++) out[i] = x[i] * 0.5f * (1.0f + erff(x[i] * 0.70710678118654752f));
+void ember_f32_gelu__ref(size_t count, const float *x, float *out) {
+    // 1 + erf(x / sqrt 2) = erfc(-x / sqrt 2): no cancellation for negative x.
+    for (size_t i = 0; i < count; i++) out[i] = x[i] * 0.5f * erfcf(-x[i] * 0.70710678118654752f);
 }
 
-void ember_f32_softmax_masked(size_t rows, size_t cols, const float *x, const uint8_t *mask, float scale,
+void ember_f32_softmax_masked__ref(size_t rows, size_t cols, const float *x, const uint8_t *mask, float scale,
                               float *out) {
     for (size_t r = 0; r < rows; r++) {
         const float *v = x + r * cols;

@@ -479,6 +479,52 @@ static void test_encoder(void) {
     const double z = exp(0.5) + exp(1.0) + exp(1.5) + exp(-0.5);
     const double sw[5] = {exp(0.5) / z, exp(1.0) / z, exp(1.5) / z, 0.0, exp(-0.5) / z};
     for (int i = 0; i < 5; i++) { g_checks++; if (!close_to(sy[i], sw[i], 1e-6)) FAIL("softmax_masked[%d] = %g, expected %g", i, sy[i], sw[i]); }
+    // SIMD GELU and masked softmax against their twins (libm): within float rounding.
+    enum { NG = 1000 };
+    float *gx2 = xmalloc(NG * sizeof(float)), *gref = xmalloc(NG * sizeof(float)), *gsim = xmalloc(NG * sizeof(float));
+    for (int i = 0; i < NG; i++) gx2[i] = i < 20 ? (float)(i - 10) : frand() * 12.0f;
+    ember_f32_gelu__ref(NG - 3, gx2, gref);
+    const ember_kernel_table *gt = ember_kernel_table_for("f32_gelu");
+    for (size_t e = 1; e < gt->count; e++) {
+        if (!ember_isa_available(gt->entries[e].isa)) continue;
+        ((ember_f32_gelu_fn)gt->entries[e].fn)(NG - 3, gx2, gsim);  // odd count: the scalar tail too
+        for (int i = 0; i < NG - 3; i++) {
+            g_checks++;
+            if (fabsf(gsim[i] - gref[i]) > 1e-6f * (1.0f + fabsf(gref[i]))) {
+                FAIL("%s(%g) = %.9g, twin %.9g", gt->entries[e].name, gx2[i], gsim[i], gref[i]);
+                break;
+            }
+        }
+    }
+    const ember_kernel_table *st = ember_kernel_table_for("f32_softmax_masked");
+    for (size_t cols = 1; cols <= 37; cols += 4) {
+        float sx2[3 * 40], sref[3 * 40], ssim[3 * 40];
+        uint8_t mk[40];
+        for (size_t i = 0; i < 3 * cols; i++) sx2[i] = frand() * 20.0f;
+        for (size_t i = 0; i < cols; i++) mk[i] = (uint8_t)(rnd() % 4 != 0);
+        const uint8_t *use = (cols % 8 == 1) ? NULL : mk;
+        ember_f32_softmax_masked__ref(3, cols, sx2, use, 0.125f, sref);
+        for (size_t e = 1; e < st->count; e++) {
+            if (!ember_isa_available(st->entries[e].isa)) continue;
+            ((ember_f32_softmax_fn)st->entries[e].fn)(3, cols, sx2, use, 0.125f, ssim);
+            for (size_t i = 0; i < 3 * cols; i++) {
+                g_checks++;
+                if (fabsf(ssim[i] - sref[i]) > 1e-6f) { FAIL("%s cols %zu [%zu] = %g, twin %g", st->entries[e].name, cols, i, ssim[i], sref[i]); break; }
+            }
+        }
+    }
+    {   // a fully masked row gives zeros on every path
+        const float zx[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        const uint8_t zm[9] = {0};
+        float zy[9];
+        for (size_t e = 0; e < st->count; e++) {
+            if (!ember_isa_available(st->entries[e].isa)) continue;
+            memset(zy, 0x7F, sizeof zy);
+            ((ember_f32_softmax_fn)st->entries[e].fn)(1, 9, zx, zm, 1.0f, zy);
+            for (int i = 0; i < 9; i++) { g_checks++; if (zy[i] != 0.0f) { FAIL("%s: fully masked row gave %g", st->entries[e].name, zy[i]); break; } }
+        }
+    }
+    free(gx2); free(gref); free(gsim);
     // Mean pooling over unmasked tokens, then L2 normalization.
     const float px[3 * 2] = {1, 2, 10, 20, 3, 6};
     const uint8_t pmask[3] = {1, 0, 1};
