@@ -3,7 +3,7 @@
 import PackageDescription
 
 // SwiftPM builds C targets at -O0 in debug; kernels are useless there, so they always get -O2.
-let kernelFlags: [CSetting] = [.unsafeFlags(["-O2", "-fno-strict-aliasing"])]
+let kernelFlags: [CSetting] = [.unsafeFlags(["-O2", "-fno-strict-aliasing", "-ffp-contract=off"])]
 
 let package = Package(
     name: "Ember",

@@ -11,7 +11,7 @@ static const ember_kernel_entry gemm_entries[] = {
 #if defined(EMBER_ARCH_ARM64)
     ENTRY(ember_qs8_gemm_2x8c8__neon, EMBER_ISA_NEON, 2),
     ENTRY(ember_qs8_gemm_4x8c8__neondot, EMBER_ISA_NEONDOT, 4),
-    ENTRY(ember_qs8_gemm_4x8c8__i8mm, EMBER_ISA_I8MM, 4),
+    ENTRY(ember_qs8_gemm_8x8c8__i8mm, EMBER_ISA_I8MM, 8),
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qs8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),
     ENTRY(ember_qs8_gemm_3x8c8__avx2, EMBER_ISA_AVX2, 3),
@@ -23,6 +23,31 @@ static const ember_kernel_entry dwconv_entries[] = {
     ENTRY(ember_qs8_dwconv3x3_c16__neon, EMBER_ISA_NEON, 0),
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qs8_dwconv3x3_c16__avx2, EMBER_ISA_AVX2, 0),
+#endif
+};
+static const ember_kernel_entry qd8_gemm_entries[] = {
+    ENTRY(ember_qd8_gemm__ref, EMBER_ISA_SCALAR, 1),
+#if defined(EMBER_ARCH_ARM64)
+    ENTRY(ember_qd8_gemm_2x8c8__neon, EMBER_ISA_NEON, 2),
+    ENTRY(ember_qd8_gemm_4x8c8__neondot, EMBER_ISA_NEONDOT, 4),
+#elif defined(EMBER_ARCH_X86_64)
+    ENTRY(ember_qd8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),
+#endif
+};
+static const ember_kernel_entry gelu_entries[] = {
+    ENTRY(ember_f32_gelu__ref, EMBER_ISA_SCALAR, 0),
+#if defined(EMBER_ARCH_ARM64)
+    ENTRY(ember_f32_gelu__neon, EMBER_ISA_NEON, 0),
+#elif defined(EMBER_ARCH_X86_64)
+    ENTRY(ember_f32_gelu__avx2, EMBER_ISA_AVX2, 0),
+#endif
+};
+static const ember_kernel_entry softmax_f32_entries[] = {
+    ENTRY(ember_f32_softmax_masked__ref, EMBER_ISA_SCALAR, 0),
+#if defined(EMBER_ARCH_ARM64)
+    ENTRY(ember_f32_softmax_masked__neon, EMBER_ISA_NEON, 0),
+#elif defined(EMBER_ARCH_X86_64)
+    ENTRY(ember_f32_softmax_masked__avx2, EMBER_ISA_AVX2, 0),
 #endif
 };
 static const ember_kernel_entry crc_entries[] = {
@@ -44,12 +69,17 @@ static const ember_kernel_entry softmax_entries[] = {{"ember_qs8_softmax__ref", 
 static const ember_kernel_entry quantize_entries[] = {{"ember_qs8_quantize__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 static const ember_kernel_entry dequantize_entries[] = {{"ember_qs8_dequantize__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 static const ember_kernel_entry requantize_entries[] = {{"ember_qs8_requantize__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
+static const ember_kernel_entry encoder_entries[] = {{"ember_f32_encoder__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 
 #define TABLE(op_, arr_) {op_, arr_, sizeof(arr_) / sizeof(arr_[0])}
+enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32 };  // positions of the dispatched operators in tables[]
 static const ember_kernel_table tables[] = {
     TABLE("qs8_gemm", gemm_entries),
     TABLE("qs8_dwconv3x3", dwconv_entries),
     TABLE("crc32c", crc_entries),
+    TABLE("qd8_gemm", qd8_gemm_entries),
+    TABLE("f32_gelu", gelu_entries),
+    TABLE("f32_softmax_masked", softmax_f32_entries),
     TABLE("qs8_im2col", im2col_entries),
     TABLE("qs8_add", add_entries),
     TABLE("qs8_mean_hw", mean_entries),
@@ -58,6 +88,7 @@ static const ember_kernel_table tables[] = {
     TABLE("qs8_quantize", quantize_entries),
     TABLE("qs8_dequantize", dequantize_entries),
     TABLE("qs8_requantize", requantize_entries),
+    TABLE("f32_encoder", encoder_entries),
 };
 #define TABLE_COUNT (sizeof(tables) / sizeof(tables[0]))
 
@@ -104,7 +135,7 @@ ember_isa ember_kernels_init(int max_isa) {
         }
         __atomic_store_n(&chosen[t], best, __ATOMIC_RELEASE);
     }
-    const ember_isa gemm = chosen[0]->isa;
+    const ember_isa gemm = chosen[T_GEMM]->isa;
     pthread_mutex_unlock(&init_lock);
     return gemm;
 }
@@ -128,7 +159,7 @@ void ember_qs8_gemm(size_t m_begin, size_t m_end, size_t n, size_t k,
                     const int8_t *a, size_t a_stride, const void *packed,
                     int8_t *out, size_t out_stride, const ember_qs8_output *q) {
     if (m_begin >= m_end || n == 0) return;
-    ((ember_qs8_gemm_fn)choice(0)->fn)(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
+    ((ember_qs8_gemm_fn)choice(T_GEMM)->fn)(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
 }
 
 void ember_qs8_dwconv3x3(const int8_t *in, size_t h, size_t w, size_t c,
@@ -137,10 +168,26 @@ void ember_qs8_dwconv3x3(const int8_t *in, size_t h, size_t w, size_t c,
                          const void *packed, int8_t input_zero_point, int8_t *out,
                          const ember_qs8_output *q) {
     if (oy_begin >= oy_end || c == 0 || out_w == 0) return;
-    ((ember_qs8_dwconv3x3_fn)choice(1)->fn)(in, h, w, c, stride, pad_top, pad_left, out_h, out_w,
+    ((ember_qs8_dwconv3x3_fn)choice(T_DWCONV)->fn)(in, h, w, c, stride, pad_top, pad_left, out_h, out_w,
                                             oy_begin, oy_end, packed, input_zero_point, out, q);
 }
 
+void ember_qd8_gemm_f32(size_t m_begin, size_t m_end, size_t n, size_t k,
+                        const int8_t *q, size_t q_stride, const float *scale, const int32_t *zero_point,
+                        const void *packed, const float *w_scale, const float *bias,
+                        float *out, size_t out_stride) {
+    if (m_begin >= m_end || n == 0) return;
+    ((ember_qd8_gemm_fn)choice(T_QD8)->fn)(m_begin, m_end, n, k, q, q_stride, scale, zero_point, packed, w_scale, bias, out, out_stride);
+}
+
+void ember_f32_gelu(size_t count, const float *x, float *out) {
+    ((ember_f32_gelu_fn)choice(T_GELU)->fn)(count, x, out);
+}
+
+void ember_f32_softmax_masked(size_t rows, size_t cols, const float *x, const uint8_t *mask, float scale, float *out) {
+    ((ember_f32_softmax_fn)choice(T_SOFTMAX_F32)->fn)(rows, cols, x, mask, scale, out);
+}
+
 uint32_t ember_crc32c(uint32_t crc, const void *data, size_t length) {
-    return ((ember_crc32c_fn)choice(2)->fn)(crc, data, length);
+    return ((ember_crc32c_fn)choice(T_CRC)->fn)(crc, data, length);
 }

@@ -35,4 +35,14 @@ static inline int32_t ember_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
 
 static inline int32_t ember_clamp(int32_t x, int32_t lo, int32_t hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
+/// Output stage of the int8 conv/GEMM kernels after MultiplyByQuantizedMultiplier: add the
+/// output zero point and clamp to [lo, hi] (within [-128, 127]). The value is first saturated to
+/// int16 and the addition saturates in int16: identical to TFLite for every result whose int32
+/// addition does not overflow (TFLite leaves that undefined), and what SIMD does cheaply.
+static inline int8_t ember_output_value(int32_t v, int32_t zero_point, int32_t lo, int32_t hi) {
+    v = ember_clamp(v, INT16_MIN, INT16_MAX);
+    v = ember_clamp(v + ember_clamp(zero_point, INT16_MIN, INT16_MAX), INT16_MIN, INT16_MAX);
+    return (int8_t)ember_clamp(ember_clamp(v, ember_clamp(lo, -128, 127), ember_clamp(hi, -128, 127)), -128, 127);
+}
+
 #endif

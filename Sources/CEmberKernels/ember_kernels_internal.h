@@ -33,9 +33,10 @@ static inline size_t ember_gemm_block_bytes(size_t k) {
 
 /// Rows per chunk in the GEMM kernels: a chunk of A rows and its output rows stay in L1 while
 /// every block of 8 channels passes over them (output lines are then written whole).
+#define EMBER_GEMM_MAX_CHUNK 256
 static inline size_t ember_gemm_row_chunk(size_t k, size_t mr) {
     size_t rows = 12288 / (k + 64);
-    if (rows > 256) rows = 256;
+    if (rows > EMBER_GEMM_MAX_CHUNK) rows = EMBER_GEMM_MAX_CHUNK;
     rows = rows / mr * mr;
     return rows < mr ? mr : rows;
 }
@@ -53,6 +54,12 @@ typedef void (*ember_qs8_dwconv3x3_fn)(const int8_t *in, size_t h, size_t w, siz
                                        size_t out_h, size_t out_w, size_t oy_begin, size_t oy_end,
                                        const void *packed, int8_t input_zero_point, int8_t *out,
                                        const ember_qs8_output *q);
+typedef void (*ember_qd8_gemm_fn)(size_t m_begin, size_t m_end, size_t n, size_t k,
+                                  const int8_t *q, size_t q_stride, const float *scale, const int32_t *zero_point,
+                                  const void *packed, const float *w_scale, const float *bias,
+                                  float *out, size_t out_stride);
+typedef void (*ember_f32_gelu_fn)(size_t count, const float *x, float *out);
+typedef void (*ember_f32_softmax_fn)(size_t rows, size_t cols, const float *x, const uint8_t *mask, float scale, float *out);
 typedef uint32_t (*ember_crc32c_fn)(uint32_t crc, const void *data, size_t length);
 
 /// One row of an operator's kernel table.
@@ -88,7 +95,7 @@ void ember_qs8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, 
                                 int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_4x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                    int8_t *, size_t, const ember_qs8_output *);
-void ember_qs8_gemm_4x8c8__i8mm(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
+void ember_qs8_gemm_8x8c8__i8mm(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                 int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_3x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                 int8_t *, size_t, const ember_qs8_output *);
@@ -101,6 +108,22 @@ void ember_qs8_dwconv3x3_c16__neon(const int8_t *, size_t, size_t, size_t, size_
                                    size_t, size_t, size_t, const void *, int8_t, int8_t *, const ember_qs8_output *);
 void ember_qs8_dwconv3x3_c16__avx2(const int8_t *, size_t, size_t, size_t, size_t, size_t, size_t, size_t,
                                    size_t, size_t, size_t, const void *, int8_t, int8_t *, const ember_qs8_output *);
+
+void ember_qd8_gemm__ref(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                         const void *, const float *, const float *, float *, size_t);
+void ember_qd8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                                const void *, const float *, const float *, float *, size_t);
+void ember_qd8_gemm_4x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                                   const void *, const float *, const float *, float *, size_t);
+void ember_qd8_gemm_2x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                                const void *, const float *, const float *, float *, size_t);
+
+void ember_f32_gelu__ref(size_t, const float *, float *);
+void ember_f32_gelu__neon(size_t, const float *, float *);
+void ember_f32_gelu__avx2(size_t, const float *, float *);
+void ember_f32_softmax_masked__ref(size_t, size_t, const float *, const uint8_t *, float, float *);
+void ember_f32_softmax_masked__neon(size_t, size_t, const float *, const uint8_t *, float, float *);
+void ember_f32_softmax_masked__avx2(size_t, size_t, const float *, const uint8_t *, float, float *);
 
 uint32_t ember_crc32c__ref(uint32_t crc, const void *data, size_t length);
 uint32_t ember_crc32c__armcrc(uint32_t crc, const void *data, size_t length);

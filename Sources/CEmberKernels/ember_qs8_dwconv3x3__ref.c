@@ -23,7 +23,6 @@ void ember_qs8_dwconv3x3__ref(const int8_t *in, size_t h, size_t w, size_t c,
                             ? in[((size_t)iy * w + (size_t)ix) * c + ch] : input_zero_point;
                         acc = ember_wrap_add(acc, v * wt[(ky * 3 + kx) * EMBER_DW_CB + j]);
                     }
-                const int32_t v = ember_wrap_add(ember_requantize(acc, q->multiplier[ch], q->shift[ch]), q->zero_point);
-                out[(oy * out_w + ox) * c + ch] = (int8_t)ember_clamp(v, q->min, q->max);
+                out[(oy * out_w + ox) * c + ch] = ember_output_value(ember_requantize(acc, q->multiplier[ch], q->shift[ch]), q->zero_point, q->min, q->max);
             }
 }

@@ -28,6 +28,7 @@ void ember_qs8_gemm_2x8c8__avx2(size_t m_begin, size_t m_end, size_t n, size_t k
                                 const int8_t *a, size_t a_stride, const void *packed,
                                 int8_t *out, size_t out_stride, const ember_qs8_output *q) {
     const size_t block = ember_gemm_block_bytes(k), kfull = k / 8, krem = k % 8;
+    const ember_avx2_out o = ember_avx2_out_load(q);
     const size_t mc = ember_gemm_row_chunk(k, 2);
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
@@ -53,10 +54,10 @@ void ember_qs8_gemm_2x8c8__avx2(size_t m_begin, size_t m_end, size_t n, size_t k
                     mac_block(acc0, acc1, wp, row8(t0), row8(t1));
                 }
                 int8_t v[8];
-                _mm_storel_epi64((__m128i *)v, ember_avx2_narrow8(ember_avx2_requant(_mm256_add_epi32(reduce8(acc0), bias), &rq, q)));
+                _mm_storel_epi64((__m128i *)v, ember_avx2_output8(_mm256_add_epi32(reduce8(acc0), bias), &rq, &o));
                 ember_store_partial8(out + m * out_stride + nb, v, ncount);
                 if (m + 1 < m1) {
-                    _mm_storel_epi64((__m128i *)v, ember_avx2_narrow8(ember_avx2_requant(_mm256_add_epi32(reduce8(acc1), bias), &rq, q)));
+                    _mm_storel_epi64((__m128i *)v, ember_avx2_output8(_mm256_add_epi32(reduce8(acc1), bias), &rq, &o));
                     ember_store_partial8(out + (m + 1) * out_stride + nb, v, ncount);
                 }
             }

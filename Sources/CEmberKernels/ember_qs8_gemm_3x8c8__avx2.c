@@ -31,6 +31,7 @@ void ember_qs8_gemm_3x8c8__avx2(size_t m_begin, size_t m_end, size_t n, size_t k
                                 const int8_t *a, size_t a_stride, const void *packed,
                                 int8_t *out, size_t out_stride, const ember_qs8_output *q) {
     const size_t block = ember_gemm_block_bytes(k), kfull = k / 8, krem = k % 8;
+    const ember_avx2_out o = ember_avx2_out_load(q);
     const size_t mc = ember_gemm_row_chunk(k, MR);
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
@@ -57,7 +58,7 @@ void ember_qs8_gemm_3x8c8__avx2(size_t m_begin, size_t m_end, size_t n, size_t k
                     mac_block(acc, wp, tp, 0);
                 }
                 for (size_t r = 0; r < MR && m + r < m1; r++) {
-                    const __m128i v = ember_avx2_narrow8(ember_avx2_requant(_mm256_add_epi32(reduce8(acc[r]), bias), &rq, q));
+                    const __m128i v = ember_avx2_output8(_mm256_add_epi32(reduce8(acc[r]), bias), &rq, &o);
                     int8_t *dst = out + (m + r) * out_stride + nb;
                     if (ncount == 8) _mm_storel_epi64((__m128i *)dst, v);
                     else { int8_t tmp[8]; _mm_storel_epi64((__m128i *)tmp, v); memcpy(dst, tmp, ncount); }

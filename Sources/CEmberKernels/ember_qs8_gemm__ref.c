@@ -18,8 +18,7 @@ void ember_qs8_gemm__ref(size_t m_begin, size_t m_end, size_t n, size_t k,
                 const int8_t wv = w[(i / EMBER_GEMM_KR) * EMBER_GEMM_NR * EMBER_GEMM_KR + j * EMBER_GEMM_KR + i % EMBER_GEMM_KR];
                 acc = ember_wrap_add(acc, (int32_t)row[i] * (int32_t)wv);
             }
-            const int32_t v = ember_wrap_add(ember_requantize(acc, q->multiplier[ch], q->shift[ch]), q->zero_point);
-            out[m * out_stride + ch] = (int8_t)ember_clamp(v, q->min, q->max);
+            out[m * out_stride + ch] = ember_output_value(ember_requantize(acc, q->multiplier[ch], q->shift[ch]), q->zero_point, q->min, q->max);
         }
     }
 }

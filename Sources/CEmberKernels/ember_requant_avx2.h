@@ -41,16 +41,24 @@ EMBER_TARGET_AVX2 static inline __m256i ember_avx2_mbqm(__m256i x, const ember_a
     return _mm256_sub_epi32(_mm256_srav_epi32(h, r->rshift), _mm256_cmpgt_epi32(rem, thr));
 }
 
-/// Requantize, add the zero point, clamp: 8 int32 lanes, still int32.
-EMBER_TARGET_AVX2 static inline __m256i ember_avx2_requant(__m256i acc, const ember_avx2_rq *r, const ember_qs8_output *q) {
-    __m256i v = _mm256_add_epi32(ember_avx2_mbqm(acc, r), _mm256_set1_epi32(q->zero_point));
-    v = _mm256_max_epi32(v, _mm256_set1_epi32(q->min));
-    return _mm256_min_epi32(v, _mm256_set1_epi32(q->max));
+/// Zero point and clamp of one call's output, as int16 lanes (see ember_output_value).
+typedef struct ember_avx2_out {
+    __m128i zp, mn, mx;
+} ember_avx2_out;
+
+EMBER_TARGET_AVX2 static inline ember_avx2_out ember_avx2_out_load(const ember_qs8_output *q) {
+    ember_avx2_out o;
+    o.zp = _mm_set1_epi16((int16_t)ember_clamp(q->zero_point, INT16_MIN, INT16_MAX));
+    o.mn = _mm_set1_epi16((int16_t)ember_clamp(q->min, -128, 127));
+    o.mx = _mm_set1_epi16((int16_t)ember_clamp(q->max, -128, 127));
+    return o;
 }
 
-/// 8 clamped int32 lanes to 8 int8 bytes in the low 64 bits.
-EMBER_TARGET_AVX2 static inline __m128i ember_avx2_narrow8(__m256i v) {
-    const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+/// Requantizes 8 int32 lanes to 8 int8 values in the low 64 bits.
+EMBER_TARGET_AVX2 static inline __m128i ember_avx2_output8(__m256i acc, const ember_avx2_rq *r, const ember_avx2_out *o) {
+    const __m256i v = ember_avx2_mbqm(acc, r);
+    __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    w = _mm_min_epi16(_mm_max_epi16(_mm_adds_epi16(w, o->zp), o->mn), o->mx);
     return _mm_packs_epi16(w, w);
 }
 

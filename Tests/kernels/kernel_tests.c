@@ -128,8 +128,7 @@ static void gemm_tflite(size_t m, size_t n, size_t k, const int8_t *a, size_t a_
             int32_t acc = 0;
             for (size_t t = 0; t < k; t++) acc += ((int32_t)a[i * a_stride + t] - zp) * w[j * k + t];
             if (bias) acc += bias[j];
-            const int32_t v = ember_wrap_add(ember_requantize(acc, q->multiplier[j], q->shift[j]), q->zero_point);
-            out[i * out_stride + j] = (int8_t)ember_clamp(v, q->min, q->max);
+            out[i * out_stride + j] = ember_output_value(ember_requantize(acc, q->multiplier[j], q->shift[j]), q->zero_point, q->min, q->max);
         }
 }
 
@@ -227,8 +226,7 @@ static void check_conv(size_t h, size_t w, size_t cin, size_t cout, size_t kh, s
                         for (size_t c = 0; c < cin; c++)
                             acc += ((int32_t)in[((size_t)iy * w + (size_t)ix) * cin + c] - zp) * wt[o * kk + (ky * kh + kx) * cin + c];
                     }
-                const int32_t v = ember_wrap_add(ember_requantize(acc, r.mult[o], r.shift[o]), r.q.zero_point);
-                want[(oy * ow + ox) * cout + o] = (int8_t)ember_clamp(v, r.q.min, r.q.max);
+                want[(oy * ow + ox) * cout + o] = ember_output_value(ember_requantize(acc, r.mult[o], r.shift[o]), r.q.zero_point, r.q.min, r.q.max);
             }
     void *packed = xmalloc(ember_qs8_gemm_packed_size(cout, kk));
     ember_qs8_gemm_pack(cout, kk, wt, bias, zp, packed);
@@ -279,8 +277,7 @@ static void check_dw(size_t h, size_t w, size_t c, size_t stride, size_t pad_top
                     if (iy < 0 || ix < 0 || iy >= (ptrdiff_t)h || ix >= (ptrdiff_t)w) continue;
                     acc += ((int32_t)in[((size_t)iy * w + (size_t)ix) * c + ch] - zp) * wt[t * c + ch];
                 }
-                const int32_t v = ember_wrap_add(ember_requantize(acc, r.mult[ch], r.shift[ch]), r.q.zero_point);
-                want[(oy * ow + ox) * c + ch] = (int8_t)ember_clamp(v, r.q.min, r.q.max);
+                want[(oy * ow + ox) * c + ch] = ember_output_value(ember_requantize(acc, r.mult[ch], r.shift[ch]), r.q.zero_point, r.q.min, r.q.max);
             }
     ember_qs8_dwconv3x3__ref(in, h, w, c, stride, pad_top, pad_left, oh, ow, 0, oh, packed, (int8_t)zp, twin, &r.q);
     char what[128];
@@ -402,6 +399,144 @@ static void test_elementwise(void) {
     same_bytes("requantize", "ember_qs8_requantize", ro, rwant, 3, 3);
 }
 
+// ---- Encoder kernels (float, dynamic quantization) ----
+static float frand(void) { return (float)((double)(rnd() >> 11) / 9007199254740992.0 * 2.0 - 1.0); }
+static int close_to(double got, double want, double tol) { return fabs(got - want) <= tol * (1.0 + fabs(want)); }
+
+static void test_encoder(void) {
+    // Dynamic quantization: the float result equals the formula on exact int32 sums, bit for bit,
+    // and approximates the float product within the quantization error.
+    const size_t m = 7, n = 19, k = 45;
+    float x[7 * 45], wf[19 * 45], ws[19], bias[19], scale[7], out[7 * 19];
+    int8_t qa[7 * 45], w[19 * 45];
+    int32_t zp[7];
+    for (size_t i = 0; i < m * k; i++) x[i] = frand() * 3.0f + (i % 7 == 0 ? 1.5f : 0.0f);
+    for (size_t j = 0; j < n; j++) {
+        float amax = 0;
+        for (size_t i = 0; i < k; i++) { wf[j * k + i] = frand() * 0.2f; amax = fmaxf(amax, fabsf(wf[j * k + i])); }
+        ws[j] = amax / 127.0f;
+        for (size_t i = 0; i < k; i++) w[j * k + i] = (int8_t)lrintf(wf[j * k + i] / ws[j]);
+        bias[j] = frand();
+    }
+    ember_qd8_quantize_rows(m, k, x, k, qa, k, scale, zp);
+    for (size_t r = 0; r < m; r++)
+        for (size_t i = 0; i < k; i++) {
+            g_checks++;
+            const double back = scale[r] * ((int32_t)qa[r * k + i] - zp[r]);
+            if (fabs(back - x[r * k + i]) > 0.5 * scale[r] + 1e-6) { FAIL("qd8 quantize row %zu col %zu: %g -> %g", r, i, x[r * k + i], back); return; }
+        }
+    void *packed = xmalloc(ember_qs8_gemm_packed_size(n, k));
+    ember_qs8_gemm_pack(n, k, w, NULL, -1, packed);
+    ember_qd8_gemm_f32(0, m, n, k, qa, k, scale, zp, packed, ws, bias, out, n);
+    // Every path of the table gives the same floats as the twin, over uneven row splits.
+    const ember_kernel_table *qt = ember_kernel_table_for("qd8_gemm");
+    float *twin = xmalloc(m * n * sizeof(float)), *got = xmalloc(m * n * sizeof(float));
+    ember_qd8_gemm__ref(0, m, n, k, qa, k, scale, zp, packed, ws, bias, twin, n);
+    for (size_t e = 1; e < qt->count; e++) {
+        if (!ember_isa_available(qt->entries[e].isa)) continue;
+        const ember_qd8_gemm_fn fn = (ember_qd8_gemm_fn)qt->entries[e].fn;
+        fn(0, 3, n, k, qa, k, scale, zp, packed, ws, bias, got, n);
+        fn(3, m, n, k, qa, k, scale, zp, packed, ws, bias, got, n);
+        g_checks++;
+        if (memcmp(got, twin, m * n * sizeof(float)) != 0) FAIL("%s differs from ember_qd8_gemm__ref", qt->entries[e].name);
+    }
+    free(twin);
+    free(got);
+    for (size_t r = 0; r < m; r++)
+        for (size_t j = 0; j < n; j++) {
+            int32_t acc = 0, wsum = 0;
+            double real = bias[j];
+            for (size_t i = 0; i < k; i++) { acc += qa[r * k + i] * w[j * k + i]; wsum += w[j * k + i]; real += (double)x[r * k + i] * wf[j * k + i]; }
+            const float product = scale[r] * ws[j] * (float)(acc - zp[r] * wsum);
+            const float want = product + bias[j];
+            g_checks++;
+            if (out[r * n + j] != want) { FAIL("qd8 gemm [%zu][%zu] = %.9g, expected %.9g", r, j, out[r * n + j], want); break; }
+            g_checks++;
+            if (fabs(out[r * n + j] - real) > 0.05) { FAIL("qd8 gemm [%zu][%zu] = %g, float product %g", r, j, out[r * n + j], real); break; }
+        }
+    free(packed);
+    // Layer norm: zero mean, unit variance before gamma/beta.
+    float ln[3 * 384], g[384], b[384], lo[3 * 384];
+    for (size_t i = 0; i < 3 * 384; i++) ln[i] = frand() * 4.0f + 2.0f;
+    for (size_t i = 0; i < 384; i++) { g[i] = 1.0f; b[i] = 0.0f; }
+    ember_f32_layernorm(3, 384, ln, g, b, 1e-12f, lo);
+    for (size_t r = 0; r < 3; r++) {
+        double s1 = 0, s2 = 0;
+        for (size_t i = 0; i < 384; i++) { s1 += lo[r * 384 + i]; s2 += (double)lo[r * 384 + i] * lo[r * 384 + i]; }
+        g_checks++;
+        if (fabs(s1 / 384) > 1e-5 || fabs(s2 / 384 - 1) > 1e-4) FAIL("layernorm row %zu: mean %g, var %g", r, s1 / 384, s2 / 384);
+    }
+    // GELU at known points (erf form).
+    const float gx[4] = {0.0f, 1.0f, -1.0f, 3.0f}, gw[4] = {0.0f, 0.8413447460685429f, -0.15865525393145707f, 2.995950276f};
+    float gy[4];
+    ember_f32_gelu(4, gx, gy);
+    for (int i = 0; i < 4; i++) { g_checks++; if (!close_to(gy[i], gw[i], 1e-6)) FAIL("gelu(%g) = %.9g, expected %.9g", gx[i], gy[i], gw[i]); }
+    // Masked softmax: masked columns 0, the rest sums to 1 and matches exp ratios.
+    const float sx[5] = {1.0f, 2.0f, 3.0f, 100.0f, -1.0f};
+    const uint8_t smask[5] = {1, 1, 1, 0, 1};
+    float sy[5];
+    ember_f32_softmax_masked(1, 5, sx, smask, 0.5f, sy);
+    const double z = exp(0.5) + exp(1.0) + exp(1.5) + exp(-0.5);
+    const double sw[5] = {exp(0.5) / z, exp(1.0) / z, exp(1.5) / z, 0.0, exp(-0.5) / z};
+    for (int i = 0; i < 5; i++) { g_checks++; if (!close_to(sy[i], sw[i], 1e-6)) FAIL("softmax_masked[%d] = %g, expected %g", i, sy[i], sw[i]); }
+    // SIMD GELU and masked softmax against their twins (libm): within float rounding.
+    enum { NG = 1000 };
+    float *gx2 = xmalloc(NG * sizeof(float)), *gref = xmalloc(NG * sizeof(float)), *gsim = xmalloc(NG * sizeof(float));
+    for (int i = 0; i < NG; i++) gx2[i] = i < 20 ? (float)(i - 10) : frand() * 12.0f;
+    ember_f32_gelu__ref(NG - 3, gx2, gref);
+    const ember_kernel_table *gt = ember_kernel_table_for("f32_gelu");
+    for (size_t e = 1; e < gt->count; e++) {
+        if (!ember_isa_available(gt->entries[e].isa)) continue;
+        ((ember_f32_gelu_fn)gt->entries[e].fn)(NG - 3, gx2, gsim);  // odd count: the scalar tail too
+        for (int i = 0; i < NG - 3; i++) {
+            g_checks++;
+            if (fabsf(gsim[i] - gref[i]) > 1e-6f * (1.0f + fabsf(gref[i]))) {
+                FAIL("%s(%g) = %.9g, twin %.9g", gt->entries[e].name, gx2[i], gsim[i], gref[i]);
+                break;
+            }
+        }
+    }
+    const ember_kernel_table *st = ember_kernel_table_for("f32_softmax_masked");
+    for (size_t cols = 1; cols <= 37; cols += 4) {
+        float sx2[3 * 40], sref[3 * 40], ssim[3 * 40];
+        uint8_t mk[40];
+        for (size_t i = 0; i < 3 * cols; i++) sx2[i] = frand() * 20.0f;
+        for (size_t i = 0; i < cols; i++) mk[i] = (uint8_t)(rnd() % 4 != 0);
+        const uint8_t *use = (cols % 8 == 1) ? NULL : mk;
+        ember_f32_softmax_masked__ref(3, cols, sx2, use, 0.125f, sref);
+        for (size_t e = 1; e < st->count; e++) {
+            if (!ember_isa_available(st->entries[e].isa)) continue;
+            ((ember_f32_softmax_fn)st->entries[e].fn)(3, cols, sx2, use, 0.125f, ssim);
+            for (size_t i = 0; i < 3 * cols; i++) {
+                g_checks++;
+                if (fabsf(ssim[i] - sref[i]) > 1e-6f) { FAIL("%s cols %zu [%zu] = %g, twin %g", st->entries[e].name, cols, i, ssim[i], sref[i]); break; }
+            }
+        }
+    }
+    {   // a fully masked row gives zeros on every path
+        const float zx[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        const uint8_t zm[9] = {0};
+        float zy[9];
+        for (size_t e = 0; e < st->count; e++) {
+            if (!ember_isa_available(st->entries[e].isa)) continue;
+            memset(zy, 0x7F, sizeof zy);
+            ((ember_f32_softmax_fn)st->entries[e].fn)(1, 9, zx, zm, 1.0f, zy);
+            for (int i = 0; i < 9; i++) { g_checks++; if (zy[i] != 0.0f) { FAIL("%s: fully masked row gave %g", st->entries[e].name, zy[i]); break; } }
+        }
+    }
+    free(gx2); free(gref); free(gsim);
+    // Mean pooling over unmasked tokens, then L2 normalization.
+    const float px[3 * 2] = {1, 2, 10, 20, 3, 6};
+    const uint8_t pmask[3] = {1, 0, 1};
+    float py[2], pn[2];
+    ember_f32_mean_pool(3, 2, px, pmask, py);
+    g_checks++;
+    if (py[0] != 2.0f || py[1] != 4.0f) FAIL("mean_pool = (%g, %g), expected (2, 4)", py[0], py[1]);
+    ember_f32_l2_normalize(1, 2, py, 1e-12f, pn);
+    g_checks++;
+    if (!close_to(pn[0], 1 / sqrt(5.0), 1e-7) || !close_to(pn[1], 2 / sqrt(5.0), 1e-7)) FAIL("l2_normalize = (%g, %g)", pn[0], pn[1]);
+}
+
 // ---- CRC-32C ----
 static void test_crc(void) {
     g_checks++;
@@ -475,6 +610,7 @@ int main(int argc, char **argv) {
     test_conv();
     test_dwconv();
     test_elementwise();
+    test_encoder();
     test_crc();
     test_threadpool();
     if (g_failures) { fprintf(stderr, "kernel_tests: %d FAILED of %ld checks (seed %" PRIu64 ")\n", g_failures, g_checks, g_seed); return 1; }

@@ -2,7 +2,10 @@
 // every MobileNetV2 1.0/224 layer shape, with 1 and 2 threads (rows split over the thread pool),
 // and the per-inference total of those layers. Not a test: numbers depend on the machine.
 //
-//   bench_kernels [--threads 1,2] [--min-time SECONDS] [--kernel SUBSTRING] [--layers N]
+//   bench_kernels [--threads 1,2] [--min-time SECONDS] [--kernel SUBSTRING] [--layer I] [--once]
+//     --once     run each layer exactly as often as one inference does, untimed (for counting
+//                instructions under qemu with tools/qemu-icount)
+//     --layer I  only layer I (0-based) of each list
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,8 +69,15 @@ static void dw_task(void *ctx, size_t t) {
     j->fn(j->in, j->h, j->h, j->c, j->stride, pad, pad, j->oh, j->oh, b, e, j->packed, -3, j->out, j->q);
 }
 
+static int g_once;
+static size_t g_once_count;
+
 /// Runs `fn(ctx, task)` over `tasks` on the pool until min_time has passed; seconds per run.
 static double time_runs(ember_threadpool *pool, size_t tasks, void (*fn)(void *, size_t), void *ctx, double min_time) {
+    if (g_once) {
+        for (size_t i = 0; i < g_once_count; i++) ember_threadpool_parallel_for(pool, tasks, fn, ctx);
+        return 1.0;
+    }
     ember_threadpool_parallel_for(pool, tasks, fn, ctx);  // warm up
     size_t runs = 0;
     const double t0 = now();
@@ -77,7 +87,7 @@ static double time_runs(ember_threadpool *pool, size_t tasks, void (*fn)(void *,
 }
 
 int main(int argc, char **argv) {
-    size_t thread_counts[4] = {1, 2}, nthreads = 2, max_layers = (size_t)-1;
+    size_t thread_counts[4] = {1, 2}, nthreads = 2, only_layer = (size_t)-1;
     double min_time = 0.05;
     const char *only = NULL;
     for (int i = 1; i < argc; i++) {
@@ -86,8 +96,9 @@ int main(int argc, char **argv) {
             for (char *s = argv[++i]; *s && nthreads < 4; s++) { thread_counts[nthreads++] = strtoul(s, &s, 10); if (!*s) break; }
         } else if (!strcmp(argv[i], "--min-time") && i + 1 < argc) min_time = atof(argv[++i]);
         else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) only = argv[++i];
-        else if (!strcmp(argv[i], "--layers") && i + 1 < argc) max_layers = strtoul(argv[++i], NULL, 10);
-        else { fprintf(stderr, "usage: %s [--threads 1,2] [--min-time S] [--kernel SUBSTRING] [--layers N]\n", argv[0]); return 2; }
+        else if (!strcmp(argv[i], "--layer") && i + 1 < argc) only_layer = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--once")) { g_once = 1; nthreads = 1; thread_counts[0] = 1; }
+        else { fprintf(stderr, "usage: %s [--threads 1,2] [--min-time S] [--kernel SUBSTRING] [--layer I] [--once]\n", argv[0]); return 2; }
     }
     ember_kernels_init(-1);
     printf("# CPU paths:");
@@ -107,7 +118,9 @@ int main(int argc, char **argv) {
             if (!ember_isa_available(ke->isa) || (only && !strstr(ke->name, only))) continue;
             printf("\n## %s, %zu thread%s\n| M | K | N | x | GOPS | ms/layer |\n|---|---|---|---|---|---|\n", ke->name, threads, threads > 1 ? "s" : "");
             double total = 0, total_ops = 0;
-            for (size_t l = 0; l < sizeof gemm_layers / sizeof gemm_layers[0] && l < max_layers; l++) {
+            for (size_t l = 0; l < sizeof gemm_layers / sizeof gemm_layers[0]; l++) {
+                if (only_layer != (size_t)-1 && l != only_layer) continue;
+                g_once_count = gemm_layers[l].count;
                 const size_t m = gemm_layers[l].m, k = gemm_layers[l].k, n = gemm_layers[l].n;
                 int8_t *a = malloc(m * k), *w = malloc(n * k), *out = malloc(m * n);
                 int32_t *bias = calloc(n, sizeof(int32_t)), *mult = malloc(n * sizeof(int32_t)), *shift = malloc(n * sizeof(int32_t));
@@ -135,7 +148,9 @@ int main(int argc, char **argv) {
             if (!ember_isa_available(ke->isa) || (only && !strstr(ke->name, only))) continue;
             printf("\n## %s, %zu thread%s\n| H=W | C | stride | x | GOPS | ms/layer |\n|---|---|---|---|---|---|\n", ke->name, threads, threads > 1 ? "s" : "");
             double total = 0, total_ops = 0;
-            for (size_t l = 0; l < sizeof dw_layers / sizeof dw_layers[0] && l < max_layers; l++) {
+            for (size_t l = 0; l < sizeof dw_layers / sizeof dw_layers[0]; l++) {
+                if (only_layer != (size_t)-1 && l != only_layer) continue;
+                g_once_count = dw_layers[l].count;
                 const size_t h = dw_layers[l].h, c = dw_layers[l].c, s = dw_layers[l].stride;
                 const size_t oh = s == 1 ? h : h / 2;
                 int8_t *in = malloc(h * h * c), *w = malloc(9 * c), *out = malloc(oh * oh * c);

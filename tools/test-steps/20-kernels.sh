@@ -14,13 +14,13 @@ seed="${EMBER_TEST_SEED:-$(date +%s)}"
 export EMBER_TEST_SEED="$seed"
 
 echo "kernels: native build ($cc)" >&2
-"$cc" -O2 -std=gnu11 -Wall -Wextra -Werror "${inc[@]}" "${srcs[@]}" -lm -lpthread -o "$out/kernel_tests"
+"$cc" -O2 -std=gnu11 -ffp-contract=off -Wall -Wextra -Werror "${inc[@]}" "${srcs[@]}" -lm -lpthread -o "$out/kernel_tests"
 "$out/kernel_tests"
 EMBER_ISA=scalar "$out/kernel_tests" --quick --expect-isa scalar
 
 if command -v qemu-aarch64 >/dev/null && [ -d /usr/aarch64-linux-gnu ]; then
   echo "kernels: AArch64 build (clang --target=aarch64-linux-gnu -static)" >&2
-  clang --target=aarch64-linux-gnu -fuse-ld=lld -O2 -static -std=gnu11 -Wall -Wextra -Werror \
+  clang --target=aarch64-linux-gnu -fuse-ld=lld -O2 -static -std=gnu11 -ffp-contract=off -Wall -Wextra -Werror \
     "${inc[@]}" "${srcs[@]}" -lm -lpthread -o "$out/kernel_tests-aarch64"
   qemu-aarch64 -cpu cortex-a72 "$out/kernel_tests-aarch64" --expect-isa neon
   qemu-aarch64 -cpu cortex-a76 "$out/kernel_tests-aarch64" --expect-isa neondot

@@ -178,6 +178,42 @@ void ember_qs8_requantize(size_t count, const int8_t *in, int32_t in_zero_point,
                           int32_t multiplier, int32_t shift, int32_t out_zero_point, int8_t *out);
 
 // ---------------------------------------------------------------------------------------------
+// Encoder kernels: dynamic quantization and float operators (portable C; no SIMD paths yet)
+// ---------------------------------------------------------------------------------------------
+
+/// Quantizes each row of float activations to int8 with its own scale and zero point
+/// (asymmetric, the range always includes 0): scale = (max(x, 0) - min(x, 0)) / 255 (1 if the row
+/// is all zeros), zero_point = clamp(round(-128 - min(x, 0) / scale), -128, 127),
+/// q = clamp(round(x / scale) + zero_point, -128, 127); rounding half away from zero.
+void ember_qd8_quantize_rows(size_t rows, size_t k, const float *x, size_t x_stride,
+                             int8_t *q, size_t q_stride, float *scale, int32_t *zero_point);
+
+/// Dynamic-quantization GEMM with float output:
+/// out[m][n] = scale[m] * w_scale[n] * (float)(sum_k q[m][k] * w[n][k] - zero_point[m] * wsum[n]) + bias[n]
+/// (evaluated in that order, float; the sums exactly in int32). The weights must be packed with
+/// ember_qs8_gemm_pack(n, k, w, NULL, -1, packed): the packed biases then hold wsum[n] =
+/// sum_k w[n][k]. `bias` may be NULL. Rows [m_begin, m_end).
+void ember_qd8_gemm_f32(size_t m_begin, size_t m_end, size_t n, size_t k,
+                        const int8_t *q, size_t q_stride, const float *scale, const int32_t *zero_point,
+                        const void *packed, const float *w_scale, const float *bias,
+                        float *out, size_t out_stride);
+
+/// Layer normalization of each row: (x - mean) / sqrt(var + eps) * gamma + beta (biased variance).
+void ember_f32_layernorm(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,
+                         float eps, float *out);
+/// GELU with the exact erf form: x * 0.5 * (1 + erf(x / sqrt(2))).
+void ember_f32_gelu(size_t count, const float *x, float *out);
+/// Softmax of each row of `scale * x` over the columns whose mask byte is non-zero (mask [cols],
+/// NULL = all); masked columns get 0. A row with no unmasked column becomes all zeros.
+void ember_f32_softmax_masked(size_t rows, size_t cols, const float *x, const uint8_t *mask, float scale,
+                              float *out);
+/// Mean over the tokens whose mask byte is non-zero (mask [tokens], NULL = all) of x [tokens][dim].
+/// No unmasked token gives zeros.
+void ember_f32_mean_pool(size_t tokens, size_t dim, const float *x, const uint8_t *mask, float *out);
+/// Each row divided by max(||row||_2, eps).
+void ember_f32_l2_normalize(size_t rows, size_t dim, const float *x, float eps, float *out);
+
+// ---------------------------------------------------------------------------------------------
 // Checksums (used by the .ember container)
 // ---------------------------------------------------------------------------------------------
 
