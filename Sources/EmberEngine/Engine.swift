@@ -31,8 +31,14 @@ public final class Engine {
         try self.init(graph: graph, metadata: metadata, threads: threads, model: nil)
     }
 
-    private init(graph: Graph, metadata: Metadata, threads: Int, model: EmberModel?) throws(EngineError) {
-        plan = try ExecutionPlan(graph: graph)
+    private convenience init(graph: Graph, metadata: Metadata, threads: Int, model: EmberModel?) throws(EngineError) {
+        try self.init(plan: ExecutionPlan(graph: graph), metadata: metadata, threads: threads, model: model)
+    }
+
+    /// Another runner of an existing plan (the plan is shared, the state is new): how a server
+    /// runs one model on several threads without planning it twice.
+    public init(plan: ExecutionPlan, metadata: Metadata, threads: Int = 1, model: EmberModel? = nil) throws(EngineError) {
+        self.plan = plan
         state = try ExecutionState(plan: plan, threads: threads)
         self.metadata = metadata
         self.model = model

@@ -7,5 +7,6 @@ import Glibc
 import Musl
 #endif
 
-// The engine's `.ember` loader joins `loaders` when EmberEngine provides a ServableModel.
-exit(Daemon.main(arguments: Array(CommandLine.arguments.dropFirst()), loaders: { _ in [] }))
+exit(Daemon.main(arguments: Array(CommandLine.arguments.dropFirst()), loaders: { configuration in
+    [EngineModelLoader(threadsPerInference: configuration.threadsPerInference)]
+}))
