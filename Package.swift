@@ -34,7 +34,7 @@ let package = Package(
         // ZeroMQ sockets and the versioned wire protocol.
         .target(name: "EmberTransport", dependencies: ["CZeroMQ"]),
         // GPIO triggers: line lookup, edge requests, debounce/interval gate, outputs, input sources.
-        .target(name: "EmberGPIO", dependencies: ["CGPIOD", "CZeroMQ"]),
+        .target(name: "EmberGPIO", dependencies: ["CGPIOD", "EmberTransport"]),
         // Configuration, services, life cycle, logging, stats.
         .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat"]),
         // Board profiles (boards/*.toml, embedded), sysfs readings, the power / latency governor.
@@ -55,7 +55,7 @@ let package = Package(
                     resources: [.copy("Resources")]),
         .testTarget(name: "EmberEngineTests", dependencies: ["EmberEngine", "EmberImport", "EmberFormat"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "EmberGPIOTests", dependencies: ["EmberGPIO", "CZeroMQ"]),
+        .testTarget(name: "EmberGPIOTests", dependencies: ["EmberGPIO", "EmberTransport"]),
         .testTarget(name: "EmberDaemonTests", dependencies: ["EmberDaemon", "EmberTransport"]),
         .testTarget(name: "EmberGovernorTests", dependencies: ["EmberGovernor"]),
     ],

@@ -1,8 +1,9 @@
-import CZeroMQ
+import EmberTransport
 
 /// Subscribes to a ZeroMQ frame feed and keeps only the newest message: a receiver thread
 /// replaces one slot, so a fast camera never builds a backlog. A message's last frame is the input;
-/// earlier frames (topic, header) ride along in `leadingFrames`. All libzmq calls are in this file.
+/// earlier frames (topic, header) ride along in `leadingFrames`. Sockets come from EmberTransport;
+/// the SUB socket is used by the receiver thread only.
 public final class ZeroMQFrameSource: InputSource, @unchecked Sendable {
     public let endpoint: String
     public let topic: String
@@ -15,35 +16,35 @@ public final class ZeroMQFrameSource: InputSource, @unchecked Sendable {
     private var received = 0
     private var stopping = false
     private var thread: WorkerThread?
-    private let context: UnsafeMutableRawPointer
-    private let socket: UnsafeMutableRawPointer
+    private let context: ZMQContext
+    private let socket: ZMQSocket
 
     public init(endpoint: String, topic: String, maxAgeMs: Int, maxBytes: Int,
                 clock: any MonotonicClock = SystemMonotonicClock()) throws(InputSourceError) {
         self.endpoint = endpoint; self.topic = topic; self.maxAgeMs = maxAgeMs; self.maxBytes = maxBytes
         self.clock = clock
         let summary = "zmq \(endpoint)"
-        guard let context = zmq_ctx_new() else { throw InputSourceError(source: summary, "zmq_ctx_new failed") }
-        guard let socket = zmq_socket(context, ZMQ_SUB) else {
-            zmq_ctx_term(context)
-            throw InputSourceError(source: summary, "zmq_socket: \(Self.zmqError())")
+        do {
+            context = try ZMQContext()
+            socket = try ZMQSocket(context, .sub)
+        } catch {
+            throw InputSourceError(source: summary, error.description)
         }
-        var timeout: Int32 = 100, linger: Int32 = 0, hwm: Int32 = 4
-        var maxSize = Int64(maxBytes)
-        var ok = zmq_setsockopt(socket, ZMQ_RCVTIMEO, &timeout, 4) == 0
-        ok = ok && zmq_setsockopt(socket, ZMQ_LINGER, &linger, 4) == 0
-        ok = ok && zmq_setsockopt(socket, ZMQ_RCVHWM, &hwm, 4) == 0
-        ok = ok && zmq_setsockopt(socket, ZMQ_MAXMSGSIZE, &maxSize, 8) == 0
-        ok = ok && topic.withCString { zmq_setsockopt(socket, ZMQ_SUBSCRIBE, $0, strlen($0)) } == 0
-        ok = ok && zmq_connect(socket, endpoint) == 0
-        guard ok else {
-            let message = Self.zmqError()
-            zmq_close(socket); zmq_ctx_term(context)
-            throw InputSourceError(source: summary, message)
+        do {
+            // A short receive timeout lets the thread notice `close`; a small high-water mark keeps
+            // libzmq's own queue from holding a backlog of frames.
+            try socket.setReceiveTimeout(milliseconds: 100)
+            try socket.setLinger(milliseconds: 0)
+            try socket.setReceiveHighWaterMark(4)
+            try socket.setMaxMessageSize(Int64(maxBytes))
+            try socket.subscribe(Array(topic.utf8))
+            try socket.connect(endpoint)
+        } catch {
+            socket.close(); context.terminate()
+            throw InputSourceError(source: summary, error.description)
         }
-        self.context = context; self.socket = socket
         do { thread = try WorkerThread(name: "ember-zmq-in") { [self] in receiveLoop() } } catch {
-            zmq_close(socket); zmq_ctx_term(context)
+            socket.close(); context.terminate()
             throw InputSourceError(source: summary, error.description)
         }
     }
@@ -73,50 +74,19 @@ public final class ZeroMQFrameSource: InputSource, @unchecked Sendable {
         thread = nil
     }
 
-    deinit { close() }
-
     private func receiveLoop() {
         while !lock.withLock({ stopping }) {
-            switch receiveMessage() {
-            case .none: continue
-            case .some(.success(let frames)):
+            do {
+                guard let frames = try socket.receive() else { continue }
                 let payload = InputPayload(bytes: frames.last ?? [], leadingFrames: Array(frames.dropLast()),
                                            origin: summary, capturedAtNs: clock.nowNs())
                 lock.withLock { latest = payload; received += 1 }
-            case .some(.failure(let error)):
-                lock.withLock { lastError = error.message }
+            } catch {
+                lock.withLock { lastError = error.description }
                 usleep(10_000)
             }
         }
-        zmq_close(socket)
-        zmq_ctx_term(context)
-    }
-
-    /// One multipart message, nil on timeout.
-    private func receiveMessage() -> Result<[[UInt8]], InputSourceError>? {
-        var frames: [[UInt8]] = []
-        repeat {
-            var msg = zmq_msg_t()
-            zmq_msg_init(&msg)
-            defer { zmq_msg_close(&msg) }
-            if zmq_msg_recv(&msg, socket, 0) < 0 {
-                let e = zmq_errno()
-                if frames.isEmpty && (e == EAGAIN || e == EINTR) { return nil }
-                return .failure(InputSourceError(source: summary, "receive: \(Self.zmqError())"))
-            }
-            let size = zmq_msg_size(&msg)
-            if let data = zmq_msg_data(&msg), size > 0 {
-                frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
-            } else {
-                frames.append([])
-            }
-            if zmq_msg_more(&msg) == 0 { break }
-        } while true
-        return .success(frames)
-    }
-
-    private static func zmqError() -> String {
-        let e = zmq_errno()
-        return "\(String(cString: zmq_strerror(e))) (errno \(e))"
+        socket.close()
+        context.terminate()
     }
 }

@@ -1,6 +1,6 @@
 import Testing
 import EmberGPIO
-import CZeroMQ
+import EmberTransport
 
 @Suite struct CommandInputSourceTests {
     @Test func stdoutIsTheInput() throws {
@@ -70,25 +70,21 @@ import CZeroMQ
 /// A real libzmq PUB socket in the test, the source subscribed over ipc.
 @Suite struct ZeroMQFrameSourceTests {
     final class Publisher {
-        let context = zmq_ctx_new()!
-        let socket: UnsafeMutableRawPointer
-        init(_ endpoint: String) {
-            socket = zmq_socket(context, ZMQ_PUB)!
-            var linger: Int32 = 0
-            zmq_setsockopt(socket, ZMQ_LINGER, &linger, 4)
-            precondition(zmq_bind(socket, endpoint) == 0)
+        let context: ZMQContext
+        let socket: ZMQSocket
+        init(_ endpoint: String) throws {
+            context = try ZMQContext()
+            socket = try ZMQSocket(context, .pub)
+            try socket.setLinger(milliseconds: 0)
+            try socket.bind(endpoint)
         }
-        func send(_ frames: [[UInt8]]) {
-            for (i, frame) in frames.enumerated() {
-                _ = frame.withUnsafeBytes { zmq_send(socket, $0.baseAddress, $0.count, i < frames.count - 1 ? ZMQ_SNDMORE : 0) }
-            }
-        }
-        deinit { zmq_close(socket); zmq_ctx_term(context) }
+        func send(_ frames: [[UInt8]]) { _ = try? socket.send(frames) }
+        deinit { socket.close(); context.terminate() }
     }
 
     @Test func keepsOnlyTheNewestFrame() throws {
         let endpoint = "ipc://\(tempDirectory())/frames"
-        let publisher = Publisher(endpoint)
+        let publisher = try Publisher(endpoint)
         let source = try ZeroMQFrameSource(endpoint: endpoint, topic: "cam", maxAgeMs: 0, maxBytes: 1 << 20)
         defer { source.close() }
         #expect { try source.read() } throws: { "\($0)".contains("no frame received yet") }
@@ -104,7 +100,7 @@ import CZeroMQ
 
     @Test func staleFramesAreAnError() throws {
         let endpoint = "ipc://\(tempDirectory())/frames"
-        let publisher = Publisher(endpoint)
+        let publisher = try Publisher(endpoint)
         let source = try ZeroMQFrameSource(endpoint: endpoint, topic: "", maxAgeMs: 100, maxBytes: 1 << 20)
         defer { source.close() }
         #expect(waitUntil { publisher.send([[1]]); return source.receivedCount > 0 })
