@@ -12,8 +12,9 @@ source "$repo/tools/cross/chroot-lib.sh"
 "$repo/tools/cross/make-sdk.sh"
 chroot_mount "$chroot_dir"
 trap 'chroot_unmount "$chroot_dir"' EXIT
-mkdir -p "$chroot_dir/src"
+mkdir -p "$chroot_dir/src" "$chroot_dir/sdks"
 mountpoint -q "$chroot_dir/src" || mount --bind "$repo" "$chroot_dir/src"
+mountpoint -q "$chroot_dir/sdks" || mount --bind "$cross/sdks" "$chroot_dir/sdks"
 git_setup=":"
 # This workplace serves github.com packages from a local folder; give the chroot the same view.
 if [ -d /opt/swift-packages ]; then
@@ -26,10 +27,10 @@ chroot "$chroot_dir" /bin/sh -ec "
   cd /src
   export PKG_CONFIG_PATH=/usr/lib/aarch64-linux-gnu/pkgconfig PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig
   swift --version 2>&1 | head -1
-  swift build --swift-sdks-path /src/.build-cross/sdks --swift-sdk aarch64-unknown-linux-gnu \
+  swift build --swift-sdks-path /sdks --swift-sdk aarch64-unknown-linux-gnu \
     --scratch-path /src/.build-aarch64 -c release --static-swift-stdlib -Xlinker --strip-all \
     --product emberd
-  swift build --swift-sdks-path /src/.build-cross/sdks --swift-sdk aarch64-unknown-linux-gnu \
+  swift build --swift-sdks-path /sdks --swift-sdk aarch64-unknown-linux-gnu \
     --scratch-path /src/.build-aarch64 -c release --static-swift-stdlib -Xlinker --strip-all \
     --product ember"
 ls -l "$repo/.build-aarch64/release/emberd" "$repo/.build-aarch64/release/ember" >&2

@@ -8,7 +8,7 @@ chroot_mount() {
 }
 chroot_unmount() {
   local root=$1 m
-  for m in "$root/src" "$root/opt/swift-packages" "$root/dev/pts" "$root/dev" "$root/proc"; do
+  for m in "$root/src" "$root/sdks" "$root/opt/swift-packages" "$root/dev/pts" "$root/dev" "$root/proc"; do
     mountpoint -q "$m" && umount -l "$m" || true
   done
 }
