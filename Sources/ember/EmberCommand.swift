@@ -9,8 +9,12 @@ struct EmberCommand: AsyncParsableCommand {
         abstract: "Ember: on-device int8 inference. Convert, inspect and run .ember models.",
         subcommands: [
             InfoCommand.self,
+            ConvertCommand.self,
             InferCommand.self,
             EmbedCommand.self,
+            RunCommand.self,
+            BenchCommand.self,
+            CPUCommand.self,
         ]
     )
 }

@@ -1,0 +1,66 @@
+// Completed-inference rate over a sliding window, and the token bucket that enforces a maximum
+// rate at admission.
+
+struct RateMeter: Sendable {
+    private var times: [ContinuousClock.Instant] = []
+    let window: Duration
+
+    init(window: Duration) { self.window = window }
+
+    mutating func record(_ t: ContinuousClock.Instant) {
+        times.append(t)
+        prune(now: t)
+    }
+
+    mutating func prune(now: ContinuousClock.Instant) {
+        let cutoff = now - window
+        if let firstKept = times.firstIndex(where: { $0 > cutoff }) { times.removeFirst(firstKept) } else { times.removeAll() }
+    }
+
+    /// Completions per second over the window; nil before a full window of history exists.
+    func rate(now: ContinuousClock.Instant, since start: ContinuousClock.Instant) -> Double? {
+        guard now - start >= window else { return nil }
+        let cutoff = now - window
+        return Double(times.filter { $0 > cutoff && $0 <= now }.count) / window.seconds
+    }
+}
+
+struct TokenBucket: Sendable {
+    private(set) var rate: Double?
+    private var tokens = 1.0
+    private var last: ContinuousClock.Instant?
+
+    /// Up to one second of burst, and at least one request.
+    var capacity: Double { max(1, rate ?? 1) }
+
+    mutating func setRate(_ r: Double?) {
+        let wasUnlimited = rate == nil
+        rate = r
+        // A new limit starts with a full bucket; a changed one keeps what is left.
+        tokens = wasUnlimited ? capacity : min(tokens, capacity)
+    }
+
+    mutating func refill(now: ContinuousClock.Instant) {
+        if let last, let rate, now > last { tokens = min(capacity, tokens + (now - last).seconds * rate) }
+        last = now
+    }
+
+    /// Takes a token, or returns how long until one is available (nil rate: always free).
+    mutating func take(now: ContinuousClock.Instant) -> Duration? {
+        refill(now: now)
+        guard let rate else { return nil }
+        if tokens >= 1 {
+            tokens -= 1
+            return nil
+        }
+        guard rate > 0 else { return .seconds(3600) }
+        return .seconds((1 - tokens) / rate)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+    }
+}
