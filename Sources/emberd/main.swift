@@ -7,5 +7,7 @@ import Glibc
 import Musl
 #endif
 
-// The engine's `.ember` loader joins `loaders` when EmberEngine provides a ServableModel.
-exit(Daemon.main(arguments: Array(CommandLine.arguments.dropFirst()), loaders: { _ in [] }))
+// .ember models are served by EmberEngine, one engine per inference worker.
+exit(Daemon.main(arguments: Array(CommandLine.arguments.dropFirst()), loaders: { config in
+    [EngineModelLoader(instances: config.workers, threadsPerInstance: config.threadsPerInference)]
+}))

@@ -204,6 +204,20 @@ private func tensorRequest(_ id: String, model: String = "echo", bytes: [UInt8],
         #expect(stats.header["models"]?["echo"]?["ok"] == .int(Int64(clients * perClient)))
     }
 
+    /// Two workers run two 300 ms inferences side by side (sleeps, so CPU load does not matter).
+    @Test func workersRunInParallel() throws {
+        let daemon = try DaemonProcess(config: "workers = 2\nwarmup_runs = 0\n" + echo(delay: 300))
+        let context = try ZMQContext()
+        let client = try TestClient(context, endpoint: daemon.endpoint)
+        let start = monotonicNanoseconds()
+        try client.send(RequestEncoder.encode(tensorRequest("p1", bytes: [1])))
+        try client.send(RequestEncoder.encode(tensorRequest("p2", bytes: [2])))
+        #expect(try client.receive().isOK)
+        #expect(try client.receive().isOK)
+        let milliseconds = (monotonicNanoseconds() - start) / 1_000_000
+        #expect(milliseconds < 550, "two 300 ms requests took \(milliseconds) ms")
+    }
+
     @Test func aFullQueueAnswersBusy() throws {
         let daemon = try DaemonProcess(config: "workers = 1\nwarmup_runs = 0\n" + echo(delay: 300, extra: "queue_depth = 2"))
         let context = try ZMQContext()
