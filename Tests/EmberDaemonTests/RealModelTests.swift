@@ -12,19 +12,31 @@ import Glibc
 
 private let repositoryRoot = String(#filePath.split(separator: "/Tests/").first!)
 
-/// Runs `ember convert` (built next to emberd) on the bundled model into `directory`.
-private func convertBundledModel(into directory: String) throws -> String {
+/// Runs the `ember` tool built next to emberd; returns its exit status and what it printed.
+private func runEmber(_ arguments: [String], in directory: String) throws -> (status: Int32, output: String) {
     let ember = try DaemonProcess.executablePath().replacing("/emberd", with: "/ember")
-    let output = directory + "/mobilenetv2.ember"
-    let arguments = [ember, "convert", repositoryRoot + "/models/mobilenetv2/mobilenetv2_imagenet_int8.tflite",
-                     "-o", output, "--labels", repositoryRoot + "/models/mobilenetv2/labels.json", "--preprocess", "imagenet"]
+    let outputPath = directory + "/ember-output.txt"
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
     var pid: pid_t = 0
-    let cArgs = arguments.map { strdup($0) } + [nil]
+    let cArgs = ([ember] + arguments).map { strdup($0) } + [nil]
     defer { cArgs.forEach { free($0) } }
-    guard posix_spawn(&pid, ember, nil, nil, cArgs, environ) == 0 else { throw TestFailure("cannot run \(ember)") }
+    guard posix_spawn(&pid, ember, &actions, nil, cArgs, environ) == 0 else { throw TestFailure("cannot run \(ember)") }
     var status: Int32 = 0
     waitpid(pid, &status, 0)
-    guard status == 0, fileExists(output) else { throw TestFailure("ember convert failed with status \(status)") }
+    return ((status >> 8) & 0xFF, (try? readTextFile(outputPath)) ?? "")
+}
+
+/// Runs `ember convert` on the bundled model into `directory`.
+private func convertBundledModel(into directory: String) throws -> String {
+    let output = directory + "/mobilenetv2.ember"
+    let (status, printed) = try runEmber(["convert", repositoryRoot + "/models/mobilenetv2/mobilenetv2_imagenet_int8.tflite",
+                                          "-o", output, "--labels", repositoryRoot + "/models/mobilenetv2/labels.json",
+                                          "--preprocess", "imagenet"], in: directory)
+    guard status == 0, fileExists(output) else { throw TestFailure("ember convert failed (\(status)): \(printed)") }
     return output
 }
 
@@ -80,6 +92,14 @@ private func convertBundledModel(into directory: String) throws -> String {
         #expect(stats.header["models"]?["mobilenetv2"]?["engine"]?["arena_bytes"] != nil, "\(stats.header)")
         guard case .array(let kernels)? = stats.header["models"]?["mobilenetv2"]?["engine"]?["kernels"] else { Issue.record("no kernels"); return }
         #expect(!kernels.isEmpty)
+
+        // The command-line client.
+        let cli = try runEmber(["infer", "--model", "mobilenetv2", "--endpoint", daemon.endpoint, "--top-k", "3",
+                                repositoryRoot + "/testdata/coffee.png"], in: scratch.path)
+        #expect(cli.status == 0 && cli.output.contains("espresso"), "\(cli.output)")
+        #expect(cli.output.split(separator: "\n").count == 4, "\(cli.output)")
+        let wrong = try runEmber(["infer", "--model", "nope", "--endpoint", daemon.endpoint, repositoryRoot + "/testdata/coffee.png"], in: scratch.path)
+        #expect(wrong.status == 1 && wrong.output.contains("unknown_model"), "\(wrong.output)")
 
         // A truncated copy of the file does not replace the good one.
         try writeFileAtomically(modelPath, Array(try readFile(modelPath).prefix(1000)))
