@@ -7,6 +7,7 @@ import Glibc
 import Musl
 #endif
 
-exit(Daemon.main(arguments: Array(CommandLine.arguments.dropFirst()), loaders: { configuration in
-    [EngineModelLoader(threadsPerInference: configuration.threadsPerInference)]
+// .ember models are served by EmberEngine, one engine per inference worker.
+exit(Daemon.main(arguments: Array(CommandLine.arguments.dropFirst()), loaders: { config in
+    [EngineModelLoader(instances: config.workers, threadsPerInstance: config.threadsPerInference)]
 }))

@@ -57,9 +57,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var curveAllowedClients: [String] = []
     /// Inference worker threads shared by all models. Default 1.
     public var workers: Int = 1
-    /// Threads each inference is split across (per worker). Default 2: a Pi's cores serve one
-    /// request faster together than one each, until requests queue up.
-    public var threadsPerInference: Int = 2
+    /// Threads each inference uses (the engine's own pool); workers × this should not exceed the cores. Default 1.
+    public var threadsPerInference: Int = 1
     /// Requests a model may hold waiting; more are answered "busy". Default 16.
     public var queueDepth: Int = 16
     /// Largest accepted payload frame, in bytes. Default 16777216 (16 MiB).

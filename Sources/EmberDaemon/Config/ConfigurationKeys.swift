@@ -83,7 +83,7 @@ public enum ConfigurationKeys {
             c.curveAllowedClients = keys
         },
         integer("workers", 1...64, "inference worker threads shared by all models", default: "1") { $0.workers = $1 },
-        integer("threads_per_inference", 1...64, "threads each inference is split across (per worker)", default: "2") { $0.threadsPerInference = $1 },
+        integer("threads_per_inference", 1...64, "threads each inference uses; workers x this should not exceed the cores", default: "1") { $0.threadsPerInference = $1 },
         integer("queue_depth", 1...65_536, "requests a model may hold waiting; more are answered busy", default: "16") { $0.queueDepth = $1 },
         integer("max_payload_bytes", 1024...(1 << 30), "largest accepted payload frame, in bytes", default: "16777216") { $0.maxPayloadBytes = $1 },
         integer("default_deadline_ms", 0...3_600_000, "deadline for infer requests that carry none, in ms; 0 for none", default: "0") { $0.defaultDeadlineMilliseconds = $1 },

@@ -1,15 +1,18 @@
-// Serves `.ember` models through EmberEngine: one shared plan per model, one execution state
-// (arena, scratch, thread pool) per concurrently running request, created on first need and reused.
+// Serves .ember models with EmberEngine. An Engine runs one inference at a time, so a model keeps
+// one Engine per worker (sharing the one read-only mapping of the file) and lends them out.
 import EmberEngine
 import EmberFormat
 import EmberTransport
 
 public struct EngineModelLoader: ModelLoader {
-    /// Threads each inference is split across (the thread pool of each execution state).
-    public let threadsPerInference: Int
+    /// Engines per model: as many as inference workers, so no worker waits for another.
+    public let instances: Int
+    /// Threads of each Engine's own pool.
+    public let threadsPerInstance: Int
 
-    public init(threadsPerInference: Int) {
-        self.threadsPerInference = threadsPerInference
+    public init(instances: Int, threadsPerInstance: Int = 1) {
+        self.instances = max(1, instances)
+        self.threadsPerInstance = max(1, threadsPerInstance)
     }
 
     public func handles(path: String) -> Bool { !path.hasPrefix("builtin:") }
@@ -17,99 +20,103 @@ public struct EngineModelLoader: ModelLoader {
     public func load(path: String) throws -> any ServableModel {
         let file = try EmberModel(path: path)
         guard file.metadata.kind == .classifier else {
-            throw ModelLoadError("\(path) is a \(file.metadata.kind) model; this emberd serves classifiers through the engine")
+            throw ModelLoadError("\(path) is an encoder; this emberd serves classifiers only")
         }
-        return try EngineClassifier(file: file, threads: threadsPerInference)
+        return try EngineModel(file: file, instances: instances, threads: threadsPerInstance)
     }
 }
 
-/// A classifier: accepts its input tensor as is, or an image file it decodes and preprocesses as
-/// the model's metadata says. Safe to call from several workers at once.
-final class EngineClassifier: ServableModel, @unchecked Sendable {
-    // Unchecked: `idle` is only touched under `lock`; each Engine is used by one thread at a time.
-    let kind = ServableKind.classifier
-    let accepts: [InputKind] = [.tensor, .image]
+final class EngineModel: ServableModel, @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var idle: [Engine]
+    private let instances: Int
+    let kind: ServableKind = .classifier
+    let accepts: [InputKind]
     let inputs: [TensorInfo]
     let outputs: [TensorInfo]
     let labels: [String]?
-
-    private let file: EmberModel
-    private let plan: ExecutionPlan
+    private let arenaBytes: Int
     private let threads: Int
-    private let lock = ConditionLock()
-    private var idle: [Engine]
+    /// The kernels the plan chose, for `stats`.
+    private let kernels: [String]
 
-    init(file: EmberModel, threads: Int) throws {
-        let first = try Engine(model: file, threads: threads)
-        self.file = file
-        self.plan = first.plan
+    init(file: EmberModel, instances: Int, threads: Int) throws {
+        idle = try (0..<instances).map { _ in try Engine(model: file, threads: threads) }
+        self.instances = instances
+        let engine = idle[0]
+        inputs = try engine.plan.inputs.map { try Self.info($0.tensor) }
+        outputs = try engine.plan.outputs.map { try Self.info($0.tensor) }
+        let metadata = file.metadata
+        labels = metadata.labels.isEmpty ? nil : metadata.labels
+        accepts = metadata.preprocessing != nil ? [.image, .tensor] : [.tensor]
+        arenaBytes = engine.arenaSize
+        kernels = Array(Set(engine.plan.steps.map(\.kernelName))).sorted()
         self.threads = threads
-        self.idle = [first]
-        inputs = try first.plan.inputs.map(Self.info)
-        outputs = try first.plan.outputs.map(Self.info)
-        labels = file.metadata.labels.isEmpty ? nil : file.metadata.labels
-        guard inputs.count == 1, outputs.count == 1 else {
-            throw ModelLoadError("a classifier has one input and one output; this one has \(inputs.count) and \(outputs.count)")
-        }
     }
 
-    var engineStats: [(String, JSONValue)] {
-        var kernels: [String: Bool] = [:]
-        for step in plan.steps where !step.kernelName.isEmpty { kernels[step.kernelName] = true }
-        return [
-            ("arena_bytes", .int(Int64(plan.arenaSize))),
-            ("threads_per_inference", .int(Int64(threads))),
-            ("packing", .string(file.metadata.packingFamily)),
-            ("kernels", .array(kernels.keys.sorted().map { .string($0) })),
-        ]
-    }
-
-    func infer(_ input: RequestInput, options: InferenceOptions) throws -> InferenceOutput {
-        let engine = try checkOut()
-        defer { checkIn(engine) }
-        let bytes: [UInt8]
-        switch input {
-        case .tensor(_, _, let data):
-            bytes = data
-        case .image(let encoded):
-            do {
-                bytes = try engine.inputBytes(for: ImageDecoder.decode(encoded, source: "the image payload"))
-            } catch {
-                throw InferenceError.invalidInput("\(error)")
-            }
-        case .text:
-            throw InferenceError.invalidInput("this model is an image classifier; send a tensor or an image")
-        }
-        let output: [UInt8]
-        do { output = try engine.run(input: bytes) } catch { throw InferenceError.invalidInput("\(error)") }
-        let scores = try engine.topClasses(output: output, topK: output.count)
-        var probabilities = [Float](repeating: 0, count: scores.count)
-        for s in scores { probabilities[s.index] = s.score }
-        return InferenceOutput(classProbabilities: probabilities,
-                               raw: options.includeRaw ? RawTensor(info: outputs[0], bytes: output) : nil)
-    }
-
-    private func checkOut() throws -> Engine {
-        if let engine = lock.withLock({ idle.popLast() }) { return engine }
-        return try Engine(plan: plan, metadata: file.metadata, threads: threads, model: file)
-    }
-
-    private func checkIn(_ engine: Engine) {
-        lock.withLock { idle.append(engine) }
-    }
-
-    private static func info(_ binding: ExecutionPlan.Binding) throws -> TensorInfo {
-        let t = binding.tensor
+    private static func info(_ tensor: GraphTensor) throws -> TensorInfo {
         let dtype: TensorDType
-        switch t.type {
+        switch tensor.type {
         case .int8: dtype = .int8
         case .uint8: dtype = .uint8
         case .int32: dtype = .int32
         case .float32: dtype = .float32
-        default: throw ModelLoadError("tensor '\(t.name)' is \(t.type), which the wire protocol cannot carry")
+        default: throw ModelLoadError("tensor '\(tensor.name)' is \(tensor.type), which the wire protocol cannot carry")
         }
-        let q = t.quantization
-        return TensorInfo(name: t.name, dtype: dtype, shape: t.shape,
-                          scale: q.map { Double($0.scale) }, zeroPoint: q.map { Int($0.zeroPoint) })
+        return TensorInfo(name: tensor.name, dtype: dtype, shape: tensor.shape,
+                          scale: tensor.quantization.map { Double($0.scale) }, zeroPoint: tensor.quantization.map { Int($0.zeroPoint) })
+    }
+
+    var engineStats: [(String, JSONValue)] {
+        [("arena_bytes", .int(Int64(arenaBytes))), ("instances", .int(Int64(instances))),
+         ("threads_per_instance", .int(Int64(threads))), ("kernels", .array(kernels.map { .string($0) }))]
+    }
+
+    private func borrow() -> Engine {
+        lock.withLock {
+            while idle.isEmpty { lock.wait() }
+            return idle.removeLast()
+        }
+    }
+
+    private func giveBack(_ engine: Engine) {
+        lock.withLock {
+            idle.append(engine)
+            lock.signal()
+        }
+    }
+
+    func infer(_ input: RequestInput, options: InferenceOptions) throws -> InferenceOutput {
+        let engine = borrow()
+        defer { giveBack(engine) }
+        let bytes: [UInt8]
+        switch input {
+        case .tensor(_, _, let data):
+            bytes = data  // dtype and shape were checked against inputs[0] by the daemon
+        case .image(let file):
+            do {
+                bytes = try engine.inputBytes(for: ImageDecoder.decode(file, source: "request image"))
+            } catch let error as ImageError {
+                throw InferenceError.invalidInput("\(error)")
+            }
+        case .text:
+            throw InferenceError.invalidInput("text input needs an encoder model")
+        }
+        let output: [UInt8]
+        do { output = try engine.run(input: bytes) } catch {
+            if case .invalidInput(let message) = error { throw InferenceError.invalidInput(message) }
+            throw InferenceError.failed("\(error)")
+        }
+        var result = InferenceOutput()
+        if kind == .classifier {
+            let classes = try engine.topClasses(output: output, topK: output.count)
+            var probabilities = [Float](repeating: 0, count: classes.count)
+            for entry in classes where entry.index < probabilities.count { probabilities[entry.index] = entry.score }
+            result.classProbabilities = probabilities
+        }
+        if options.includeRaw || kind == .tensor, let info = outputs.first {
+            result.raw = RawTensor(info: info, bytes: output)
+        }
+        return result
     }
 }

@@ -114,6 +114,9 @@ public enum Daemon {
     /// `--check-config`: every configuration error, then each model opened and validated.
     static func checkConfiguration(_ config: DaemonConfiguration, errors: [ConfigError], source: String, catalog: ModelCatalog) -> Int32 {
         var problems = errors.map(\.description)
+        if config.models.isEmpty {
+            problems.append("\(source): no models configured: add [[model]] tables or use --model NAME=PATH")
+        }
         // Models whose own keys were fine are opened even when other keys were not.
         for model in config.models where !model.name.isEmpty && !model.path.isEmpty {
             do {

@@ -1,0 +1,139 @@
+// emberd serving the bundled MobileNetV2 (converted to .ember by the real `ember convert`) over
+// real sockets, checked against the same model run in-process.
+import EmberDaemon
+import EmberEngine
+import EmberFormat
+import EmberTransport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+private let repositoryRoot = String(#filePath.split(separator: "/Tests/").first!)
+
+/// Runs the `ember` tool built next to emberd; returns its exit status and what it printed.
+private func runEmber(_ arguments: [String], in directory: String) throws -> (status: Int32, output: String) {
+    let ember = try DaemonProcess.executablePath().replacing("/emberd", with: "/ember")
+    let outputPath = directory + "/ember-output.txt"
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    var pid: pid_t = 0
+    let cArgs = ([ember] + arguments).map { strdup($0) } + [nil]
+    defer { cArgs.forEach { free($0) } }
+    guard posix_spawn(&pid, ember, &actions, nil, cArgs, environ) == 0 else { throw TestFailure("cannot run \(ember)") }
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    return ((status >> 8) & 0xFF, (try? readTextFile(outputPath)) ?? "")
+}
+
+/// Runs `ember convert` on the bundled model into `directory`.
+private func convertBundledModel(into directory: String) throws -> String {
+    let output = directory + "/mobilenetv2.ember"
+    let (status, printed) = try runEmber(["convert", repositoryRoot + "/models/mobilenetv2/mobilenetv2_imagenet_int8.tflite",
+                                          "-o", output, "--labels", repositoryRoot + "/models/mobilenetv2/labels.json",
+                                          "--preprocess", "imagenet"], in: directory)
+    guard status == 0, fileExists(output) else { throw TestFailure("ember convert failed (\(status)): \(printed)") }
+    return output
+}
+
+@Suite(.serialized) struct RealModelTests {
+    @Test func servesTheBundledClassifierLikeTheEngineInProcess() throws {
+        let scratch = try TemporaryDirectory()
+        let modelPath = try convertBundledModel(into: scratch.path)
+        let daemon = try DaemonProcess(config: "workers = 2\n[[model]]\nname = \"mobilenetv2\"\npath = \"\(modelPath)\"\n[[model]]\nname = \"echo\"\npath = \"builtin:echo\"\n")
+        let context = try ZMQContext()
+        let client = try TestClient(context, endpoint: daemon.endpoint, timeoutMilliseconds: 60_000)
+
+        let engine = try Engine(model: EmberModel(path: modelPath))
+        for photo in ["chelsea.png", "coffee.png"] {
+            let bytes = try readFile(repositoryRoot + "/testdata/" + photo)
+            let expected = try engine.classify(image: ImageDecoder.decode(bytes), topK: 5)
+            let reply = try client.call(Request(id: photo, operation: .infer(InferRequest(model: "mobilenetv2", input: .image(bytes), topK: 5, includeRaw: true))))
+            #expect(reply.isOK, "\(reply.header)")
+            guard case .array(let entries)? = reply.header["outputs"]?["top_k"] else { Issue.record("\(reply.header)"); continue }
+            #expect(entries.compactMap { $0["index"]?.asNumber.map(Int.init) } == expected.map(\.index), "\(photo)")
+            #expect(entries.compactMap { $0["label"] } == expected.map { .string($0.label) }, "\(photo)")
+            for (entry, want) in zip(entries, expected) {
+                #expect(abs((entry["score"]?.asNumber ?? -1) - Double(want.score)) < 1e-6)
+            }
+            // The raw int8 output is the engine's, byte for byte.
+            let raw = try engine.run(input: engine.inputBytes(for: ImageDecoder.decode(bytes)))
+            #expect(reply.payloads.first == raw)
+            print("\(photo): \(expected.first.map { "\($0.label) \($0.score)" } ?? "?") in \(reply.header["timings_us"]?["inference"]?.asNumber ?? 0) µs")
+        }
+        // The same input as a raw int8 tensor.
+        let bytes = try readFile(repositoryRoot + "/testdata/chelsea.png")
+        let tensor = try engine.inputBytes(for: ImageDecoder.decode(bytes))
+        let viaTensor = try client.call(Request(id: "tensor", operation: .infer(InferRequest(
+            model: "mobilenetv2", input: .tensor(dtype: .int8, shape: [1, 224, 224, 3], data: tensor)))))
+        #expect(viaTensor.isOK)
+        let wrongShape = try client.call(Request(id: "shape", operation: .infer(InferRequest(
+            model: "mobilenetv2", input: .tensor(dtype: .int8, shape: [1, 224, 3, 224], data: tensor)))))
+        #expect(wrongShape.error?.code == .invalidInput && wrongShape.error?.message.contains("[1, 224, 224, 3]") == true)
+        let wrongType = try client.call(Request(id: "dtype", operation: .infer(InferRequest(
+            model: "mobilenetv2", input: .tensor(dtype: .uint8, shape: [1, 224, 224, 3], data: tensor)))))
+        #expect(wrongType.error?.code == .invalidInput && wrongType.error?.message.contains("int8") == true)
+        let text = try client.call(Request(id: "text", operation: .infer(InferRequest(model: "mobilenetv2", input: .text("cat")))))
+        #expect(text.error?.code == .invalidInput)
+        let brokenPNG = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 7, count: 64)
+        let broken = try client.call(Request(id: "png", operation: .infer(InferRequest(model: "mobilenetv2", input: .image(brokenPNG)))))
+        #expect(broken.error?.code == .invalidInput, "\(broken.header)")
+
+        // models and stats describe the real model.
+        let models = try client.call(.models)
+        guard case .array(let list)? = models.header["models"] else { Issue.record("no models"); return }
+        #expect(list.first?["kind"] == .string("classifier"))
+        #expect(list.first?["inputs"]?.serializedString.contains("[1,224,224,3]") == true)
+        let stats = try client.call(.stats)
+        #expect(stats.header["models"]?["mobilenetv2"]?["engine"]?["arena_bytes"] != nil, "\(stats.header)")
+        guard case .array(let kernels)? = stats.header["models"]?["mobilenetv2"]?["engine"]?["kernels"] else { Issue.record("no kernels"); return }
+        #expect(!kernels.isEmpty)
+
+        // The command-line client.
+        let cli = try runEmber(["infer", "--model", "mobilenetv2", "--endpoint", daemon.endpoint, "--top-k", "3",
+                                repositoryRoot + "/testdata/coffee.png"], in: scratch.path)
+        #expect(cli.status == 0 && cli.output.contains("espresso"), "\(cli.output)")
+        #expect(cli.output.split(separator: "\n").count == 4, "\(cli.output)")
+        let wrong = try runEmber(["infer", "--model", "nope", "--endpoint", daemon.endpoint, repositoryRoot + "/testdata/coffee.png"], in: scratch.path)
+        #expect(wrong.status == 1 && wrong.output.contains("unknown_model"), "\(wrong.output)")
+
+        // A truncated copy of the file does not replace the good one.
+        try writeFileAtomically(modelPath, Array(try readFile(modelPath).prefix(1000)))
+        let failed = try client.call(.reload(model: "mobilenetv2"))
+        #expect(failed.error?.code == .reloadFailed, "\(failed.header)")
+        #expect(try client.call(Request(id: "after", operation: .infer(InferRequest(model: "mobilenetv2", input: .image(bytes))))).isOK)
+    }
+
+    @Test func concurrentClientsOnTheRealModel() throws {
+        let scratch = try TemporaryDirectory()
+        let modelPath = try convertBundledModel(into: scratch.path)
+        let daemon = try DaemonProcess(config: "workers = 2\nqueue_depth = 64\n[[model]]\nname = \"m\"\npath = \"\(modelPath)\"\n")
+        let context = try ZMQContext()
+        let photo = try readFile(repositoryRoot + "/testdata/coffee.png")
+        let expected = try Engine(model: EmberModel(path: modelPath)).classify(image: ImageDecoder.decode(photo), topK: 1)[0].index
+        let errors = ConditionLock()
+        nonisolated(unsafe) var problems: [String] = []
+        let endpoint = daemon.endpoint
+        let threads = try (0..<8).map { index in
+            try OSThread(name: "real\(index)") {
+                do {
+                    let client = try TestClient(context, endpoint: endpoint, timeoutMilliseconds: 60_000)
+                    for n in 0..<6 {
+                        let reply = try client.call(Request(id: "\(index)-\(n)", operation: .infer(InferRequest(model: "m", input: .image(photo), topK: 1))))
+                        guard reply.id == "\(index)-\(n)", reply.header["outputs"]?["top_k"]?.serializedString.contains("\"index\":\(expected),") == true else {
+                            throw TestFailure("\(reply.header)")
+                        }
+                    }
+                } catch {
+                    errors.withLock { problems.append("\(error)") }
+                }
+            }
+        }
+        for thread in threads { thread.join() }
+        #expect(errors.withLock { problems }.isEmpty, "\(errors.withLock { problems })")
+    }
+}
