@@ -38,6 +38,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("cold-runs"), help: "New processes to time for cold start (0 to skip).")
     var coldRuns = 5
 
+    @Flag(help: "Also print each op's median time over the timed runs (a separate pass).")
+    var profile = false
+
     func validate() throws {
         guard runs >= 1, warmup >= 0, coldRuns >= 0 else { throw ValidationError("--runs must be >= 1, --warmup and --cold-runs >= 0") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256") }
@@ -74,6 +77,20 @@ struct BenchCommand: ParsableCommand {
             print("plan:         \(format(milliseconds(plan))) ms")
             print("first run:    \(format(milliseconds(first))) ms")
             print("steady state: p50 \(format(percentile(0.5))) ms, p90 \(format(percentile(0.9))) ms, p99 \(format(percentile(0.99))) ms, min \(format(times[0])) ms (\(runs) runs after \(warmup) warm-up)")
+            if profile {
+                let steps = engine.plan.steps
+                var perStep = [[UInt64]](repeating: [], count: steps.count)
+                for _ in 0..<runs {
+                    for (i, t) in engine.state.runProfiled().enumerated() { perStep[i].append(t) }
+                }
+                let medians = perStep.map { $0.sorted()[$0.count / 2] }
+                let total = max(medians.reduce(0, +), 1)
+                print("per op (median of \(runs) runs):")
+                for (i, step) in steps.enumerated() {
+                    let ms = Double(medians[i]) / 1e6
+                    print("  #\(String(step.operatorIndex).padding(4))\(step.kind.description.padding(16))\(format(ms).padding(8))ms \(format(Double(medians[i]) * 100 / Double(total)).padding(6))%  \(step.kernelName)")
+                }
+            }
             if coldRuns > 0 {
                 var cold: [Double] = []
                 for _ in 0..<coldRuns { cold.append(try coldStart()) }

@@ -1,36 +1,31 @@
 import EmberFormat
 
-/// How a classifier wants its image: resize, centre crop, normalisation, quantization. By default
-/// this reproduces tools/models/preprocess.py (the goldens' preprocessing) byte for byte:
-/// 1. resize so the shorter side is `resizeShorterSide`, the longer side
-///    `round_half_up(long * side / short)` (or straight to the input size when it is nil);
-/// 2. centre crop to the model's input size at `floor((size - crop) / 2)`;
-///    with `.halfPixelBilinear` (default) only the crop window is computed;
-/// 3. per channel, in Float64 from the Float32 constants: `f = (pixel * scale - mean[c]) / std[c]`;
-/// 4. int8 / uint8 inputs: `round_half_away_from_zero(f / inputScale) + zeroPoint`, clamped
-///    (one 256-entry table per channel); float32 inputs: `Float(f)`.
+/// How a classifier wants its image: resize, centre crop, normalisation, quantization. This is the
+/// usual torchvision pipeline (Resize -> CenterCrop -> ToTensor -> Normalize) on Pillow images,
+/// reproduced byte for byte (tools/models/preprocess.py, which makes the goldens, specifies it
+/// the same way):
+/// 1. resize with Pillow's antialiased bilinear (`PillowResize`) so the shorter side is
+///    `resizeShorterSide`, the longer side `Int(side * long / short)` (truncated, in Double, as
+///    torchvision), or straight to the input size when `resizeShorterSide` is nil;
+/// 2. centre crop to the model's input size at `round((size - crop) / 2)`, ties to even;
+/// 3. per channel, in Float32: `v = (pixel * scale - mean[c]) / std[c]` (the `.ember` metadata's
+///    formula and types);
+/// 4. int8 / uint8 inputs: `round_half_away_from_zero(v / inputScale) + zeroPoint` (division in
+///    Float32, as TFLite's QUANTIZE), clamped; float32 inputs: `v`. Steps 3 and 4 depend only on
+///    the channel and the pixel value, so they go through one 256-entry table per channel.
 public struct ImagePreprocessing: Sendable, Equatable {
     public enum ChannelOrder: Sendable, Equatable { case rgb, bgr }
-    public enum ResizeMethod: Sendable, Equatable {
-        /// Integer bilinear, half-pixel centres, no antialiasing (Ember's models and goldens).
-        case halfPixelBilinear
-        /// Pillow's `resize(size, BILINEAR)` (antialiased; for pipelines trained with PIL).
-        case pillowAntialiased
-    }
 
     public var channelOrder: ChannelOrder
     public var resizeShorterSide: Int?
-    public var resizeMethod: ResizeMethod
     public var scale: Float
     public var mean: [Float]
     public var std: [Float]
 
-    public init(channelOrder: ChannelOrder = .rgb, resizeShorterSide: Int? = nil,
-                resizeMethod: ResizeMethod = .halfPixelBilinear, scale: Float = 1.0 / 255,
+    public init(channelOrder: ChannelOrder = .rgb, resizeShorterSide: Int? = nil, scale: Float = 1.0 / 255,
                 mean: [Float] = [0, 0, 0], std: [Float] = [1, 1, 1]) {
         self.channelOrder = channelOrder
         self.resizeShorterSide = resizeShorterSide
-        self.resizeMethod = resizeMethod
         self.scale = scale
         self.mean = mean
         self.std = std
@@ -61,67 +56,62 @@ public struct ImagePreprocessing: Sendable, Equatable {
                 throw .invalidSize("resized image \(w)x\(h) is smaller than the \(width)x\(height) crop")
             }
         }
-        let left = (w - width) / 2, top = (h - height) / 2
-        switch resizeMethod {
-        case .halfPixelBilinear:
-            return try HalfPixelBilinear.resizeWindow(image, outWidth: w, outHeight: h, left: left, top: top,
-                                                      width: width, height: height)
-        case .pillowAntialiased:
-            return try PillowResize.resize(image, width: w, height: h).cropped(left: left, top: top, width: width, height: height)
-        }
+        return try PillowResize.resize(image, width: w, height: h)
+            .cropped(left: Self.centreOffset(w - width), top: Self.centreOffset(h - height), width: width, height: height)
     }
 
-    /// Step 3 (and the channel order) on an already cropped image: NHWC Float64 values.
-    public func normalize(_ image: RGBImage) throws(ImageError) -> [Double] {
-        let tables = try channelTables { $0 }
-        let order = channelOrder == .rgb ? [0, 1, 2] : [2, 1, 0]
-        var out = [Double](repeating: 0, count: image.pixels.count)
-        for p in 0..<(image.width * image.height) {
-            for c in 0..<3 { out[p * 3 + c] = tables[c][Int(image.pixels[p * 3 + order[c]])] }
-        }
-        return out
+    /// Step 3 (and the channel order) on an already cropped image: NHWC Float32 values.
+    public func normalize(_ image: RGBImage) throws(ImageError) -> [Float] {
+        try mapPixels(image, tables: channelTables { $0 })
     }
 
     /// Steps 3 and 4 straight to the bytes of an int8, uint8 or float32 input tensor.
     public func inputBytes(_ image: RGBImage, type: DType, scale inputScale: Float = 1, zeroPoint: Int32 = 0) throws(ImageError) -> [UInt8] {
-        let order = channelOrder == .rgb ? [0, 1, 2] : [2, 1, 0]
         switch type {
         case .int8, .uint8:
             guard inputScale > 0, inputScale.isFinite else { throw .invalidSize("input scale \(inputScale)") }
             let range: ClosedRange<Int64> = type == .int8 ? -128...127 : 0...255
-            let tables = try channelTables { f in
-                let q = InputQuantizer.roundHalfAwayFromZero(f / Double(inputScale))
-                return UInt8(truncatingIfNeeded: min(max(q &+ Int64(zeroPoint), range.lowerBound), range.upperBound))
-            }
-            var out = [UInt8](repeating: 0, count: image.pixels.count)
-            for p in 0..<(image.width * image.height) {
-                for c in 0..<3 { out[p * 3 + c] = tables[c][Int(image.pixels[p * 3 + order[c]])] }
-            }
-            return out
+            return try mapPixels(image, tables: channelTables { v in
+                let q = InputQuantizer.roundHalfAwayFromZero(v / inputScale) &+ Int64(zeroPoint)
+                return UInt8(truncatingIfNeeded: min(max(q, range.lowerBound), range.upperBound))
+            })
         case .float32:
-            let values = try normalize(image)
-            return values.map { Float($0) }.withUnsafeBytes { [UInt8]($0) }
+            return try normalize(image).withUnsafeBytes { [UInt8]($0) }
         default:
             throw .invalidSize("images feed int8, uint8 or float32 inputs, not \(type)")
         }
     }
 
-    /// One 256-entry table per channel: `transform((v * scale - mean[c]) / std[c])` in Float64.
-    private func channelTables<T>(_ transform: (Double) -> T) throws(ImageError) -> [[T]] {
+    private func mapPixels<T>(_ image: RGBImage, tables: [[T]]) -> [T] {
+        let order = channelOrder == .rgb ? [0, 1, 2] : [2, 1, 0]
+        var out: [T] = []
+        out.reserveCapacity(image.pixels.count)
+        for p in 0..<(image.width * image.height) {
+            for c in 0..<3 { out.append(tables[c][Int(image.pixels[p * 3 + order[c]])]) }
+        }
+        return out
+    }
+
+    /// One 256-entry table per channel: `transform((v * scale - mean[c]) / std[c])` in Float32.
+    private func channelTables<T>(_ transform: (Float) -> T) throws(ImageError) -> [[T]] {
         guard mean.count == 3, std.count == 3, std.allSatisfy({ $0 != 0 && $0.isFinite }),
               mean.allSatisfy(\.isFinite), scale.isFinite else {
             throw .invalidSize("preprocessing needs a finite scale, 3 means and 3 non-zero stds, got \(scale), \(mean), \(std)")
         }
         return (0..<3).map { c in
-            (0..<256).map { v in transform((Double(v) * Double(scale) - Double(mean[c])) / Double(std[c])) }
+            (0..<256).map { v in transform((Float(v) * scale - mean[c]) / std[c]) }
         }
     }
 
     static func shorterSideSize(width: Int, height: Int, side: Int) -> (Int, Int) {
-        if height <= width {
-            return ((2 * width * side + height) / (2 * height), side)
+        if width <= height {
+            return (side, Int(Double(side * height) / Double(width)))
         }
-        return (side, (2 * height * side + width) / (2 * width))
+        return (Int(Double(side * width) / Double(height)), side)
+    }
+
+    static func centreOffset(_ excess: Int) -> Int {
+        Int((Double(excess) / 2).rounded(.toNearestOrEven))
     }
 }
 
@@ -141,18 +131,19 @@ extension RGBImage {
     }
 }
 
-/// Float values to the bytes of an int8 / uint8 tensor (TFLite QUANTIZE rounding).
+/// Float values to the bytes of an int8 / uint8 tensor (TFLite QUANTIZE: Float32 division,
+/// ties away from zero).
 public enum InputQuantizer {
-    public static func quantizeInt8(_ values: [Double], scale: Float, zeroPoint: Int32) -> [Int8] {
-        values.map { Int8(clamping: roundHalfAwayFromZero($0 / Double(scale)) &+ Int64(zeroPoint)) }
+    public static func quantizeInt8(_ values: [Float], scale: Float, zeroPoint: Int32) -> [Int8] {
+        values.map { Int8(clamping: roundHalfAwayFromZero($0 / scale) &+ Int64(zeroPoint)) }
     }
 
-    public static func quantizeUInt8(_ values: [Double], scale: Float, zeroPoint: Int32) -> [UInt8] {
-        values.map { UInt8(clamping: roundHalfAwayFromZero($0 / Double(scale)) &+ Int64(zeroPoint)) }
+    public static func quantizeUInt8(_ values: [Float], scale: Float, zeroPoint: Int32) -> [UInt8] {
+        values.map { UInt8(clamping: roundHalfAwayFromZero($0 / scale) &+ Int64(zeroPoint)) }
     }
 
     /// Rounded, and saturated far outside any quantized range (NaN counts as 0).
-    static func roundHalfAwayFromZero(_ v: Double) -> Int64 {
+    static func roundHalfAwayFromZero(_ v: Float) -> Int64 {
         guard !v.isNaN else { return 0 }
         return Int64(max(min(v.rounded(.toNearestOrAwayFromZero), 1e15), -1e15))
     }
