@@ -98,7 +98,9 @@ public struct Governor: Sendable {
         let celsius = readings.cpuCelsius(zoneTypes: profile.thermalZoneTypes)
         var pressure = 0.0
         var critical = false
-        if let celsius {
+        if !options.thermalShedding {
+            reasons.append("thermal shedding is off")
+        } else if let celsius {
             thermal.update(now: now, celsius: celsius)
             pressure = ThermalTracker.pressure(celsius: celsius, slope: thermal.slope, softLimit: profile.thermalSoftLimitC,
                                                headroom: options.thermalHeadroomC, lookahead: options.thermalLookahead.seconds)
@@ -111,7 +113,7 @@ public struct Governor: Sendable {
         } else {
             reasons.append("no CPU temperature: no thermal shedding")
         }
-        if let t = readings.throttle, !t.isDisjoint(with: [.throttled, .softTemperatureLimit]) {
+        if options.thermalShedding, let t = readings.throttle, !t.isDisjoint(with: [.throttled, .softTemperatureLimit]) {
             pressure = 1
             reasons.append("firmware reports \(t.intersection([.throttled, .softTemperatureLimit]).names.joined(separator: ", ")): shedding fully")
         }

@@ -20,6 +20,8 @@ public struct GovernorOptions: Sendable, Equatable {
     public var workers = 1
     /// Upper bound on threads per inference below the board's core count; nil = all cores.
     public var maxThreads: Int?
+    /// Shed threads and rate under thermal pressure (off only to compare, as the simulation does).
+    public var thermalShedding = true
     /// Shedding starts this many °C below the board's soft limit.
     public var thermalHeadroomC = 10.0
     /// How far ahead the temperature trend is extrapolated.

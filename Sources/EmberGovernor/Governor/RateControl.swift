@@ -2,7 +2,9 @@
 // rate at admission.
 
 struct RateMeter: Sendable {
+    /// Completion times, oldest first, from `head` on (a queue without O(n) removals).
     private var times: [ContinuousClock.Instant] = []
+    private var head = 0
     let window: Duration
 
     init(window: Duration) { self.window = window }
@@ -14,14 +16,20 @@ struct RateMeter: Sendable {
 
     mutating func prune(now: ContinuousClock.Instant) {
         let cutoff = now - window
-        if let firstKept = times.firstIndex(where: { $0 > cutoff }) { times.removeFirst(firstKept) } else { times.removeAll() }
+        while head < times.count, times[head] <= cutoff { head += 1 }
+        if head > 1024 && head * 2 > times.count {
+            times.removeFirst(head)
+            head = 0
+        }
     }
 
     /// Completions per second over the window; nil before a full window of history exists.
     func rate(now: ContinuousClock.Instant, since start: ContinuousClock.Instant) -> Double? {
         guard now - start >= window else { return nil }
         let cutoff = now - window
-        return Double(times.filter { $0 > cutoff && $0 <= now }.count) / window.seconds
+        var count = 0
+        for t in times[head...] where t > cutoff && t <= now { count += 1 }
+        return Double(count) / window.seconds
     }
 }
 
@@ -41,8 +49,12 @@ struct TokenBucket: Sendable {
     }
 
     mutating func refill(now: ContinuousClock.Instant) {
-        if let last, let rate, now > last { tokens = min(capacity, tokens + (now - last).seconds * rate) }
-        last = now
+        guard let last else { self.last = now; return }
+        // A caller may pass an earlier time than the last one (requests retried out of order):
+        // time never runs backwards here, or the same interval would be refilled twice.
+        guard now > last else { return }
+        if let rate { tokens = min(capacity, tokens + (now - last).seconds * rate) }
+        self.last = now
     }
 
     /// Takes a token, or returns how long until one is available (nil rate: always free).
