@@ -3,7 +3,7 @@
 import PackageDescription
 
 // SwiftPM builds C targets at -O0 in debug; kernels are useless there, so they always get -O2.
-let kernelFlags: [CSetting] = [.unsafeFlags(["-O2", "-fno-strict-aliasing"])]
+let kernelFlags: [CSetting] = [.unsafeFlags(["-O2", "-fno-strict-aliasing", "-ffp-contract=off"])]
 
 let package = Package(
     name: "Ember",
@@ -20,16 +20,21 @@ let package = Package(
         .target(name: "CEmberKernels", cSettings: kernelFlags),
         // System libraries (pkg-config), each with static inline shims for macros.
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
-        .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        // libgpiod v1 (1.6) or v2 (2.x), picked from the installed gpiod.h; one cgpiod_* API for Swift.
+        .target(name: "CGPIOD", linkerSettings: [.linkedLibrary("gpiod")]),
 
         // The .ember container: spec, validating mmap reader, writer.
         .target(name: "EmberFormat", dependencies: ["CEmberKernels"]),
         // Importers: TFLite flatbuffers (and later HF safetensors) lowered to the Ember graph.
         .target(name: "EmberImport", dependencies: ["EmberFormat", "CEmberKernels"]),
         // Graph execution: plan, arena, per-request state, operators, preprocessing.
-        .target(name: "EmberEngine", dependencies: ["EmberFormat", "CEmberKernels"]),
+        .target(name: "EmberEngine", dependencies: ["EmberFormat", "CEmberKernels", "CPNG", "CTurboJPEG"]),
         // ZeroMQ sockets and the versioned wire protocol.
         .target(name: "EmberTransport", dependencies: ["CZeroMQ"]),
+        // GPIO triggers: line lookup, edge requests, debounce/interval gate, outputs, input sources.
+        .target(name: "EmberGPIO", dependencies: ["CGPIOD", "CZeroMQ"]),
         // Configuration, services, life cycle, logging, stats.
         .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat"]),
         // Board profiles (boards/*.toml, embedded), sysfs readings, the power / latency governor.
@@ -41,11 +46,16 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Fuzz target of the .ember reader (libFuzzer; see docs/model-format.md, "Fuzzing").
+        .executableTarget(name: "EmberFormatFuzz", dependencies: ["EmberFormat"], path: "Fuzz/EmberFormatFuzz"),
+
         .testTarget(name: "EmberKernelsTests", dependencies: ["CEmberKernels"]),
         .testTarget(name: "EmberFormatTests", dependencies: ["EmberFormat"]),
-        .testTarget(name: "EmberImportTests", dependencies: ["EmberImport", "EmberFormat"],
+        .testTarget(name: "EmberImportTests", dependencies: ["EmberImport", "EmberFormat", "EmberEngine"],
                     resources: [.copy("Resources")]),
-        .testTarget(name: "EmberEngineTests", dependencies: ["EmberEngine", "EmberImport", "EmberFormat"]),
+        .testTarget(name: "EmberEngineTests", dependencies: ["EmberEngine", "EmberImport", "EmberFormat"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "EmberGPIOTests", dependencies: ["EmberGPIO", "CZeroMQ"]),
         .testTarget(name: "EmberDaemonTests", dependencies: ["EmberDaemon", "EmberTransport"]),
         .testTarget(name: "EmberGovernorTests", dependencies: ["EmberGovernor"]),
     ],

@@ -9,6 +9,7 @@ packages=(
   libgpiod-dev         # GPIO triggers (EmberGPIO)
   libpng-dev           # PNG decoding (EmberEngine preprocessing)
   libturbojpeg0-dev    # JPEG decoding
+  python3-zmq          # the Python client's tests (clients/python)
   qemu-user            # AArch64 kernel tests under emulation
   libc6-dev-arm64-cross libgcc-12-dev-arm64-cross   # AArch64 cross sysroot for the C kernels
 )

@@ -85,6 +85,16 @@ public final class EmberModel: @unchecked Sendable {
         return UnsafeRawBufferPointer(start: base + r.lowerBound, count: r.count)
     }
 
+    /// A constant's elements as `T` (e.g. the int32 multipliers of a conv), zero-copy. nil for an
+    /// activation, a `packed` tensor, or a `T` whose size is not the dtype's element size.
+    /// The data is 64-byte aligned, so any `T` of those sizes is suitably aligned.
+    public func constantValues<T: BitwiseCopyable>(_ index: Int, as type: T.Type) -> UnsafeBufferPointer<T>? {
+        guard let raw = constantData(index) else { return nil }
+        let dtype = tensors[index].dtype
+        guard dtype != .packed, MemoryLayout<T>.stride == dtype.elementSize else { return nil }
+        return raw.assumingMemoryBound(to: T.self)
+    }
+
     /// Index of the first tensor called `name`.
     public func tensorIndex(named name: String) -> Int? {
         tensors.firstIndex { $0.name == name }

@@ -19,4 +19,10 @@ public struct Quantization: Sendable, Equatable {
     }
 
     public var isPerChannel: Bool { scales.count != 1 }
+
+    /// The first (for per-tensor: the only) scale. The reader guarantees at least one.
+    public var scale: Float { scales.first ?? 0 }
+
+    /// The first (for per-tensor: the only) zero point.
+    public var zeroPoint: Int32 { zeroPoints.first ?? 0 }
 }

@@ -43,6 +43,15 @@ import Testing
                 #expect(Int(bitPattern: d.baseAddress) % 64 == 0, "tensor \(i) data not 64-byte aligned")
             }
         }
+        let shifts = try #require(model.constantValues(3, as: Int32.self))
+        #expect(Array(shifts) == [-7, -7, -7, -7])
+        #expect(model.constantValues(3, as: Int8.self) == nil)
+        #expect(model.constantValues(1, as: UInt8.self) == nil)   // packed
+        #expect(model.constantValues(0, as: Int8.self) == nil)    // activation
+        // Unwrapped first: Swift 6.0.3 crashes compiling #expect on an Optional<Float> comparison.
+        let probs = try #require(model.tensors[10].quantization)
+        #expect(probs.scale == 1.0 / 256)
+        #expect(probs.zeroPoint == -128)
         #expect(model.constantData(0) == nil)
         #expect(model.constantData(-1) == nil)
         #expect(model.constantData(999) == nil)
@@ -56,14 +65,17 @@ import Testing
         let writer = SampleModels.classifier()
         try writer.write(to: path)
         let model = try EmberModel(path: path)
-        #expect(model.fileSize == (try writer.serialize()).count)
+        let expectedSize = try writer.serialize().count
+        #expect(model.fileSize == expectedSize)
         #expect(model.tensors == writer.tensors)
         #expect(Array(try #require(model.constantData(6))) == [UInt8](repeating: 3, count: 100))
         #expect(!FileManager.default.fileExists(atPath: "\(path).tmp-\(getpid())"))
     }
 
     @Test func serializationIsDeterministic() throws {
-        #expect(try SampleModels.classifier().serialize() == (try SampleModels.classifier().serialize()))
+        let first = try SampleModels.classifier().serialize()
+        let second = try SampleModels.classifier().serialize()
+        #expect(first == second)
     }
 
     @Test func missingFileGivesIOError() {

@@ -103,6 +103,8 @@ void ember_qs8_im2col(const int8_t *in, size_t h, size_t w, size_t c,
 // ---------------------------------------------------------------------------------------------
 
 size_t ember_qs8_dwconv3x3_packed_size(size_t c);
+/// Packing family of depthwise weights, e.g. "qs8-dw3x3-c16-v1" (refuse files with another).
+const char *ember_qs8_dwconv3x3_packing(void);
 /// Packs weights [3][3][c] (TFLite [1,3,3,C]) and bias [c] (may be NULL); zero point folded as above.
 void ember_qs8_dwconv3x3_pack(size_t c, const int8_t *w, const int32_t *bias,
                               int32_t input_zero_point, void *packed);
@@ -129,11 +131,23 @@ void ember_qs8_add(size_t count, const int8_t *a, const int8_t *b, int8_t *out,
                    const ember_qs8_add_params *p);
 
 /// TFLite int8 MEAN over H and W of [h][w][c] (keep_dims or not is the caller's shape concern).
+/// out[c] = clamp(MultiplyByQuantizedMultiplier(sum - in_zero_point * h*w, multiplier, shift)
+///                + out_zero_point, min, max), as TFLite's reference QuantizedMeanOrSum.
+/// How to fill multiplier/shift exactly as TFLite does: ember_quantize_multiplier(in_scale /
+/// out_scale) (both scales as double from the float tensor scales), then
+/// ember_qs8_mean_multiplier(that, h*w) folds 1/count in. min/max: -128, 127 (MEAN has no
+/// fused activation).
 typedef struct ember_qs8_mean_params {
     int32_t in_zero_point, out_zero_point;
-    int32_t multiplier, shift; ///< as TFLite computes them for the reduction size
+    int32_t multiplier, shift; ///< as TFLite computes them for the reduction size (see above)
     int32_t min, max;
 } ember_qs8_mean_params;
+
+/// Folds 1/count into a multiplier and shift the way TFLite's reference MEAN does:
+/// s = min(floor(log2(count)), 32, 31 + shift); multiplier' = (multiplier << s) / count (int64,
+/// truncating); shift' = shift - s. Returns 0, or -1 if count is 0 or too large.
+int ember_qs8_mean_multiplier(int32_t multiplier, int32_t shift, size_t count,
+                              int32_t *out_multiplier, int32_t *out_shift);
 void ember_qs8_mean_hw(const int8_t *in, size_t h, size_t w, size_t c, int8_t *out,
                        const ember_qs8_mean_params *p);
 
@@ -144,6 +158,10 @@ void ember_qs8_avgpool(const int8_t *in, size_t h, size_t w, size_t c,
                        int32_t min, int32_t max, int8_t *out);
 
 /// TFLite int8 SOFTMAX (reference kernel's fixed-point path), rows of `depth` values.
+/// Parameters as TFLite's Prepare computes them (beta from the op, input scale as double):
+/// input_multiplier/input_left_shift = QuantizeMultiplier(min(beta * in_scale * 2^(31-5),
+/// 2^31 - 1)) (the shift is >= 0); diff_min = -floor((2^5 - 1) * 2^(31-5) / 2^input_left_shift).
+/// TFLite requires the int8 output to have scale 1/256 and zero point -128.
 typedef struct ember_qs8_softmax_params {
     int32_t input_multiplier, input_left_shift, diff_min;
     int32_t out_zero_point; ///< -128 for int8 softmax outputs with scale 1/256
@@ -158,6 +176,42 @@ void ember_qs8_dequantize(size_t count, const int8_t *in, float scale, int32_t z
 /// int8 -> int8 with a different scale / zero point (TFLite int8 QUANTIZE of an int8 tensor).
 void ember_qs8_requantize(size_t count, const int8_t *in, int32_t in_zero_point,
                           int32_t multiplier, int32_t shift, int32_t out_zero_point, int8_t *out);
+
+// ---------------------------------------------------------------------------------------------
+// Encoder kernels: dynamic quantization and float operators (portable C; no SIMD paths yet)
+// ---------------------------------------------------------------------------------------------
+
+/// Quantizes each row of float activations to int8 with its own scale and zero point
+/// (asymmetric, the range always includes 0): scale = (max(x, 0) - min(x, 0)) / 255 (1 if the row
+/// is all zeros), zero_point = clamp(round(-128 - min(x, 0) / scale), -128, 127),
+/// q = clamp(round(x / scale) + zero_point, -128, 127); rounding half away from zero.
+void ember_qd8_quantize_rows(size_t rows, size_t k, const float *x, size_t x_stride,
+                             int8_t *q, size_t q_stride, float *scale, int32_t *zero_point);
+
+/// Dynamic-quantization GEMM with float output:
+/// out[m][n] = scale[m] * w_scale[n] * (float)(sum_k q[m][k] * w[n][k] - zero_point[m] * wsum[n]) + bias[n]
+/// (evaluated in that order, float; the sums exactly in int32). The weights must be packed with
+/// ember_qs8_gemm_pack(n, k, w, NULL, -1, packed): the packed biases then hold wsum[n] =
+/// sum_k w[n][k]. `bias` may be NULL. Rows [m_begin, m_end).
+void ember_qd8_gemm_f32(size_t m_begin, size_t m_end, size_t n, size_t k,
+                        const int8_t *q, size_t q_stride, const float *scale, const int32_t *zero_point,
+                        const void *packed, const float *w_scale, const float *bias,
+                        float *out, size_t out_stride);
+
+/// Layer normalization of each row: (x - mean) / sqrt(var + eps) * gamma + beta (biased variance).
+void ember_f32_layernorm(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,
+                         float eps, float *out);
+/// GELU with the exact erf form: x * 0.5 * (1 + erf(x / sqrt(2))).
+void ember_f32_gelu(size_t count, const float *x, float *out);
+/// Softmax of each row of `scale * x` over the columns whose mask byte is non-zero (mask [cols],
+/// NULL = all); masked columns get 0. A row with no unmasked column becomes all zeros.
+void ember_f32_softmax_masked(size_t rows, size_t cols, const float *x, const uint8_t *mask, float scale,
+                              float *out);
+/// Mean over the tokens whose mask byte is non-zero (mask [tokens], NULL = all) of x [tokens][dim].
+/// No unmasked token gives zeros.
+void ember_f32_mean_pool(size_t tokens, size_t dim, const float *x, const uint8_t *mask, float *out);
+/// Each row divided by max(||row||_2, eps).
+void ember_f32_l2_normalize(size_t rows, size_t dim, const float *x, float eps, float *out);
 
 // ---------------------------------------------------------------------------------------------
 // Checksums (used by the .ember container)

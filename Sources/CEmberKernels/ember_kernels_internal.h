@@ -1,0 +1,145 @@
+// Internal: the per-operator kernel tables (they drive dispatch, tests and benchmarks alike),
+// the kernel declarations, and the ISA attribute spellings. Not part of the public API.
+#ifndef EMBER_KERNELS_INTERNAL_H
+#define EMBER_KERNELS_INTERNAL_H
+
+#include <stddef.h>
+#include <string.h>
+#include "ember_kernels.h"
+#include "ember_fixedpoint.h"
+
+// Per-function ISA (never whole-target flags, so the fallback runs on any CPU). These spellings
+// work with clang and gcc 12.
+#if defined(__aarch64__)
+#define EMBER_ARCH_ARM64 1
+#define EMBER_TARGET_NEON        /* baseline on AArch64 */
+#define EMBER_TARGET_NEONDOT     __attribute__((target("arch=armv8.2-a+dotprod")))
+#define EMBER_TARGET_I8MM        __attribute__((target("arch=armv8.2-a+i8mm")))
+#define EMBER_TARGET_CRC         __attribute__((target("arch=armv8-a+crc")))
+#elif defined(__x86_64__)
+#define EMBER_ARCH_X86_64 1
+#define EMBER_TARGET_AVX2        __attribute__((target("avx2,fma")))
+#define EMBER_TARGET_SSE42       __attribute__((target("sse4.2")))
+#endif
+
+// ---- GEMM packing "qs8-gemm-n8k8-v1" (see ember_qs8_gemm_pack.c for the index order) ----
+#define EMBER_GEMM_NR 8
+#define EMBER_GEMM_KR 8
+static inline size_t ember_round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
+/// Bytes of one packed block of NR output channels: NR int32 bias' then Kp x NR weight bytes.
+static inline size_t ember_gemm_block_bytes(size_t k) {
+    return EMBER_GEMM_NR * sizeof(int32_t) + EMBER_GEMM_NR * ember_round_up(k, EMBER_GEMM_KR);
+}
+
+/// Rows per chunk in the GEMM kernels: a chunk of A rows and its output rows stay in L1 while
+/// every block of 8 channels passes over them (output lines are then written whole).
+#define EMBER_GEMM_MAX_CHUNK 256
+static inline size_t ember_gemm_row_chunk(size_t k, size_t mr) {
+    size_t rows = 12288 / (k + 64);
+    if (rows > EMBER_GEMM_MAX_CHUNK) rows = EMBER_GEMM_MAX_CHUNK;
+    rows = rows / mr * mr;
+    return rows < mr ? mr : rows;
+}
+
+// ---- Depthwise 3x3 packing "qs8-dw3x3-c16-v1" ----
+#define EMBER_DW_CB 16
+static inline size_t ember_dw_block_bytes(void) { return EMBER_DW_CB * sizeof(int32_t) + 9 * EMBER_DW_CB; }
+
+// ---- Function types (identical to the public entry points) ----
+typedef void (*ember_qs8_gemm_fn)(size_t m_begin, size_t m_end, size_t n, size_t k,
+                                  const int8_t *a, size_t a_stride, const void *packed,
+                                  int8_t *out, size_t out_stride, const ember_qs8_output *q);
+typedef void (*ember_qs8_dwconv3x3_fn)(const int8_t *in, size_t h, size_t w, size_t c,
+                                       size_t stride, size_t pad_top, size_t pad_left,
+                                       size_t out_h, size_t out_w, size_t oy_begin, size_t oy_end,
+                                       const void *packed, int8_t input_zero_point, int8_t *out,
+                                       const ember_qs8_output *q);
+typedef void (*ember_qd8_gemm_fn)(size_t m_begin, size_t m_end, size_t n, size_t k,
+                                  const int8_t *q, size_t q_stride, const float *scale, const int32_t *zero_point,
+                                  const void *packed, const float *w_scale, const float *bias,
+                                  float *out, size_t out_stride);
+typedef void (*ember_f32_gelu_fn)(size_t count, const float *x, float *out);
+typedef void (*ember_f32_softmax_fn)(size_t rows, size_t cols, const float *x, const uint8_t *mask, float scale, float *out);
+typedef uint32_t (*ember_crc32c_fn)(uint32_t crc, const void *data, size_t length);
+
+/// One row of an operator's kernel table.
+typedef struct ember_kernel_entry {
+    const char *name;   ///< e.g. "ember_qs8_gemm_4x8c8__neondot"
+    ember_isa isa;      ///< the path it needs
+    void (*fn)(void);   ///< cast to the operator's function type
+    unsigned mr;        ///< rows per tile (GEMM), 0 elsewhere; for benchmarks and docs
+} ember_kernel_entry;
+
+/// An operator and every kernel compiled in for it, lowest ISA first.
+typedef struct ember_kernel_table {
+    const char *op;                      ///< "qs8_gemm", ...
+    const ember_kernel_entry *entries;
+    size_t count;
+} ember_kernel_table;
+
+/// All operator tables (count in *n).
+const ember_kernel_table *ember_kernel_tables(size_t *n);
+/// The table of one operator, or NULL.
+const ember_kernel_table *ember_kernel_table_for(const char *op);
+/// Internal pseudo-path for the CRC32C instructions (ARMv8 CRC32 extension / SSE4.2): optional in
+/// ARMv8.0, so detected on its own; allowed under any cap except "scalar".
+#define EMBER_ISA_CRC ((ember_isa)8)
+
+/// True if this CPU can run `isa` and it was compiled in.
+int ember_isa_available(ember_isa isa);
+
+// ---- Kernels ----
+void ember_qs8_gemm__ref(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
+                         int8_t *, size_t, const ember_qs8_output *);
+void ember_qs8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
+                                int8_t *, size_t, const ember_qs8_output *);
+void ember_qs8_gemm_4x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
+                                   int8_t *, size_t, const ember_qs8_output *);
+void ember_qs8_gemm_8x8c8__i8mm(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
+                                int8_t *, size_t, const ember_qs8_output *);
+void ember_qs8_gemm_3x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
+                                int8_t *, size_t, const ember_qs8_output *);
+void ember_qs8_gemm_2x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
+                                int8_t *, size_t, const ember_qs8_output *);
+
+void ember_qs8_dwconv3x3__ref(const int8_t *, size_t, size_t, size_t, size_t, size_t, size_t, size_t,
+                              size_t, size_t, size_t, const void *, int8_t, int8_t *, const ember_qs8_output *);
+void ember_qs8_dwconv3x3_c16__neon(const int8_t *, size_t, size_t, size_t, size_t, size_t, size_t, size_t,
+                                   size_t, size_t, size_t, const void *, int8_t, int8_t *, const ember_qs8_output *);
+void ember_qs8_dwconv3x3_c16__avx2(const int8_t *, size_t, size_t, size_t, size_t, size_t, size_t, size_t,
+                                   size_t, size_t, size_t, const void *, int8_t, int8_t *, const ember_qs8_output *);
+
+void ember_qd8_gemm__ref(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                         const void *, const float *, const float *, float *, size_t);
+void ember_qd8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                                const void *, const float *, const float *, float *, size_t);
+void ember_qd8_gemm_4x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                                   const void *, const float *, const float *, float *, size_t);
+void ember_qd8_gemm_2x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                                const void *, const float *, const float *, float *, size_t);
+
+void ember_f32_gelu__ref(size_t, const float *, float *);
+void ember_f32_gelu__neon(size_t, const float *, float *);
+void ember_f32_gelu__avx2(size_t, const float *, float *);
+void ember_f32_softmax_masked__ref(size_t, size_t, const float *, const uint8_t *, float, float *);
+void ember_f32_softmax_masked__neon(size_t, size_t, const float *, const uint8_t *, float, float *);
+void ember_f32_softmax_masked__avx2(size_t, size_t, const float *, const uint8_t *, float, float *);
+
+uint32_t ember_crc32c__ref(uint32_t crc, const void *data, size_t length);
+uint32_t ember_crc32c__armcrc(uint32_t crc, const void *data, size_t length);
+uint32_t ember_crc32c__sse42(uint32_t crc, const void *data, size_t length);
+
+/// Loads the 8 (or fewer, zero-filled) per-channel requantization parameters of channels
+/// [n0, n0 + 8) into fixed arrays; shared by all GEMM kernels' output stages.
+static inline void ember_load_requant8(const ember_qs8_output *q, size_t n0, size_t n, int32_t mult[8],
+                                       int32_t lshift[8], int32_t rshift[8]) {
+    for (size_t j = 0; j < 8; j++) {
+        int32_t m = 0, s = 0;
+        if (n0 + j < n) { m = q->multiplier[n0 + j]; s = q->shift[n0 + j]; }
+        if (s > 31) s = 31;
+        if (s < -31) s = -31;
+        mult[j] = m; lshift[j] = s > 0 ? s : 0; rshift[j] = s > 0 ? 0 : -s;
+    }
+}
+
+#endif

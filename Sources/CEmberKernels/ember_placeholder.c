@@ -1,1 +1,0 @@
-#include "ember_kernels.h"

@@ -1,0 +1,143 @@
+// A small fork-join thread pool: `threads` counts the caller, which works too. Workers spin
+// briefly for the next job, then sleep on a condition variable. parallel_for allocates nothing.
+//
+// Tasks are claimed from one 64-bit word, state = generation << 32 | next task. A job is
+// published in three steps: state = (new generation, CLOSED); write fn, ctx, tasks, finished;
+// state = (new generation, 0). A worker reads the job's fields only after seeing its generation
+// open, and claims with a compare-exchange on the whole word, so a worker that wakes late for a
+// finished job can never run a task of the next one (all accesses sequentially consistent).
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include "ember_kernels.h"
+
+#define CLOSED 0xFFFFFFFFu  // task index while a job's fields are being written
+
+struct ember_threadpool {
+    size_t threads;                  // including the caller
+    pthread_t *workers;              // threads - 1
+    pthread_mutex_t lock;
+    pthread_cond_t wake, done;
+    void (*fn)(void *, size_t);      // the current job (atomic accesses)
+    void *ctx;
+    size_t tasks;
+    uint64_t state;                  // generation << 32 | next task to claim
+    size_t finished;                 // tasks of the current job finished
+    int stop;
+};
+
+static inline uint32_t generation_of(uint64_t state) { return (uint32_t)(state >> 32); }
+
+static void run_tasks(ember_threadpool *p, uint32_t gen) {
+    uint64_t s;
+    for (int spin = 0;; spin++) {  // wait until job `gen` is open (the caller is a few stores away)
+        s = __atomic_load_n(&p->state, __ATOMIC_SEQ_CST);
+        if (generation_of(s) != gen) return;
+        if ((uint32_t)s != CLOSED) break;
+        if ((spin & 63) == 63) sched_yield();
+    }
+    // If these are already the next job's fields, that job closed this generation before
+    // writing them, so every claim below fails.
+    const size_t tasks = __atomic_load_n(&p->tasks, __ATOMIC_SEQ_CST);
+    void (*fn)(void *, size_t) = __atomic_load_n(&p->fn, __ATOMIC_SEQ_CST);
+    void *ctx = __atomic_load_n(&p->ctx, __ATOMIC_SEQ_CST);
+    for (;;) {
+        if (generation_of(s) != gen || (uint32_t)s >= tasks) break;
+        if (!__atomic_compare_exchange_n(&p->state, &s, s + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) continue;
+        fn(ctx, (uint32_t)s);
+        if (__atomic_add_fetch(&p->finished, 1, __ATOMIC_SEQ_CST) == tasks) {
+            pthread_mutex_lock(&p->lock);
+            pthread_cond_broadcast(&p->done);
+            pthread_mutex_unlock(&p->lock);
+        }
+        s = __atomic_load_n(&p->state, __ATOMIC_SEQ_CST);
+    }
+}
+
+static void *worker_main(void *arg) {
+    ember_threadpool *p = (ember_threadpool *)arg;
+    uint32_t seen = 0;
+    for (;;) {
+        // Spin briefly: back-to-back operators of one inference arrive microseconds apart.
+        uint32_t gen = generation_of(__atomic_load_n(&p->state, __ATOMIC_SEQ_CST));
+        for (int spin = 0; gen == seen && spin < 20000; spin++) {
+            if (__atomic_load_n(&p->stop, __ATOMIC_SEQ_CST)) return NULL;
+            if ((spin & 63) == 63) sched_yield();
+            gen = generation_of(__atomic_load_n(&p->state, __ATOMIC_SEQ_CST));
+        }
+        if (gen == seen) {
+            pthread_mutex_lock(&p->lock);
+            while ((gen = generation_of(__atomic_load_n(&p->state, __ATOMIC_SEQ_CST))) == seen &&
+                   !__atomic_load_n(&p->stop, __ATOMIC_SEQ_CST))
+                pthread_cond_wait(&p->wake, &p->lock);
+            const int stop = __atomic_load_n(&p->stop, __ATOMIC_SEQ_CST);
+            pthread_mutex_unlock(&p->lock);
+            if (stop) return NULL;
+        }
+        seen = gen;
+        run_tasks(p, gen);
+    }
+}
+
+ember_threadpool *ember_threadpool_create(size_t threads) {
+    if (threads == 0) threads = 1;
+    ember_threadpool *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->threads = 1;  // grows as workers start, so destroy joins exactly the started ones
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    pthread_cond_init(&p->done, NULL);
+    if (threads > 1) {
+        p->workers = calloc(threads - 1, sizeof(pthread_t));
+        if (!p->workers) { ember_threadpool_destroy(p); return NULL; }
+        for (size_t i = 0; i + 1 < threads; i++) {
+            if (pthread_create(&p->workers[i], NULL, worker_main, p) != 0) { ember_threadpool_destroy(p); return NULL; }
+            p->threads = i + 2;
+        }
+    }
+    return p;
+}
+
+void ember_threadpool_destroy(ember_threadpool *p) {
+    if (!p) return;
+    pthread_mutex_lock(&p->lock);
+    __atomic_store_n(&p->stop, 1, __ATOMIC_SEQ_CST);
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+    for (size_t i = 0; i + 1 < p->threads; i++) pthread_join(p->workers[i], NULL);
+    free(p->workers);
+    pthread_cond_destroy(&p->wake);
+    pthread_cond_destroy(&p->done);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}
+
+size_t ember_threadpool_threads(const ember_threadpool *p) { return p ? p->threads : 1; }
+
+void ember_threadpool_parallel_for(ember_threadpool *p, size_t tasks, void (*fn)(void *, size_t), void *ctx) {
+    if (tasks == 0) return;
+    if (!p || p->threads == 1 || tasks == 1 || tasks >= CLOSED) {
+        for (size_t i = 0; i < tasks; i++) fn(ctx, i);
+        return;
+    }
+    pthread_mutex_lock(&p->lock);
+    uint32_t gen = generation_of(__atomic_load_n(&p->state, __ATOMIC_SEQ_CST)) + 1;
+    if (gen == 0) gen = 1;  // 0 is what a fresh worker has "seen"
+    __atomic_store_n(&p->state, ((uint64_t)gen << 32) | CLOSED, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&p->fn, fn, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&p->ctx, ctx, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&p->tasks, tasks, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&p->finished, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&p->state, (uint64_t)gen << 32, __ATOMIC_SEQ_CST);
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+
+    run_tasks(p, gen);
+    // Spin a little for stragglers, then sleep until the last task signals `done`.
+    for (int spin = 0; spin < 20000; spin++)
+        if (__atomic_load_n(&p->finished, __ATOMIC_SEQ_CST) == tasks) return;
+    pthread_mutex_lock(&p->lock);
+    while (__atomic_load_n(&p->finished, __ATOMIC_SEQ_CST) != tasks) pthread_cond_wait(&p->done, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+}

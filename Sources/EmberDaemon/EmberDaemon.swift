@@ -1,1 +1,0 @@
-// EmberDaemon: see docs/architecture.md

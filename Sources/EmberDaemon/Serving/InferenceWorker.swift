@@ -1,0 +1,55 @@
+// An inference worker thread: takes the oldest queued job, checks its deadline, runs the model,
+// builds the reply and posts it to the I/O thread.
+import EmberTransport
+
+struct InferenceWorker {
+    let scheduler: Scheduler
+    let mailbox: Mailbox
+    let logger: Logger
+
+    func run() {
+        while let (job, served, typical) = scheduler.next() {
+            let start = monotonicNanoseconds()
+            let queued = start - job.receivedAt
+            let frames: [[UInt8]]
+            if let deadline = job.deadline, start + typical > deadline {
+                let reason = start >= deadline ? "passed while queued" : "cannot be met (a run takes about \(typical / 1_000_000) ms)"
+                frames = ReplyEncoder.error(WireError(.deadlineExceeded, "deadline of \(job.request.deadlineMilliseconds.map { "\($0) ms" } ?? "the request") \(reason); not run", id: job.id))
+                scheduler.complete(model: served.name, .failure(.deadlineExceeded))
+            } else {
+                frames = run(job, on: served, startedAt: start, queued: queued)
+            }
+            mailbox.post(.reply(socket: job.socket, envelope: job.envelope, frames: frames))
+        }
+    }
+
+    private func run(_ job: Job, on served: ServedModel, startedAt start: UInt64, queued: UInt64) -> [[UInt8]] {
+        do {
+            let output: InferenceOutput
+            do {
+                output = try served.loaded.model.infer(job.request.input, options: InferenceOptions(includeRaw: job.request.includeRaw))
+            } catch let error as InferenceError {
+                switch error {
+                case .invalidInput(let message): throw WireError(.invalidInput, message)
+                case .failed(let message): throw WireError(.internal, "model \"\(served.name)\": \(message)")
+                }
+            } catch {
+                throw WireError(.internal, "model \"\(served.name)\": \(error)")
+            }
+            let elapsed = monotonicNanoseconds() - start
+            let frames = try InferenceReply.frames(job: job, served: served, output: output,
+                                                   queuedNanoseconds: queued, inferenceNanoseconds: elapsed)
+            scheduler.complete(model: served.name, .success(inferenceNanoseconds: elapsed, queuedNanoseconds: queued))
+            return frames
+        } catch let error as WireError {
+            if error.code == .internal { logger.error("request \(job.id): \(error.message)") }
+            scheduler.complete(model: served.name, .failure(error.code))
+            var error = error
+            error.id = job.id
+            return ReplyEncoder.error(error)
+        } catch {
+            scheduler.complete(model: served.name, .failure(.internal))
+            return ReplyEncoder.error(WireError(.internal, "\(error)", id: job.id))
+        }
+    }
+}

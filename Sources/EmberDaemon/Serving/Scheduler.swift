@@ -1,0 +1,237 @@
+// The models being served, their bounded queues, and the hand-off to inference workers. One lock
+// guards it all: the I/O thread submits, workers take and complete, reloads swap models.
+import EmberTransport
+
+/// One accepted infer request waiting for, or in, a worker.
+public struct Job: Sendable {
+    /// Which ROUTER socket it came from and the envelope to answer with.
+    public let socket: Int
+    public let envelope: [[UInt8]]
+    public let id: String
+    public let request: InferRequest
+    /// Monotonic ns.
+    public let receivedAt: UInt64
+    public let deadline: UInt64?
+}
+
+/// A model as served: what a worker runs a job with.
+public struct ServedModel: Sendable {
+    public let name: String
+    public let loaded: LoadedModel
+    public let generation: Int
+}
+
+public enum SubmitResult: Sendable, Equatable {
+    case accepted
+    case unknownModel
+    case busy(capacity: Int)
+    /// The deadline cannot be met; the estimate of when it would finish, in ms from now.
+    case deadlineUnreachable(estimatedMilliseconds: Int)
+    case shuttingDown
+}
+
+final class ModelSlot {
+    let config: ModelConfiguration
+    let capacity: Int
+    var current: LoadedModel
+    var generation = 1
+    var queue: [Job] = []
+    var queueHead = 0
+    var running = 0
+    var stats = ModelStats()
+
+    init(config: ModelConfiguration, capacity: Int, loaded: LoadedModel) {
+        self.config = config
+        self.capacity = capacity
+        self.current = loaded
+        if let warmUp = loaded.warmUpNanoseconds { stats.typicalInferenceNanoseconds = warmUp }
+    }
+
+    var queued: Int { queue.count - queueHead }
+
+    func popFirst() -> Job {
+        let job = queue[queueHead]
+        queueHead += 1
+        if queueHead > 64 && queueHead * 2 > queue.count {
+            queue.removeFirst(queueHead)
+            queueHead = 0
+        }
+        return job
+    }
+}
+
+public final class Scheduler: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var slots: [String: ModelSlot] = [:]
+    /// Names in configuration order.
+    public let names: [String]
+    private let workers: Int
+    private var accepting = true
+    private var stopped = false
+    private var totalQueued = 0
+    private var totalRunning = 0
+    private var workersExited = 0
+
+    public init(models: [(ModelConfiguration, LoadedModel)], defaultQueueDepth: Int, workers: Int) {
+        for (config, loaded) in models {
+            slots[config.name] = ModelSlot(config: config, capacity: config.queueDepth ?? defaultQueueDepth, loaded: loaded)
+        }
+        names = models.map(\.0.name)
+        self.workers = workers
+    }
+
+    /// The model currently serving `name`.
+    public func current(_ name: String) -> ServedModel? {
+        lock.withLock {
+            guard let slot = slots[name] else { return nil }
+            return ServedModel(name: name, loaded: slot.current, generation: slot.generation)
+        }
+    }
+
+    public func configuration(_ name: String) -> ModelConfiguration? { lock.withLock { slots[name]?.config } }
+
+    /// Queues a job, or says why not. The deadline check estimates when the job would finish
+    /// from the jobs ahead of it and the model's median inference time.
+    public func submit(_ job: Job, now: UInt64) -> SubmitResult {
+        lock.withLock {
+            guard accepting else { return .shuttingDown }
+            guard let slot = slots[job.request.model] else { return .unknownModel }
+            slot.stats.requests += 1
+            guard slot.queued < slot.capacity else {
+                slot.stats.errors.add(.busy)
+                return .busy(capacity: slot.capacity)
+            }
+            if let deadline = job.deadline {
+                let typical = slot.stats.typicalInferenceNanoseconds
+                let ahead = UInt64(totalQueued + totalRunning)
+                // Jobs ahead share the workers; each takes about `typical` (a rough, model-local guess).
+                let rounds = (ahead + UInt64(workers) - 1) / UInt64(workers)
+                let finish = now + rounds * typical + typical
+                if finish > deadline {
+                    slot.stats.errors.add(.deadlineExceeded)
+                    return .deadlineUnreachable(estimatedMilliseconds: Int((finish - now) / 1_000_000))
+                }
+            }
+            slot.queue.append(job)
+            totalQueued += 1
+            lock.signal()
+            return .accepted
+        }
+    }
+
+    /// Blocks until there is a job (the oldest across all models) and returns it with the model
+    /// to run it on, and the model's median inference time. Returns nil when the worker should exit.
+    public func next() -> (Job, ServedModel, typicalNanoseconds: UInt64)? {
+        lock.withLock {
+            while true {
+                if stopped { workersExited += 1; lock.broadcast(); return nil }
+                var oldest: ModelSlot?
+                for slot in slots.values where slot.queued > 0 {
+                    if oldest == nil || slot.queue[slot.queueHead].receivedAt < oldest!.queue[oldest!.queueHead].receivedAt {
+                        oldest = slot
+                    }
+                }
+                if let slot = oldest {
+                    let job = slot.popFirst()
+                    totalQueued -= 1
+                    totalRunning += 1
+                    slot.running += 1
+                    let served = ServedModel(name: job.request.model, loaded: slot.current, generation: slot.generation)
+                    return (job, served, slot.stats.typicalInferenceNanoseconds)
+                }
+                lock.wait()
+            }
+        }
+    }
+
+    public enum Outcome: Sendable {
+        case success(inferenceNanoseconds: UInt64, queuedNanoseconds: UInt64)
+        case failure(WireErrorCode)
+    }
+
+    /// Called by a worker when it is done with a job taken from `next()`.
+    public func complete(model name: String, _ outcome: Outcome) {
+        lock.withLock {
+            totalRunning -= 1
+            guard let slot = slots[name] else { return }
+            slot.running -= 1
+            switch outcome {
+            case .success(let inference, let queued): slot.stats.recordSuccess(inference: inference, queued: queued)
+            case .failure(let code): slot.stats.errors.add(code)
+            }
+            lock.broadcast()
+        }
+    }
+
+    /// Counts an infer request for a known model that was refused before queueing.
+    public func recordRejected(model name: String, _ code: WireErrorCode) {
+        lock.withLock {
+            guard let slot = slots[name] else { return }
+            slot.stats.requests += 1
+            slot.stats.errors.add(code)
+        }
+    }
+
+    /// Replaces the model behind `name`; jobs already running keep the old one. Returns the new generation.
+    public func replace(_ name: String, with loaded: LoadedModel) -> Int? {
+        lock.withLock {
+            guard let slot = slots[name] else { return nil }
+            slot.current = loaded
+            slot.generation += 1
+            return slot.generation
+        }
+    }
+
+    /// Refuses new jobs; queued and running ones go on.
+    public func stopAccepting() { lock.withLock { accepting = false } }
+
+    /// Stops the workers once they finish their current job. Returns the jobs still queued,
+    /// which the caller must answer.
+    public func stop() -> [Job] {
+        lock.withLock {
+            accepting = false
+            stopped = true
+            var abandoned: [Job] = []
+            for slot in slots.values {
+                while slot.queued > 0 { abandoned.append(slot.popFirst()) }
+            }
+            totalQueued = 0
+            lock.broadcast()
+            return abandoned
+        }
+    }
+
+    /// Waits until `count` workers have returned nil from `next()`, or until `deadline` (monotonic ns).
+    public func waitForWorkers(_ count: Int, until deadline: UInt64) -> Bool {
+        lock.withLock {
+            while workersExited < count {
+                if !lock.wait(untilNanoseconds: deadline) && workersExited < count { return false }
+            }
+            return true
+        }
+    }
+
+    public var inFlight: Int { lock.withLock { totalQueued + totalRunning } }
+
+    /// Everything `stats` and the Prometheus file show, copied under the lock.
+    public struct ModelSnapshot: Sendable {
+        public let name: String
+        public let path: String
+        public let generation: Int
+        public let queued: Int
+        public let running: Int
+        public let capacity: Int
+        let stats: ModelStats
+        public let model: any ServableModel
+    }
+
+    public func snapshot() -> [ModelSnapshot] {
+        lock.withLock {
+            names.map { name in
+                let slot = slots[name]!
+                return ModelSnapshot(name: name, path: slot.config.path, generation: slot.generation, queued: slot.queued,
+                                     running: slot.running, capacity: slot.capacity, stats: slot.stats, model: slot.current.model)
+            }
+        }
+    }
+}

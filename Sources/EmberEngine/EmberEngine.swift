@@ -1,1 +1,0 @@
-// EmberEngine: see docs/architecture.md

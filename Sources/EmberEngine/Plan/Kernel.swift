@@ -1,0 +1,109 @@
+import CEmberKernels
+
+/// Where a tensor's bytes are at run time: a constant in the mapped model, or an arena offset.
+/// Unchecked Sendable: `constant` points into read-only model bytes kept alive by the plan.
+struct Location: Equatable, @unchecked Sendable {
+    var constant: UnsafeRawPointer?
+    var offset: Int
+
+    static func arena(_ offset: Int) -> Location { Location(constant: nil, offset: offset) }
+    static func constant(_ base: UnsafeRawPointer) -> Location { Location(constant: base, offset: 0) }
+
+    @inline(__always)
+    func pointer(arena: UnsafeMutableRawPointer) -> UnsafeRawPointer {
+        constant ?? UnsafeRawPointer(arena + offset)
+    }
+
+    /// Only arena locations are written (the planner never assigns an output to a constant).
+    @inline(__always)
+    func mutablePointer(arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+        arena + offset
+    }
+}
+
+/// One planned kernel call with everything resolved except the arena and scratch addresses.
+/// Plain data only (no references), so the run loop touches no reference counts.
+enum Kernel {
+    /// conv2d 1x1 stride 1 without padding, and fullyConnected: out[m] = gemm(a[m]).
+    case gemm(Gemm)
+    /// conv2d through im2col into per-task scratch, `blockRows` output image rows at a time.
+    case convolution(Convolution)
+    case depthwise(Depthwise)
+    case add(Add)
+    case pad(Pad)
+    case mean(Mean)
+    case averagePool(AveragePool)
+    case softmax(Softmax)
+    case quantize(Quantize)
+    case requantize(Requantize)
+    case dequantize(Dequantize)
+
+    struct Gemm {
+        var a: Location, out: Location, packed: UnsafeRawPointer
+        var m: Int, n: Int, k: Int
+        var output: ember_qs8_output
+    }
+
+    struct Convolution {
+        var input: Location, out: Location, packed: UnsafeRawPointer
+        var height: Int, width: Int, channels: Int
+        var kernelH: Int, kernelW: Int, strideH: Int, strideW: Int, dilationH: Int, dilationW: Int
+        var padTop: Int, padLeft: Int
+        var outHeight: Int, outWidth: Int, outChannels: Int
+        var inputZeroPoint: Int8
+        /// Output image rows per im2col + GEMM block; the block's columns fit a task's scratch.
+        var blockRows: Int
+        var output: ember_qs8_output
+        var k: Int { kernelH * kernelW * channels }
+    }
+
+    struct Depthwise {
+        var input: Location, out: Location, packed: UnsafeRawPointer
+        var height: Int, width: Int, channels: Int, stride: Int, padTop: Int, padLeft: Int
+        var outHeight: Int, outWidth: Int
+        var inputZeroPoint: Int8
+        var output: ember_qs8_output
+    }
+
+    struct Add {
+        var a: Location, b: Location, out: Location, count: Int
+        var params: ember_qs8_add_params
+    }
+
+    /// Copies `rows` input rows of `rowBytes` into an output prefilled with the pad value.
+    /// Dimensions are merged so that a row is the longest contiguous run; up to 4 outer dims.
+    struct Pad {
+        var input: Location, out: Location
+        var inShape: (Int, Int, Int, Int), outShape: (Int, Int, Int, Int), before: (Int, Int, Int, Int)
+        var elementSize: Int, padByte: UInt8, outBytes: Int
+    }
+
+    struct Mean {
+        var input: Location, out: Location, height: Int, width: Int, channels: Int
+        var params: ember_qs8_mean_params
+    }
+
+    struct AveragePool {
+        var input: Location, out: Location
+        var height: Int, width: Int, channels: Int, kernelH: Int, kernelW: Int, strideH: Int, strideW: Int
+        var padTop: Int, padLeft: Int, outHeight: Int, outWidth: Int, min: Int32, max: Int32
+    }
+
+    struct Softmax {
+        var input: Location, out: Location, rows: Int, depth: Int
+        var params: ember_qs8_softmax_params
+    }
+
+    struct Quantize {
+        var input: Location, out: Location, count: Int, scale: Float, zeroPoint: Int32
+    }
+
+    struct Requantize {
+        var input: Location, out: Location, count: Int
+        var inZeroPoint: Int32, multiplier: Int32, shift: Int32, outZeroPoint: Int32
+    }
+
+    struct Dequantize {
+        var input: Location, out: Location, count: Int, scale: Float, zeroPoint: Int32
+    }
+}

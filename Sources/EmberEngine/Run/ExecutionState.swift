@@ -1,0 +1,118 @@
+import CEmberKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One runner of a plan: owns the arena, per-task scratch, a thread pool and a prepared call
+/// context per step, all allocated once here. `run()` then allocates nothing: it walks the
+/// contexts and hands them to the C thread pool (no arrays, closures or boxes are created).
+/// Not thread-safe: one `run()` at a time; make one state per concurrent runner.
+public final class ExecutionState {
+    public let plan: ExecutionPlan
+    public let threads: Int
+    private let arena: UnsafeMutableRawPointer
+    private let scratch: UnsafeMutableRawPointer
+    private let contexts: UnsafeMutablePointer<StepContext>
+    private let stepCount: Int
+    private let pool: OpaquePointer?
+
+    /// What a pool task needs; plain data so the C callback can read it without Swift runtime calls.
+    struct StepContext {
+        var kernel: Kernel
+        var arena: UnsafeMutableRawPointer
+        var scratch: UnsafeMutableRawPointer
+        var scratchStride: Int
+        var items: Int
+        var tasks: Int
+
+        func run(task: Int) {
+            let begin = items * task / tasks, end = items * (task + 1) / tasks
+            kernel.run(begin..<end, arena: arena, scratch: scratch + task * scratchStride)
+        }
+    }
+
+    public init(plan: ExecutionPlan, threads: Int = 1) throws(EngineError) {
+        guard (1...256).contains(threads) else { throw .invalidInput("threads must be 1...256, got \(threads)") }
+        self.plan = plan
+        self.threads = threads
+        let pad = ExecutionPlan.tailPadding
+        guard let scratchStride = ArenaPlanner.roundUp(plan.scratchPerTask + pad, ArenaPlanner.alignment),
+              case let (scratchBytes, false) = scratchStride.multipliedReportingOverflow(by: threads),
+              case let (arenaBytes, false) = plan.arenaSize.addingReportingOverflow(pad) else {
+            throw .sizeOverflow("scratch of \(plan.scratchPerTask) bytes for \(threads) threads")
+        }
+        guard let arena = Self.allocate(arenaBytes), let scratch = Self.allocate(scratchBytes) else {
+            throw .resources("cannot allocate \(arenaBytes) bytes of arena and \(scratchBytes) of scratch")
+        }
+        // Zeroed so that kernels' reads past a row's end see defined bytes.
+        arena.initializeMemory(as: UInt8.self, repeating: 0, count: arenaBytes)
+        scratch.initializeMemory(as: UInt8.self, repeating: 0, count: scratchBytes)
+        self.arena = arena
+        self.scratch = scratch
+        if threads > 1 {
+            guard let pool = ember_threadpool_create(threads) else {
+                free(arena)
+                free(scratch)
+                throw .resources("cannot start a pool of \(threads) threads")
+            }
+            self.pool = pool
+        } else {
+            self.pool = nil
+        }
+        stepCount = plan.steps.count
+        contexts = .allocate(capacity: max(stepCount, 1))
+        for (i, step) in plan.steps.enumerated() {
+            let (items, minimum) = step.kernel.workItems
+            let tasks = max(1, min(threads, items / max(minimum, 1)))
+            (contexts + i).initialize(to: StepContext(kernel: step.kernel, arena: arena, scratch: scratch,
+                                                      scratchStride: scratchStride, items: items, tasks: tasks))
+        }
+    }
+
+    deinit {
+        if let pool { ember_threadpool_destroy(pool) }
+        contexts.deinitialize(count: stepCount)
+        contexts.deallocate()
+        free(arena)
+        free(scratch)
+    }
+
+    private static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        var p: UnsafeMutableRawPointer?
+        guard posix_memalign(&p, ArenaPlanner.alignment, max(bytes, ArenaPlanner.alignment)) == 0 else { return nil }
+        return p
+    }
+
+    /// Runs every step once on whatever the input tensors hold.
+    public func run() {
+        for i in 0..<stepCount {
+            let context = contexts + i
+            if context.pointee.tasks == 1 {
+                context.pointee.run(task: 0)
+            } else {
+                ember_threadpool_parallel_for(pool, context.pointee.tasks, runPoolTask, context)
+            }
+        }
+    }
+
+    /// The bytes of graph input `index`, to fill before `run()`.
+    public func input(_ index: Int) -> UnsafeMutableRawBufferPointer {
+        let b = plan.inputs[index]
+        return UnsafeMutableRawBufferPointer(start: b.location.mutablePointer(arena: arena), count: b.tensor.byteCount!)
+    }
+
+    /// The bytes of graph output `index`, valid until the next `run()`.
+    public func output(_ index: Int) -> UnsafeRawBufferPointer {
+        let b = plan.outputs[index]
+        return UnsafeRawBufferPointer(start: b.location.pointer(arena: arena), count: b.tensor.byteCount!)
+    }
+}
+
+/// The C thread pool's callback: `context` is an `ExecutionState.StepContext`.
+private let runPoolTask: @convention(c) (UnsafeMutableRawPointer?, Int) -> Void = { context, task in
+    context!.assumingMemoryBound(to: ExecutionState.StepContext.self).pointee.run(task: task)
+}

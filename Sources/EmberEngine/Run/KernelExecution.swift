@@ -1,0 +1,134 @@
+import CEmberKernels
+
+/// How each planned kernel splits into tasks and runs one of them. All pointer arithmetic of the
+/// engine's run loop is here and in ExecutionState.swift.
+extension Kernel {
+    var kernelName: String {
+        func name(_ op: String) -> String { ember_kernel_name(op).map { String(cString: $0) } ?? "ember_\(op)" }
+        switch self {
+        case .gemm: return name("qs8_gemm")
+        case .convolution: return name("qs8_im2col") + " + " + name("qs8_gemm")
+        case .depthwise: return name("qs8_dwconv3x3")
+        case .add: return name("qs8_add")
+        case .pad: return "pad (memset + memcpy)"
+        case .mean: return name("qs8_mean_hw")
+        case .averagePool: return name("qs8_avgpool")
+        case .softmax: return name("qs8_softmax")
+        case .quantize: return name("qs8_quantize")
+        case .requantize: return name("qs8_requantize")
+        case .dequantize: return name("qs8_dequantize")
+        }
+    }
+
+    /// Units of work that tasks split (rows of the output), and the fewest worth a task.
+    var workItems: (count: Int, minimumPerTask: Int) {
+        switch self {
+        case .gemm(let g): return (g.m, 4)
+        case .convolution(let c): return (c.outHeight, 1)
+        case .depthwise(let d): return (d.outHeight, 1)
+        case .add(let a): return (a.count, 16384)
+        case .softmax(let s): return (s.rows, 1)
+        case .quantize(let q): return (q.count, 16384)
+        case .requantize(let q): return (q.count, 16384)
+        case .dequantize(let q): return (q.count, 16384)
+        case .pad, .mean, .averagePool: return (1, 1)
+        }
+    }
+
+    var scratchBytesPerTask: Int {
+        if case .convolution(let c) = self { return c.blockRows * c.outWidth * c.k }
+        return 0
+    }
+
+    /// Runs work items `items` (a task's share) with the arena at `arena` and the task's scratch.
+    func run(_ items: Range<Int>, arena: UnsafeMutableRawPointer, scratch: UnsafeMutableRawPointer) {
+        switch self {
+        case .gemm(let g):
+            withUnsafePointer(to: g.output) { q in
+                ember_qs8_gemm(items.lowerBound, items.upperBound, g.n, g.k,
+                               g.a.pointer(arena: arena).assumingMemoryBound(to: Int8.self), g.k, g.packed,
+                               g.out.mutablePointer(arena: arena).assumingMemoryBound(to: Int8.self), g.n, q)
+            }
+        case .convolution(let c):
+            let input = c.input.pointer(arena: arena).assumingMemoryBound(to: Int8.self)
+            let out = c.out.mutablePointer(arena: arena).assumingMemoryBound(to: Int8.self)
+            let cols = scratch.assumingMemoryBound(to: Int8.self)
+            withUnsafePointer(to: c.output) { q in
+                var oy = items.lowerBound
+                while oy < items.upperBound {
+                    let end = min(oy + c.blockRows, items.upperBound)
+                    ember_qs8_im2col(input, c.height, c.width, c.channels, c.kernelH, c.kernelW, c.strideH, c.strideW,
+                                     c.dilationH, c.dilationW, c.padTop, c.padLeft, oy, end, c.outWidth,
+                                     c.inputZeroPoint, cols)
+                    ember_qs8_gemm(0, (end - oy) * c.outWidth, c.outChannels, c.k, cols, c.k, c.packed,
+                                   out + oy * c.outWidth * c.outChannels, c.outChannels, q)
+                    oy = end
+                }
+            }
+        case .depthwise(let d):
+            withUnsafePointer(to: d.output) { q in
+                ember_qs8_dwconv3x3(d.input.pointer(arena: arena).assumingMemoryBound(to: Int8.self),
+                                    d.height, d.width, d.channels, d.stride, d.padTop, d.padLeft,
+                                    d.outHeight, d.outWidth, items.lowerBound, items.upperBound, d.packed,
+                                    d.inputZeroPoint, d.out.mutablePointer(arena: arena).assumingMemoryBound(to: Int8.self), q)
+            }
+        case .add(let a):
+            withUnsafePointer(to: a.params) { p in
+                ember_qs8_add(items.count,
+                              a.a.pointer(arena: arena).assumingMemoryBound(to: Int8.self) + items.lowerBound,
+                              a.b.pointer(arena: arena).assumingMemoryBound(to: Int8.self) + items.lowerBound,
+                              a.out.mutablePointer(arena: arena).assumingMemoryBound(to: Int8.self) + items.lowerBound, p)
+            }
+        case .pad(let p):
+            runPad(p, arena: arena)
+        case .mean(let m):
+            withUnsafePointer(to: m.params) { p in
+                ember_qs8_mean_hw(m.input.pointer(arena: arena).assumingMemoryBound(to: Int8.self), m.height, m.width,
+                                  m.channels, m.out.mutablePointer(arena: arena).assumingMemoryBound(to: Int8.self), p)
+            }
+        case .averagePool(let a):
+            ember_qs8_avgpool(a.input.pointer(arena: arena).assumingMemoryBound(to: Int8.self), a.height, a.width, a.channels,
+                              a.kernelH, a.kernelW, a.strideH, a.strideW, a.padTop, a.padLeft, a.outHeight, a.outWidth,
+                              a.min, a.max, a.out.mutablePointer(arena: arena).assumingMemoryBound(to: Int8.self))
+        case .softmax(let s):
+            withUnsafePointer(to: s.params) { p in
+                ember_qs8_softmax(items.count, s.depth,
+                                  s.input.pointer(arena: arena).assumingMemoryBound(to: Int8.self) + items.lowerBound * s.depth,
+                                  s.out.mutablePointer(arena: arena).assumingMemoryBound(to: Int8.self) + items.lowerBound * s.depth, p)
+            }
+        case .quantize(let q):
+            ember_qs8_quantize(items.count, q.input.pointer(arena: arena).assumingMemoryBound(to: Float.self) + items.lowerBound,
+                               q.scale, q.zeroPoint,
+                               q.out.mutablePointer(arena: arena).assumingMemoryBound(to: Int8.self) + items.lowerBound)
+        case .requantize(let q):
+            ember_qs8_requantize(items.count, q.input.pointer(arena: arena).assumingMemoryBound(to: Int8.self) + items.lowerBound,
+                                 q.inZeroPoint, q.multiplier, q.shift, q.outZeroPoint,
+                                 q.out.mutablePointer(arena: arena).assumingMemoryBound(to: Int8.self) + items.lowerBound)
+        case .dequantize(let q):
+            ember_qs8_dequantize(items.count, q.input.pointer(arena: arena).assumingMemoryBound(to: Int8.self) + items.lowerBound,
+                                 q.scale, q.zeroPoint,
+                                 q.out.mutablePointer(arena: arena).assumingMemoryBound(to: Float.self) + items.lowerBound)
+        }
+    }
+
+    /// Fill the output with the pad value, then copy each contiguous run of input into place.
+    private func runPad(_ p: Pad, arena: UnsafeMutableRawPointer) {
+        let input = p.input.pointer(arena: arena)
+        let out = p.out.mutablePointer(arena: arena)
+        out.initializeMemory(as: UInt8.self, repeating: p.padByte, count: p.outBytes)
+        let (i0, i1, i2, i3) = p.inShape
+        let (o0, o1, o2, o3) = p.outShape
+        let (b0, b1, b2, b3) = p.before
+        let row = i3 * p.elementSize
+        for a in 0..<i0 {
+            for b in 0..<i1 {
+                for c in 0..<i2 {
+                    let src = ((a * i1 + b) * i2 + c) * row
+                    let dst = ((((a + b0) * o1 + (b + b1)) * o2 + (c + b2)) * o3 + b3) * p.elementSize
+                    (out + dst).copyMemory(from: input + src, byteCount: row)
+                }
+            }
+        }
+        _ = o0
+    }
+}

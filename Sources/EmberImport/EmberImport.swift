@@ -1,1 +1,0 @@
-// EmberImport: see docs/architecture.md

@@ -1,1 +1,0 @@
-// EmberTransport: see docs/architecture.md

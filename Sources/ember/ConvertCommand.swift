@@ -1,0 +1,76 @@
+import ArgumentParser
+import EmberFormat
+import EmberImport
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `ember convert MODEL.tflite -o MODEL.ember [--labels FILE] [--preprocess FILE|PRESET]`.
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert a full-integer TFLite model to an .ember file.",
+        discussion: """
+            Reads the .tflite flatbuffer (checked as untrusted input), lowers its operators to \
+            Ember's (CONV_2D, DEPTHWISE_CONV_2D, ADD, PAD, MEAN, AVERAGE_POOL_2D, FULLY_CONNECTED, \
+            RESHAPE, SOFTMAX, QUANTIZE, DEQUANTIZE), packs the weights for Ember's kernels and \
+            computes every requantization parameter, then writes and validates the .ember file. \
+            An unsupported op or option is reported with the op's index and what is missing. \
+            See docs/converting.md.
+            """
+    )
+
+    @Argument(help: "The .tflite model.")
+    var model: String
+
+    @Option(name: [.short, .customLong("output")], help: "The .ember file to write.")
+    var output: String
+
+    @Option(help: "Class labels: a JSON array of strings or a text file with one label per line.")
+    var labels: String?
+
+    @Option(help: ArgumentHelp(
+        "Image preprocessing: a JSON file, or a preset: imagenet (pixels/255, ImageNet mean/std) or mobilenet ([-1, 1]).",
+        valueName: "file|preset"))
+    var preprocess: String?
+
+    @Option(help: "Model name stored in the file (default: the model file's name without extension).")
+    var name: String?
+
+    func run() throws {
+        do {
+            let tflite = try readFile(model)
+            let fileName = String(model.split(separator: "/").last ?? Substring(model))
+            var options = ConversionOptions(
+                name: name ?? String(fileName.split(separator: ".").first ?? Substring(fileName)),
+                producer: "ember convert from \(fileName)")
+            if let labels {
+                options.labels = try ConversionOptions.parseLabels(try readFile(labels), source: labels)
+            }
+            if let preprocess {
+                options.preprocessing = try PreprocessingSpec.parse(preprocess) { try readFile(preprocess) }
+            }
+            let writer = try TFLiteConverter.convert(tflite, options: options)
+            try writer.write(to: output)
+            print("\(output): \(writer.ops.count) ops, \(writer.tensors.count) tensors")
+        } catch let error as ConversionError {
+            printError("ember convert: \(model): \(error)")
+            throw ExitCode(1)
+        } catch let error as FlatBufferError {
+            printError("ember convert: \(model): not a valid TFLite file: \(error)")
+            throw ExitCode(1)
+        } catch let error as FormatError {
+            printError("ember convert: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    private func readFile(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConversionError.model("cannot read \(path)")
+        }
+        return [UInt8](data)
+    }
+}

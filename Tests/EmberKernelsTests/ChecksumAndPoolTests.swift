@@ -1,0 +1,92 @@
+import CEmberKernels
+import Testing
+
+@Suite struct CRC32CTests {
+    @Test func checkValue() {
+        let bytes = Array("123456789".utf8)
+        #expect(ember_crc32c(0, bytes, bytes.count) == 0xE306_9283)
+    }
+
+    @Test func chainsAcrossSplits() {
+        var rng = SplitMix64(seed: 0xC0FFEE)
+        let data = (0..<4099).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let whole = ember_crc32c(0, data, data.count)
+        for cut in [0, 1, 7, 8, 9, 1000, 4098, 4099] {
+            let first = data.withUnsafeBufferPointer { ember_crc32c(0, $0.baseAddress, cut) }
+            let both = data.withUnsafeBufferPointer { ember_crc32c(first, $0.baseAddress! + cut, data.count - cut) }
+            #expect(both == whole, "seed 0xC0FFEE, split at \(cut)")
+        }
+    }
+}
+
+/// One counter per task, reachable from the C callback.
+private final class Hits: @unchecked Sendable {
+    let counts: UnsafeMutablePointer<UInt32>
+    let count: Int
+    init(_ n: Int) {
+        count = max(n, 1)
+        counts = .allocate(capacity: count)
+        counts.initialize(repeating: 0, count: count)
+    }
+    deinit { counts.deallocate() }
+}
+
+@Suite struct ThreadPoolTests {
+    @Test(arguments: [1, 2, 3, 4])
+    func coversEveryTaskOnce(threads: Int) throws {
+        let pool = try #require(ember_threadpool_create(threads))
+        defer { ember_threadpool_destroy(pool) }
+        #expect(ember_threadpool_threads(pool) == threads)
+        let seed: UInt64 = 42 &+ UInt64(threads)
+        var rng = SplitMix64(seed: seed)
+        for round in 0..<40 {
+            let tasks = Int(rng.next() % 500)
+            let hits = Hits(tasks)
+            ember_threadpool_parallel_for(pool, tasks, { ctx, i in
+                // Each task owns its slot, so plain increments cannot race.
+                ctx!.assumingMemoryBound(to: UInt32.self)[i] += 1
+            }, UnsafeMutableRawPointer(hits.counts))
+            let wrong = (0..<tasks).first { hits.counts[$0] != 1 }
+            #expect(wrong == nil, "seed \(seed) round \(round): task \(wrong ?? -1) of \(tasks) ran \(wrong.map { hits.counts[$0] } ?? 0) times")
+        }
+    }
+
+    @Test func nilPoolRunsInline() {
+        let hits = Hits(5)
+        ember_threadpool_parallel_for(nil, 5, { ctx, i in
+            ctx!.assumingMemoryBound(to: UInt32.self)[i] += 1
+        }, UnsafeMutableRawPointer(hits.counts))
+        #expect((0..<5).allSatisfy { hits.counts[$0] == 1 })
+    }
+}
+
+@Suite struct DispatchTests {
+    @Test func namesTheChosenKernels() throws {
+        let isa = ember_kernels_init(-1)
+        let name = String(cString: try #require(ember_kernel_name("qs8_gemm")))
+        #expect(name.hasPrefix("ember_qs8_gemm"))
+        let suffix = isa == EMBER_ISA_SCALAR ? "__ref" : "__" + String(cString: ember_isa_name(isa))
+        #expect(name.hasSuffix(suffix), "\(name) for \(String(cString: ember_isa_name(isa)))")
+        #expect(ember_kernel_name("no_such_op") == nil)
+        #expect(ember_cpu_features() & 1 == 1)  // scalar is always there
+    }
+
+    @Test func packingFamiliesAreNamed() {
+        #expect(String(cString: ember_qs8_gemm_packing()) == "qs8-gemm-n8k8-v1")
+        #expect(String(cString: ember_qs8_dwconv3x3_packing()) == "qs8-dw3x3-c16-v1")
+        #expect(ember_qs8_gemm_packed_size(13, 9) == 2 * (32 + 8 * 16))
+    }
+}
+
+/// splitmix64: small, seeded, reproducible.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

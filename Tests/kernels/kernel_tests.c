@@ -1,0 +1,619 @@
+// Kernel test harness: every kernel path this CPU has (taken from the operator tables) against
+// its scalar twin, byte for byte, and the twins against direct TFLite-semantics loops on
+// unpacked weights. Seeded; prints the seed and the first mismatch on failure.
+//
+//   kernel_tests [--seed N] [--quick] [--expect-isa NAME]
+//     --quick       smaller shape sweep (for runs under qemu)
+//     --expect-isa  fail unless dispatch picks this GEMM path (checks detection and EMBER_ISA)
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ember_kernels.h"
+#include "ember_kernels_internal.h"
+
+static uint64_t g_seed, g_rng;
+static int g_quick, g_failures;
+static long g_checks;
+
+static uint64_t rnd(void) {  // splitmix64
+    uint64_t z = (g_rng += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+static int32_t rnd_range(int32_t lo, int32_t hi) { return lo + (int32_t)(rnd() % (uint64_t)(hi - lo + 1)); }
+static void *xmalloc(size_t n) {
+    void *p = malloc(n ? n : 1);
+    if (!p) { fprintf(stderr, "out of memory (%zu bytes)\n", n); exit(2); }
+    return p;
+}
+
+#define FAIL(...) do { fprintf(stderr, "FAIL (seed %" PRIu64 "): ", g_seed); fprintf(stderr, __VA_ARGS__); \
+                       fputc('\n', stderr); fflush(stderr); g_failures++; } while (0)
+
+/// Compares bytes; reports the first mismatch with its (row, col) in a [rows][cols] view.
+static int same_bytes(const char *what, const char *kernel, const int8_t *got, const int8_t *want, size_t count, size_t cols) {
+    g_checks++;
+    for (size_t i = 0; i < count; i++)
+        if (got[i] != want[i]) {
+            FAIL("%s: %s differs at index %zu (row %zu, col %zu): got %d, expected %d", what, kernel, i,
+                 cols ? i / cols : 0, cols ? i % cols : i, got[i], want[i]);
+            return 0;
+        }
+    return 1;
+}
+
+// ---- Data generators: modes cover random data and the extremes ----
+enum { FILL_RANDOM, FILL_MIN, FILL_MAX, FILL_EXTREMES };
+static void fill(int8_t *p, size_t n, int mode, int lo) {
+    for (size_t i = 0; i < n; i++) {
+        switch (mode) {
+        case FILL_MIN: p[i] = (int8_t)lo; break;
+        case FILL_MAX: p[i] = 127; break;
+        case FILL_EXTREMES: p[i] = (rnd() & 1) ? (int8_t)lo : 127; break;
+        default: p[i] = (int8_t)rnd_range(lo, 127);
+        }
+    }
+}
+
+/// Per-channel requantization: realistic scales, or extremes of multiplier and shift.
+typedef struct { int32_t *mult, *shift; ember_qs8_output q; } requant;
+static void make_requant(requant *r, size_t n, int extreme) {
+    r->mult = xmalloc(n * sizeof(int32_t));
+    r->shift = xmalloc(n * sizeof(int32_t));
+    for (size_t i = 0; i < n; i++) {
+        if (!extreme) {
+            const double scale = ldexp(0.5 + (double)(rnd() % 1000000) / 2e6, -rnd_range(1, 14));
+            ember_quantize_multiplier(scale, &r->mult[i], &r->shift[i]);
+        } else {
+            static const int32_t ms[] = {0, 1, INT32_MAX, 1 << 30, (1 << 30) + 1, INT32_MIN, -1, 1518500250};
+            r->mult[i] = (rnd() & 1) ? ms[rnd() % 8] : (int32_t)rnd();
+            static const int32_t ss[] = {-31, -30, 0, 1, 31, 30, -1, 16};
+            r->shift[i] = (rnd() & 1) ? ss[rnd() % 8] : rnd_range(-31, 31);
+        }
+    }
+    r->q.multiplier = r->mult;
+    r->q.shift = r->shift;
+    r->q.zero_point = extreme ? ((rnd() & 1) ? -128 : 127) : rnd_range(-128, 127);
+    r->q.min = (rnd() % 3 == 0) ? rnd_range(-128, 0) : -128;
+    r->q.max = (rnd() % 3 == 0) ? rnd_range(r->q.min, 127) : 127;
+}
+static void free_requant(requant *r) { free(r->mult); free(r->shift); }
+
+// ---- Fixed-point and quantize_multiplier known values (TFLite semantics) ----
+static void test_requantize_known(void) {
+    int32_t m, s;
+    struct { double scale; int32_t m, s; } qm[] = {
+        {0.5, 1 << 30, 0}, {1.0, 1 << 30, 1}, {0.25, 1 << 30, -1}, {0.0, 0, 0},
+        {0.75, 1610612736, 0}, {1e-12, 0, 0}, {3.0, 1610612736, 2},
+    };
+    for (size_t i = 0; i < sizeof qm / sizeof qm[0]; i++) {
+        g_checks++;
+        if (ember_quantize_multiplier(qm[i].scale, &m, &s) != 0 || m != qm[i].m || s != qm[i].s)
+            FAIL("quantize_multiplier(%g) = (%d, %d), expected (%d, %d)", qm[i].scale, m, s, qm[i].m, qm[i].s);
+    }
+    g_checks++;
+    if (ember_quantize_multiplier(-1.0, &m, &s) == 0 || ember_quantize_multiplier(NAN, &m, &s) == 0)
+        FAIL("quantize_multiplier accepted a negative or NaN scale");
+    struct { int32_t x, m, s, want; } rq[] = {
+        {100, 1 << 30, 0, 50}, {-100, 1 << 30, 0, -50}, {3, 1 << 30, -1, 1},   // 0.75 -> 1
+        {-3, 1 << 30, -1, -1}, {5, 1 << 30, -1, 2},                            // 1.25 -> 2: double rounding (2.5 -> 3, 1.5 -> 2)
+        {6, 1 << 30, -2, 1}, {-6, 1 << 30, -2, -1},                            // 0.75 -> 1, ties away
+        {2, 1 << 30, -2, 0},                                                   // 0.25 -> 0
+        {-2, 1 << 30, -1, -1}, {2, 1 << 30, -1, 1},                            // -0.5 -> -1, 0.5 -> 1
+        {INT32_MIN, INT32_MIN, 0, INT32_MAX}, {1, INT32_MAX, 31, -INT32_MAX},  // saturation; 1 << 31 wraps to INT32_MIN
+        {1000, 1518500250, 3, 5657},                                           // 1000 * 8 * 0.7071 = 5656.85
+    };
+    for (size_t i = 0; i < sizeof rq / sizeof rq[0]; i++) {
+        g_checks++;
+        const int32_t got = ember_requantize(rq[i].x, rq[i].m, rq[i].s);
+        if (got != rq[i].want) FAIL("requantize(%d, %d, %d) = %d, expected %d", rq[i].x, rq[i].m, rq[i].s, got, rq[i].want);
+    }
+    // MEAN: TFLite folds 1/count into the multiplier (count 49, scale ratio 1.0).
+    int32_t mm, ms;
+    g_checks++;
+    if (ember_qs8_mean_multiplier(1 << 30, 1, 49, &mm, &ms) != 0 || mm != (int32_t)(((int64_t)1 << 35) / 49) || ms != -4)
+        FAIL("mean_multiplier(2^30, 1, 49) = (%d, %d)", mm, ms);
+}
+
+// ---- GEMM ----
+/// TFLite reference conv/FC inner product on unpacked weights: sum (a - zp) * w + bias, requantized.
+static void gemm_tflite(size_t m, size_t n, size_t k, const int8_t *a, size_t a_stride, const int8_t *w,
+                        const int32_t *bias, int32_t zp, const ember_qs8_output *q, int8_t *out, size_t out_stride) {
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            int32_t acc = 0;
+            for (size_t t = 0; t < k; t++) acc += ((int32_t)a[i * a_stride + t] - zp) * w[j * k + t];
+            if (bias) acc += bias[j];
+            out[i * out_stride + j] = ember_output_value(ember_requantize(acc, q->multiplier[j], q->shift[j]), q->zero_point, q->min, q->max);
+        }
+}
+
+static void check_gemm(size_t m, size_t n, size_t k, int amode, int wmode, int extreme) {
+    const size_t a_stride = k + (rnd() % 3 == 0 ? rnd() % 9 : 0), out_stride = n + (rnd() % 3 == 0 ? rnd() % 9 : 0);
+    int8_t *a = xmalloc(m * a_stride), *w = xmalloc(n * k);
+    int32_t *bias = xmalloc(n * sizeof(int32_t));
+    fill(a, m * a_stride, amode, -128);
+    fill(w, n * k, wmode, (rnd() & 1) ? -128 : -127);
+    for (size_t j = 0; j < n; j++) bias[j] = extreme ? (int32_t)rnd() % 100000000 : rnd_range(-20000, 20000);
+    const int32_t zp = extreme ? ((rnd() & 1) ? -128 : 127) : rnd_range(-128, 127);
+    requant r;
+    make_requant(&r, n, extreme);
+    void *packed = xmalloc(ember_qs8_gemm_packed_size(n, k));
+    const int use_bias = rnd() % 8 != 0;  // NULL bias is allowed
+    ember_qs8_gemm_pack(n, k, w, use_bias ? bias : NULL, zp, packed);
+    int8_t *want = xmalloc(m * out_stride), *twin = xmalloc(m * out_stride), *got = xmalloc(m * out_stride);
+    memset(want, 0x5A, m * out_stride);
+    memset(twin, 0x5A, m * out_stride);
+    gemm_tflite(m, n, k, a, a_stride, w, use_bias ? bias : NULL, zp, &r.q, want, out_stride);
+    ember_qs8_gemm__ref(0, m, n, k, a, a_stride, packed, twin, out_stride, &r.q);
+    char what[160];
+    snprintf(what, sizeof what, "qs8_gemm m=%zu n=%zu k=%zu zp=%d modes=%d/%d extreme=%d", m, n, k, zp, amode, wmode, extreme);
+    same_bytes(what, "ember_qs8_gemm__ref vs TFLite loop", twin, want, m * out_stride, out_stride);
+    const ember_kernel_table *t = ember_kernel_table_for("qs8_gemm");
+    // Split rows unevenly, as threads do: also exercises m_begin > 0 and partial tiles.
+    const size_t split = m > 1 ? (size_t)rnd() % m : 0;
+    for (size_t e = 1; e < t->count; e++) {
+        if (!ember_isa_available(t->entries[e].isa)) continue;
+        const ember_qs8_gemm_fn fn = (ember_qs8_gemm_fn)t->entries[e].fn;
+        memset(got, 0x5A, m * out_stride);
+        fn(0, split, n, k, a, a_stride, packed, got, out_stride, &r.q);
+        fn(split, m, n, k, a, a_stride, packed, got, out_stride, &r.q);
+        same_bytes(what, t->entries[e].name, got, twin, m * out_stride, out_stride);
+    }
+    free(a); free(w); free(bias); free(packed); free(want); free(twin); free(got); free_requant(&r);
+}
+
+// MobileNetV2 1.0/224 pointwise layers (H*W, Cin, Cout); M is reduced where too slow.
+static const size_t mnv2_pointwise[][3] = {
+    {12544, 32, 16}, {12544, 16, 96}, {3136, 96, 24}, {3136, 24, 144}, {3136, 144, 24}, {784, 144, 32},
+    {784, 32, 192}, {784, 192, 32}, {196, 192, 64}, {196, 64, 384}, {196, 384, 64}, {196, 384, 96},
+    {196, 96, 576}, {196, 576, 96}, {49, 576, 160}, {49, 160, 960}, {49, 960, 160}, {49, 960, 320},
+    {49, 320, 1280}, {1, 1280, 1000},
+};
+
+static void test_gemm(void) {
+    // Small shapes: 1, 13 and every remainder of the tiles (MR up to 4, NR = KR = 8).
+    const size_t ms[] = {1, 2, 3, 4, 5, 7, 8, 9, 13};
+    const size_t ns[] = {1, 3, 7, 8, 9, 13, 16, 17, 24};
+    const size_t ks[] = {1, 2, 7, 8, 9, 13, 15, 16, 17, 31, 32, 33, 64};
+    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
+        for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++)
+            for (size_t l = 0; l < sizeof ks / sizeof ks[0]; l++)
+                if (!g_quick || (i + j + l) % 3 == 0) check_gemm(ms[i], ns[j], ks[l], FILL_RANDOM, FILL_RANDOM, (i + j + l) % 4 == 0);
+    // Extremes: -128 inputs against -128 / -127 weights (int16 pair overflow), long K.
+    const int modes[][2] = {{FILL_MIN, FILL_MIN}, {FILL_EXTREMES, FILL_EXTREMES}, {FILL_MAX, FILL_MIN}, {FILL_MIN, FILL_EXTREMES}};
+    for (size_t i = 0; i < 4; i++) {
+        check_gemm(5, 17, 960, modes[i][0], modes[i][1], 0);
+        check_gemm(13, 9, 1280, modes[i][0], modes[i][1], 1);
+    }
+    for (int rep = 0; rep < (g_quick ? 20 : 100); rep++)
+        check_gemm((size_t)rnd_range(1, 40), (size_t)rnd_range(1, 70), (size_t)rnd_range(1, 300), (int)(rnd() % 4), (int)(rnd() % 4), (int)(rnd() % 2));
+    for (size_t i = 0; i < sizeof mnv2_pointwise / sizeof mnv2_pointwise[0]; i++) {
+        size_t m = mnv2_pointwise[i][0];
+        const size_t cap = g_quick ? 13 : 300;
+        if (m > cap) m = cap;
+        check_gemm(m, mnv2_pointwise[i][2], mnv2_pointwise[i][1], FILL_RANDOM, FILL_RANDOM, 0);
+    }
+}
+
+// ---- im2col + GEMM vs a direct convolution (the KxK path, e.g. MobileNetV2's first layer) ----
+static void check_conv(size_t h, size_t w, size_t cin, size_t cout, size_t kh, size_t stride, size_t pad, size_t dil) {
+    const size_t eff = (kh - 1) * dil + 1;
+    if (h + 2 * pad < eff || w + 2 * pad < eff) return;
+    const size_t oh = (h + 2 * pad - eff) / stride + 1, ow = (w + 2 * pad - eff) / stride + 1, kk = kh * kh * cin;
+    int8_t *in = xmalloc(h * w * cin), *wt = xmalloc(cout * kk), *cols = xmalloc(oh * ow * kk);
+    int32_t *bias = xmalloc(cout * sizeof(int32_t));
+    fill(in, h * w * cin, FILL_RANDOM, -128);
+    fill(wt, cout * kk, FILL_RANDOM, -127);
+    for (size_t j = 0; j < cout; j++) bias[j] = rnd_range(-5000, 5000);
+    const int32_t zp = rnd_range(-128, 127);
+    requant r;
+    make_requant(&r, cout, 0);
+    int8_t *want = xmalloc(oh * ow * cout), *got = xmalloc(oh * ow * cout);
+    for (size_t oy = 0; oy < oh; oy++)
+        for (size_t ox = 0; ox < ow; ox++)
+            for (size_t o = 0; o < cout; o++) {
+                int32_t acc = bias[o];
+                for (size_t ky = 0; ky < kh; ky++)
+                    for (size_t kx = 0; kx < kh; kx++) {
+                        const ptrdiff_t iy = (ptrdiff_t)(oy * stride + ky * dil) - (ptrdiff_t)pad;
+                        const ptrdiff_t ix = (ptrdiff_t)(ox * stride + kx * dil) - (ptrdiff_t)pad;
+                        if (iy < 0 || ix < 0 || iy >= (ptrdiff_t)h || ix >= (ptrdiff_t)w) continue;  // TFLite skips padding
+                        for (size_t c = 0; c < cin; c++)
+                            acc += ((int32_t)in[((size_t)iy * w + (size_t)ix) * cin + c] - zp) * wt[o * kk + (ky * kh + kx) * cin + c];
+                    }
+                want[(oy * ow + ox) * cout + o] = ember_output_value(ember_requantize(acc, r.mult[o], r.shift[o]), r.q.zero_point, r.q.min, r.q.max);
+            }
+    void *packed = xmalloc(ember_qs8_gemm_packed_size(cout, kk));
+    ember_qs8_gemm_pack(cout, kk, wt, bias, zp, packed);
+    const size_t split = oh / 2;  // two bands, as the engine does per thread
+    ember_qs8_im2col(in, h, w, cin, kh, kh, stride, stride, dil, dil, pad, pad, 0, split, ow, (int8_t)zp, cols);
+    ember_qs8_im2col(in, h, w, cin, kh, kh, stride, stride, dil, dil, pad, pad, split, oh, ow, (int8_t)zp, cols + split * ow * kk);
+    ember_qs8_gemm(0, oh * ow, cout, kk, cols, kk, packed, got, cout, &r.q);
+    char what[128];
+    snprintf(what, sizeof what, "conv %zux%zux%zu -> %zu k%zu s%zu p%zu d%zu", h, w, cin, cout, kh, stride, pad, dil);
+    same_bytes(what, ember_kernel_name("qs8_gemm"), got, want, oh * ow * cout, cout);
+    free(in); free(wt); free(cols); free(bias); free(want); free(got); free(packed); free_requant(&r);
+}
+
+static void test_conv(void) {
+    check_conv(g_quick ? 15 : 32, g_quick ? 15 : 32, 3, 32, 3, 2, 1, 1);  // MobileNetV2 stem, reduced
+    check_conv(7, 9, 5, 13, 3, 1, 1, 1);
+    check_conv(8, 8, 16, 8, 3, 2, 0, 1);
+    check_conv(9, 7, 3, 4, 3, 1, 2, 2);
+    check_conv(1, 1, 13, 7, 3, 1, 1, 1);
+    check_conv(6, 5, 2, 3, 1, 1, 0, 1);
+}
+
+// ---- Depthwise 3x3 ----
+static void check_dw(size_t h, size_t w, size_t c, size_t stride, size_t pad_top, size_t pad_left, int mode, int extreme) {
+    // Output size as TFLite SAME/explicit padding: both sides padded by the given amounts.
+    const size_t pad_bottom = pad_top, pad_right = pad_left;
+    if (h + pad_top + pad_bottom < 3 || w + pad_left + pad_right < 3) return;
+    const size_t oh = (h + pad_top + pad_bottom - 3) / stride + 1, ow = (w + pad_left + pad_right - 3) / stride + 1;
+    int8_t *in = xmalloc(h * w * c), *wt = xmalloc(9 * c);
+    int32_t *bias = xmalloc(c * sizeof(int32_t));
+    fill(in, h * w * c, mode, -128);
+    fill(wt, 9 * c, mode, (rnd() & 1) ? -128 : -127);
+    for (size_t j = 0; j < c; j++) bias[j] = rnd_range(-30000, 30000);
+    const int32_t zp = extreme ? ((rnd() & 1) ? -128 : 127) : rnd_range(-128, 127);
+    requant r;
+    make_requant(&r, c, extreme);
+    void *packed = xmalloc(ember_qs8_dwconv3x3_packed_size(c));
+    ember_qs8_dwconv3x3_pack(c, wt, bias, zp, packed);
+    const size_t bytes = oh * ow * c;
+    int8_t *want = xmalloc(bytes), *twin = xmalloc(bytes), *got = xmalloc(bytes);
+    for (size_t oy = 0; oy < oh; oy++)
+        for (size_t ox = 0; ox < ow; ox++)
+            for (size_t ch = 0; ch < c; ch++) {
+                int32_t acc = bias[ch];
+                for (size_t t = 0; t < 9; t++) {
+                    const ptrdiff_t iy = (ptrdiff_t)(oy * stride + t / 3) - (ptrdiff_t)pad_top;
+                    const ptrdiff_t ix = (ptrdiff_t)(ox * stride + t % 3) - (ptrdiff_t)pad_left;
+                    if (iy < 0 || ix < 0 || iy >= (ptrdiff_t)h || ix >= (ptrdiff_t)w) continue;
+                    acc += ((int32_t)in[((size_t)iy * w + (size_t)ix) * c + ch] - zp) * wt[t * c + ch];
+                }
+                want[(oy * ow + ox) * c + ch] = ember_output_value(ember_requantize(acc, r.mult[ch], r.shift[ch]), r.q.zero_point, r.q.min, r.q.max);
+            }
+    ember_qs8_dwconv3x3__ref(in, h, w, c, stride, pad_top, pad_left, oh, ow, 0, oh, packed, (int8_t)zp, twin, &r.q);
+    char what[128];
+    snprintf(what, sizeof what, "dwconv3x3 %zux%zux%zu s%zu pad %zu,%zu zp=%d", h, w, c, stride, pad_top, pad_left, zp);
+    same_bytes(what, "ember_qs8_dwconv3x3__ref vs TFLite loop", twin, want, bytes, c);
+    const ember_kernel_table *t = ember_kernel_table_for("qs8_dwconv3x3");
+    const size_t split = oh > 1 ? (size_t)rnd() % oh : 0;
+    for (size_t e = 1; e < t->count; e++) {
+        if (!ember_isa_available(t->entries[e].isa)) continue;
+        const ember_qs8_dwconv3x3_fn fn = (ember_qs8_dwconv3x3_fn)t->entries[e].fn;
+        memset(got, 0x5A, bytes);
+        fn(in, h, w, c, stride, pad_top, pad_left, oh, ow, 0, split, packed, (int8_t)zp, got, &r.q);
+        fn(in, h, w, c, stride, pad_top, pad_left, oh, ow, split, oh, packed, (int8_t)zp, got, &r.q);
+        same_bytes(what, t->entries[e].name, got, twin, bytes, c);
+    }
+    free(in); free(wt); free(bias); free(packed); free(want); free(twin); free(got); free_requant(&r);
+}
+
+static void test_dwconv(void) {
+    const size_t hs[] = {1, 2, 3, 5, 13}, cs[] = {1, 8, 15, 16, 17, 33};
+    for (size_t i = 0; i < 5; i++)
+        for (size_t j = 0; j < 6; j++)
+            for (size_t s = 1; s <= 2; s++)
+                for (size_t p = 0; p <= 1; p++)
+                    if (!g_quick || (i + j + s + p) % 2 == 0)
+                        check_dw(hs[i], hs[(i + j) % 5], cs[j], s, p, (p + j) % 2, FILL_RANDOM, (i + j) % 3 == 0);
+    for (int mode = FILL_MIN; mode <= FILL_EXTREMES; mode++) check_dw(6, 7, 24, 1, 1, 1, mode, 1);
+    // MobileNetV2 depthwise layers (H = W, C, stride) with H reduced; TF 'SAME' pads 1 (s1) or 0/1 (s2).
+    static const size_t layers[][3] = {{112, 32, 1}, {112, 96, 2}, {56, 144, 1}, {56, 144, 2}, {28, 192, 1},
+                                       {28, 192, 2}, {14, 384, 1}, {14, 576, 1}, {14, 576, 2}, {7, 960, 1}};
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
+        size_t hh = layers[i][0];
+        const size_t cap = g_quick ? 6 : 28;
+        if (hh > cap) hh = cap;
+        const size_t s = layers[i][2];
+        check_dw(hh, hh, layers[i][1], s, s == 1 ? 1 : 0, s == 1 ? 1 : 0, FILL_RANDOM, 0);
+    }
+}
+
+// ---- Elementwise ops: scalar only; checked against float semantics within one step ----
+static void test_elementwise(void) {
+    // ADD: TFLite's usual parameters (left shift 20, twice the larger input scale).
+    const double sa = 0.05, sb = 0.02, so = 0.06, twice = 2 * 0.05;
+    ember_qs8_add_params p = {.a_zero_point = -3, .b_zero_point = 10, .out_zero_point = -7, .left_shift = 20, .min = -128, .max = 127};
+    ember_quantize_multiplier(sa / twice, &p.a_multiplier, &p.a_shift);
+    ember_quantize_multiplier(sb / twice, &p.b_multiplier, &p.b_shift);
+    ember_quantize_multiplier(twice / ((1 << 20) * so), &p.out_multiplier, &p.out_shift);
+    int8_t a[256], b[256], o[256];
+    for (int i = 0; i < 256; i++) { a[i] = (int8_t)i; b[i] = (int8_t)rnd(); }
+    ember_qs8_add(256, a, b, o, &p);
+    for (int i = 0; i < 256; i++) {
+        const double real = sa * (a[i] + 3) + sb * (b[i] - 10);
+        double e = round(real / so) - 7;
+        e = e < -128 ? -128 : (e > 127 ? 127 : e);
+        g_checks++;
+        if (fabs(o[i] - e) > 1) { FAIL("add: a=%d b=%d got %d expected about %.0f", a[i], b[i], o[i], e); break; }
+    }
+    // MEAN over 7x7x5.
+    int8_t in[49 * 5], mo[5];
+    fill(in, sizeof in, FILL_RANDOM, -128);
+    ember_qs8_mean_params mp = {.in_zero_point = 4, .out_zero_point = -2, .min = -128, .max = 127};
+    int32_t m0, s0;
+    ember_quantize_multiplier(0.03 / 0.02, &m0, &s0);
+    ember_qs8_mean_multiplier(m0, s0, 49, &mp.multiplier, &mp.shift);
+    ember_qs8_mean_hw(in, 7, 7, 5, mo, &mp);
+    for (int c = 0; c < 5; c++) {
+        double sum = 0;
+        for (int i = 0; i < 49; i++) sum += in[i * 5 + c] - 4;
+        double e = round(sum / 49 * 0.03 / 0.02) - 2;
+        e = e < -128 ? -128 : (e > 127 ? 127 : e);
+        g_checks++;
+        if (fabs(mo[c] - e) > 1) FAIL("mean: channel %d got %d expected about %.0f", c, mo[c], e);
+    }
+    // AVERAGE_POOL: an exact small case (2x2 window, stride 2, no padding; and a padded corner).
+    const int8_t pin[16] = {1, 2, 3, 4, 5, 6, 7, 8, -9, -10, -11, -12, -13, -14, -15, -16};
+    int8_t pout[4];
+    ember_qs8_avgpool(pin, 4, 4, 1, 2, 2, 2, 2, 0, 0, 2, 2, -128, 127, pout);
+    const int8_t pwant[4] = {4, 6, -12, -14};  // (1+2+5+6)/4 = 3.5 -> 4; (-9-10-13-14)/4 = -11.5 -> -12
+    same_bytes("avgpool 4x4 k2 s2", "ember_qs8_avgpool", pout, pwant, 4, 2);
+    ember_qs8_avgpool(pin, 4, 4, 1, 3, 3, 3, 3, 1, 1, 1, 1, -128, 127, pout);
+    const int8_t pwant2[1] = {4};  // padded corner: (1+2+5+6)/4 only counts the 4 real taps
+    same_bytes("avgpool padded corner", "ember_qs8_avgpool", pout, pwant2, 1, 1);
+    // SOFTMAX: parameters as TFLite's Prepare, beta 1, input scale 0.1; compare to float softmax.
+    const double in_scale = 0.1;
+    ember_qs8_softmax_params sp = {.out_zero_point = -128};
+    double real_mult = 1.0 * in_scale * (double)(1 << 26);
+    if (real_mult > 2147483647.0) real_mult = 2147483647.0;
+    ember_quantize_multiplier(real_mult, &sp.input_multiplier, &sp.input_left_shift);
+    sp.diff_min = -(int32_t)floor(31.0 * (double)(1 << 26) / ldexp(1.0, sp.input_left_shift));
+    int8_t sx[2 * 40], sy[2 * 40];
+    fill(sx, sizeof sx, FILL_RANDOM, -128);
+    ember_qs8_softmax(2, 40, sx, sy, &sp);
+    for (int r = 0; r < 2; r++) {
+        double mx = -1e9, sum = 0;
+        for (int i = 0; i < 40; i++) mx = fmax(mx, sx[r * 40 + i]);
+        for (int i = 0; i < 40; i++) sum += exp(in_scale * (sx[r * 40 + i] - mx));
+        for (int i = 0; i < 40; i++) {
+            double e = round(exp(in_scale * (sx[r * 40 + i] - mx)) / sum * 256) - 128;
+            e = e > 127 ? 127 : e;
+            g_checks++;
+            if (fabs(sy[r * 40 + i] - e) > 1) { FAIL("softmax: row %d col %d got %d expected about %.0f", r, i, sy[r * 40 + i], e); break; }
+        }
+    }
+    // QUANTIZE / DEQUANTIZE / int8 requantize: exact expectations.
+    const float qf[6] = {0.25f, -0.25f, 0.75f, 100.0f, -100.0f, 0.0f};
+    int8_t qo[6];
+    ember_qs8_quantize(6, qf, 0.5f, 1, qo);
+    const int8_t qwant[6] = {2, 0, 3, 127, -128, 1};  // 0.5 -> 1 (away from zero), -0.5 -> -1, 1.5 -> 2
+    same_bytes("quantize", "ember_qs8_quantize", qo, qwant, 6, 6);
+    float df[2];
+    const int8_t di[2] = {-128, 127};
+    ember_qs8_dequantize(2, di, 0.5f, -3, df);
+    g_checks++;
+    if (df[0] != -62.5f || df[1] != 65.0f) FAIL("dequantize: got %g %g", df[0], df[1]);
+    int8_t ro[3];
+    const int8_t ri[3] = {-128, 0, 127};
+    ember_qs8_requantize(3, ri, 0, 1 << 30, 0, 5, ro);  // * 0.5 then + 5
+    const int8_t rwant[3] = {-59, 5, 69};
+    same_bytes("requantize", "ember_qs8_requantize", ro, rwant, 3, 3);
+}
+
+// ---- Encoder kernels (float, dynamic quantization) ----
+static float frand(void) { return (float)((double)(rnd() >> 11) / 9007199254740992.0 * 2.0 - 1.0); }
+static int close_to(double got, double want, double tol) { return fabs(got - want) <= tol * (1.0 + fabs(want)); }
+
+static void test_encoder(void) {
+    // Dynamic quantization: the float result equals the formula on exact int32 sums, bit for bit,
+    // and approximates the float product within the quantization error.
+    const size_t m = 7, n = 19, k = 45;
+    float x[7 * 45], wf[19 * 45], ws[19], bias[19], scale[7], out[7 * 19];
+    int8_t qa[7 * 45], w[19 * 45];
+    int32_t zp[7];
+    for (size_t i = 0; i < m * k; i++) x[i] = frand() * 3.0f + (i % 7 == 0 ? 1.5f : 0.0f);
+    for (size_t j = 0; j < n; j++) {
+        float amax = 0;
+        for (size_t i = 0; i < k; i++) { wf[j * k + i] = frand() * 0.2f; amax = fmaxf(amax, fabsf(wf[j * k + i])); }
+        ws[j] = amax / 127.0f;
+        for (size_t i = 0; i < k; i++) w[j * k + i] = (int8_t)lrintf(wf[j * k + i] / ws[j]);
+        bias[j] = frand();
+    }
+    ember_qd8_quantize_rows(m, k, x, k, qa, k, scale, zp);
+    for (size_t r = 0; r < m; r++)
+        for (size_t i = 0; i < k; i++) {
+            g_checks++;
+            const double back = scale[r] * ((int32_t)qa[r * k + i] - zp[r]);
+            if (fabs(back - x[r * k + i]) > 0.5 * scale[r] + 1e-6) { FAIL("qd8 quantize row %zu col %zu: %g -> %g", r, i, x[r * k + i], back); return; }
+        }
+    void *packed = xmalloc(ember_qs8_gemm_packed_size(n, k));
+    ember_qs8_gemm_pack(n, k, w, NULL, -1, packed);
+    ember_qd8_gemm_f32(0, m, n, k, qa, k, scale, zp, packed, ws, bias, out, n);
+    // Every path of the table gives the same floats as the twin, over uneven row splits.
+    const ember_kernel_table *qt = ember_kernel_table_for("qd8_gemm");
+    float *twin = xmalloc(m * n * sizeof(float)), *got = xmalloc(m * n * sizeof(float));
+    ember_qd8_gemm__ref(0, m, n, k, qa, k, scale, zp, packed, ws, bias, twin, n);
+    for (size_t e = 1; e < qt->count; e++) {
+        if (!ember_isa_available(qt->entries[e].isa)) continue;
+        const ember_qd8_gemm_fn fn = (ember_qd8_gemm_fn)qt->entries[e].fn;
+        fn(0, 3, n, k, qa, k, scale, zp, packed, ws, bias, got, n);
+        fn(3, m, n, k, qa, k, scale, zp, packed, ws, bias, got, n);
+        g_checks++;
+        if (memcmp(got, twin, m * n * sizeof(float)) != 0) FAIL("%s differs from ember_qd8_gemm__ref", qt->entries[e].name);
+    }
+    free(twin);
+    free(got);
+    for (size_t r = 0; r < m; r++)
+        for (size_t j = 0; j < n; j++) {
+            int32_t acc = 0, wsum = 0;
+            double real = bias[j];
+            for (size_t i = 0; i < k; i++) { acc += qa[r * k + i] * w[j * k + i]; wsum += w[j * k + i]; real += (double)x[r * k + i] * wf[j * k + i]; }
+            const float product = scale[r] * ws[j] * (float)(acc - zp[r] * wsum);
+            const float want = product + bias[j];
+            g_checks++;
+            if (out[r * n + j] != want) { FAIL("qd8 gemm [%zu][%zu] = %.9g, expected %.9g", r, j, out[r * n + j], want); break; }
+            g_checks++;
+            if (fabs(out[r * n + j] - real) > 0.05) { FAIL("qd8 gemm [%zu][%zu] = %g, float product %g", r, j, out[r * n + j], real); break; }
+        }
+    free(packed);
+    // Layer norm: zero mean, unit variance before gamma/beta.
+    float ln[3 * 384], g[384], b[384], lo[3 * 384];
+    for (size_t i = 0; i < 3 * 384; i++) ln[i] = frand() * 4.0f + 2.0f;
+    for (size_t i = 0; i < 384; i++) { g[i] = 1.0f; b[i] = 0.0f; }
+    ember_f32_layernorm(3, 384, ln, g, b, 1e-12f, lo);
+    for (size_t r = 0; r < 3; r++) {
+        double s1 = 0, s2 = 0;
+        for (size_t i = 0; i < 384; i++) { s1 += lo[r * 384 + i]; s2 += (double)lo[r * 384 + i] * lo[r * 384 + i]; }
+        g_checks++;
+        if (fabs(s1 / 384) > 1e-5 || fabs(s2 / 384 - 1) > 1e-4) FAIL("layernorm row %zu: mean %g, var %g", r, s1 / 384, s2 / 384);
+    }
+    // GELU at known points (erf form).
+    const float gx[4] = {0.0f, 1.0f, -1.0f, 3.0f}, gw[4] = {0.0f, 0.8413447460685429f, -0.15865525393145707f, 2.995950276f};
+    float gy[4];
+    ember_f32_gelu(4, gx, gy);
+    for (int i = 0; i < 4; i++) { g_checks++; if (!close_to(gy[i], gw[i], 1e-6)) FAIL("gelu(%g) = %.9g, expected %.9g", gx[i], gy[i], gw[i]); }
+    // Masked softmax: masked columns 0, the rest sums to 1 and matches exp ratios.
+    const float sx[5] = {1.0f, 2.0f, 3.0f, 100.0f, -1.0f};
+    const uint8_t smask[5] = {1, 1, 1, 0, 1};
+    float sy[5];
+    ember_f32_softmax_masked(1, 5, sx, smask, 0.5f, sy);
+    const double z = exp(0.5) + exp(1.0) + exp(1.5) + exp(-0.5);
+    const double sw[5] = {exp(0.5) / z, exp(1.0) / z, exp(1.5) / z, 0.0, exp(-0.5) / z};
+    for (int i = 0; i < 5; i++) { g_checks++; if (!close_to(sy[i], sw[i], 1e-6)) FAIL("softmax_masked[%d] = %g, expected %g", i, sy[i], sw[i]); }
+    // SIMD GELU and masked softmax against their twins (libm): within float rounding.
+    enum { NG = 1000 };
+    float *gx2 = xmalloc(NG * sizeof(float)), *gref = xmalloc(NG * sizeof(float)), *gsim = xmalloc(NG * sizeof(float));
+    for (int i = 0; i < NG; i++) gx2[i] = i < 20 ? (float)(i - 10) : frand() * 12.0f;
+    ember_f32_gelu__ref(NG - 3, gx2, gref);
+    const ember_kernel_table *gt = ember_kernel_table_for("f32_gelu");
+    for (size_t e = 1; e < gt->count; e++) {
+        if (!ember_isa_available(gt->entries[e].isa)) continue;
+        ((ember_f32_gelu_fn)gt->entries[e].fn)(NG - 3, gx2, gsim);  // odd count: the scalar tail too
+        for (int i = 0; i < NG - 3; i++) {
+            g_checks++;
+            if (fabsf(gsim[i] - gref[i]) > 1e-6f * (1.0f + fabsf(gref[i]))) {
+                FAIL("%s(%g) = %.9g, twin %.9g", gt->entries[e].name, gx2[i], gsim[i], gref[i]);
+                break;
+            }
+        }
+    }
+    const ember_kernel_table *st = ember_kernel_table_for("f32_softmax_masked");
+    for (size_t cols = 1; cols <= 37; cols += 4) {
+        float sx2[3 * 40], sref[3 * 40], ssim[3 * 40];
+        uint8_t mk[40];
+        for (size_t i = 0; i < 3 * cols; i++) sx2[i] = frand() * 20.0f;
+        for (size_t i = 0; i < cols; i++) mk[i] = (uint8_t)(rnd() % 4 != 0);
+        const uint8_t *use = (cols % 8 == 1) ? NULL : mk;
+        ember_f32_softmax_masked__ref(3, cols, sx2, use, 0.125f, sref);
+        for (size_t e = 1; e < st->count; e++) {
+            if (!ember_isa_available(st->entries[e].isa)) continue;
+            ((ember_f32_softmax_fn)st->entries[e].fn)(3, cols, sx2, use, 0.125f, ssim);
+            for (size_t i = 0; i < 3 * cols; i++) {
+                g_checks++;
+                if (fabsf(ssim[i] - sref[i]) > 1e-6f) { FAIL("%s cols %zu [%zu] = %g, twin %g", st->entries[e].name, cols, i, ssim[i], sref[i]); break; }
+            }
+        }
+    }
+    {   // a fully masked row gives zeros on every path
+        const float zx[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        const uint8_t zm[9] = {0};
+        float zy[9];
+        for (size_t e = 0; e < st->count; e++) {
+            if (!ember_isa_available(st->entries[e].isa)) continue;
+            memset(zy, 0x7F, sizeof zy);
+            ((ember_f32_softmax_fn)st->entries[e].fn)(1, 9, zx, zm, 1.0f, zy);
+            for (int i = 0; i < 9; i++) { g_checks++; if (zy[i] != 0.0f) { FAIL("%s: fully masked row gave %g", st->entries[e].name, zy[i]); break; } }
+        }
+    }
+    free(gx2); free(gref); free(gsim);
+    // Mean pooling over unmasked tokens, then L2 normalization.
+    const float px[3 * 2] = {1, 2, 10, 20, 3, 6};
+    const uint8_t pmask[3] = {1, 0, 1};
+    float py[2], pn[2];
+    ember_f32_mean_pool(3, 2, px, pmask, py);
+    g_checks++;
+    if (py[0] != 2.0f || py[1] != 4.0f) FAIL("mean_pool = (%g, %g), expected (2, 4)", py[0], py[1]);
+    ember_f32_l2_normalize(1, 2, py, 1e-12f, pn);
+    g_checks++;
+    if (!close_to(pn[0], 1 / sqrt(5.0), 1e-7) || !close_to(pn[1], 2 / sqrt(5.0), 1e-7)) FAIL("l2_normalize = (%g, %g)", pn[0], pn[1]);
+}
+
+// ---- CRC-32C ----
+static void test_crc(void) {
+    g_checks++;
+    if (ember_crc32c(0, "123456789", 9) != 0xE3069283u) FAIL("crc32c check value: got %08x", ember_crc32c(0, "123456789", 9));
+    const ember_kernel_table *t = ember_kernel_table_for("crc32c");
+    uint8_t buf[1100];
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)rnd();
+    for (int rep = 0; rep < 200; rep++) {
+        const size_t off = rnd() % 16, len = rnd() % 1000;
+        const uint32_t seed = (rep & 1) ? (uint32_t)rnd() : 0;
+        const uint32_t want = ember_crc32c__ref(seed, buf + off, len);
+        for (size_t e = 0; e < t->count; e++) {
+            if (!ember_isa_available(t->entries[e].isa)) continue;
+            const uint32_t got = ((ember_crc32c_fn)t->entries[e].fn)(seed, buf + off, len);
+            g_checks++;
+            if (got != want) { FAIL("%s(len %zu, off %zu) = %08x, expected %08x", t->entries[e].name, len, off, got, want); return; }
+        }
+        // Chaining: crc(a + b) = crc(crc(a), b).
+        const size_t cut = len ? rnd() % len : 0;
+        g_checks++;
+        if (ember_crc32c(ember_crc32c(seed, buf + off, cut), buf + off + cut, len - cut) != want) FAIL("crc32c chaining at %zu/%zu", cut, len);
+    }
+}
+
+// ---- Thread pool ----
+typedef struct { unsigned *hits; } pool_ctx;
+static void count_task(void *ctx, size_t i) { __atomic_add_fetch(&((pool_ctx *)ctx)->hits[i], 1, __ATOMIC_RELAXED); }
+static void test_threadpool(void) {
+    for (size_t threads = 1; threads <= 4; threads++) {
+        ember_threadpool *pool = ember_threadpool_create(threads);
+        g_checks++;
+        if (!pool || ember_threadpool_threads(pool) != threads) { FAIL("threadpool_create(%zu)", threads); continue; }
+        for (int round = 0; round < 50; round++) {
+            const size_t tasks = (size_t)rnd_range(0, 300);
+            unsigned *hits = calloc(tasks + 1, sizeof(unsigned));
+            pool_ctx ctx = {hits};
+            ember_threadpool_parallel_for(pool, tasks, count_task, &ctx);
+            for (size_t i = 0; i < tasks; i++) {
+                g_checks++;
+                if (hits[i] != 1) { FAIL("threadpool(%zu threads): task %zu of %zu ran %u times", threads, i, tasks, hits[i]); break; }
+            }
+            free(hits);
+        }
+        ember_threadpool_destroy(pool);
+    }
+}
+
+int main(int argc, char **argv) {
+    const char *expect = NULL;
+    g_seed = (uint64_t)time(NULL);
+    const char *env_seed = getenv("EMBER_TEST_SEED");
+    if (env_seed) g_seed = strtoull(env_seed, NULL, 10);
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--seed") && i + 1 < argc) g_seed = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--quick")) g_quick = 1;
+        else if (!strcmp(argv[i], "--expect-isa") && i + 1 < argc) expect = argv[++i];
+        else { fprintf(stderr, "usage: %s [--seed N] [--quick] [--expect-isa NAME]\n", argv[0]); return 2; }
+    }
+    g_rng = g_seed;
+    const ember_isa chosen = ember_kernels_init(-1);
+    printf("kernel_tests: seed %" PRIu64 "%s; cpu features:", g_seed, g_quick ? " (quick)" : "");
+    for (int i = 0; i < 32; i++) if (ember_cpu_features() >> i & 1) printf(" %s", ember_isa_name((ember_isa)i));
+    printf("; chosen: gemm %s, dwconv %s, crc %s\n", ember_kernel_name("qs8_gemm"), ember_kernel_name("qs8_dwconv3x3"), ember_kernel_name("crc32c"));
+    fflush(stdout);
+    if (expect && strcmp(expect, ember_isa_name(chosen)) != 0) {
+        FAIL("dispatch chose %s for the GEMM, expected %s", ember_isa_name(chosen), expect);
+        return 1;
+    }
+    test_requantize_known();
+    test_gemm();
+    test_conv();
+    test_dwconv();
+    test_elementwise();
+    test_encoder();
+    test_crc();
+    test_threadpool();
+    if (g_failures) { fprintf(stderr, "kernel_tests: %d FAILED of %ld checks (seed %" PRIu64 ")\n", g_failures, g_checks, g_seed); return 1; }
+    printf("kernel_tests: all %ld checks passed\n", g_checks);
+    return 0;
+}

@@ -1,0 +1,179 @@
+// Kernel benchmark: GOPS (2 ops per MAC) of every GEMM and depthwise path this CPU has, for
+// every MobileNetV2 1.0/224 layer shape, with 1 and 2 threads (rows split over the thread pool),
+// and the per-inference total of those layers. Not a test: numbers depend on the machine.
+//
+//   bench_kernels [--threads 1,2] [--min-time SECONDS] [--kernel SUBSTRING] [--layer I] [--once]
+//     --once     run each layer exactly as often as one inference does, untimed (for counting
+//                instructions under qemu with tools/qemu-icount)
+//     --layer I  only layer I (0-based) of each list
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ember_kernels.h"
+#include "ember_kernels_internal.h"
+
+// One thread: the thread's CPU time, so time spent descheduled on a busy machine does not count.
+// Several threads: wall time (compare those only on an idle machine; the header prints the load).
+static clockid_t g_clock = CLOCK_MONOTONIC;
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(g_clock, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+static uint64_t rng = 12345;
+static int8_t rnd8(void) { rng = rng * 6364136223846793005ull + 1442695040888963407ull; return (int8_t)(rng >> 56); }
+
+// MobileNetV2 1.0/224: pointwise / stem GEMMs (M = H*W, K, N, how many times in one inference).
+static const struct { size_t m, k, n, count; const char *what; } gemm_layers[] = {
+    {12544, 27, 32, 1, "stem 3x3 s2 (im2col)"}, {12544, 32, 16, 1, "project"}, {12544, 16, 96, 1, "expand"},
+    {3136, 96, 24, 1, "project"}, {3136, 24, 144, 2, "expand"}, {3136, 144, 24, 1, "project"},
+    {784, 144, 32, 1, "project"}, {784, 32, 192, 3, "expand"}, {784, 192, 32, 2, "project"},
+    {196, 192, 64, 1, "project"}, {196, 64, 384, 4, "expand"}, {196, 384, 64, 3, "project"},
+    {196, 384, 96, 1, "project"}, {196, 96, 576, 3, "expand"}, {196, 576, 96, 2, "project"},
+    {49, 576, 160, 1, "project"}, {49, 160, 960, 3, "expand"}, {49, 960, 160, 2, "project"},
+    {49, 960, 320, 1, "project"}, {49, 320, 1280, 1, "last 1x1"}, {1, 1280, 1000, 1, "classifier"},
+};
+// Depthwise 3x3 layers: input H (= W), C, stride, count.
+static const struct { size_t h, c, stride, count; } dw_layers[] = {
+    {112, 32, 1, 1}, {112, 96, 2, 1}, {56, 144, 1, 1}, {56, 144, 2, 1}, {28, 192, 1, 2},
+    {28, 192, 2, 1}, {14, 384, 1, 4}, {14, 576, 1, 2}, {14, 576, 2, 1}, {7, 960, 1, 3},
+};
+
+typedef struct {
+    ember_qs8_gemm_fn fn;
+    size_t m, n, k, rows_per_task;
+    const int8_t *a;
+    const void *packed;
+    int8_t *out;
+    const ember_qs8_output *q;
+} gemm_job;
+static void gemm_task(void *ctx, size_t t) {
+    const gemm_job *j = ctx;
+    const size_t b = t * j->rows_per_task, e = b + j->rows_per_task < j->m ? b + j->rows_per_task : j->m;
+    j->fn(b, e, j->n, j->k, j->a, j->k, j->packed, j->out, j->n, j->q);
+}
+
+typedef struct {
+    ember_qs8_dwconv3x3_fn fn;
+    const int8_t *in;
+    size_t h, c, stride, oh, rows_per_task;
+    const void *packed;
+    int8_t *out;
+    const ember_qs8_output *q;
+} dw_job;
+static void dw_task(void *ctx, size_t t) {
+    const dw_job *j = ctx;
+    const size_t b = t * j->rows_per_task, e = b + j->rows_per_task < j->oh ? b + j->rows_per_task : j->oh;
+    const size_t pad = j->stride == 1 ? 1 : 0;
+    j->fn(j->in, j->h, j->h, j->c, j->stride, pad, pad, j->oh, j->oh, b, e, j->packed, -3, j->out, j->q);
+}
+
+static int g_once;
+static size_t g_once_count;
+
+/// Runs `fn(ctx, task)` over `tasks` on the pool until min_time has passed; seconds per run.
+static double time_runs(ember_threadpool *pool, size_t tasks, void (*fn)(void *, size_t), void *ctx, double min_time) {
+    if (g_once) {
+        for (size_t i = 0; i < g_once_count; i++) ember_threadpool_parallel_for(pool, tasks, fn, ctx);
+        return 1.0;
+    }
+    ember_threadpool_parallel_for(pool, tasks, fn, ctx);  // warm up
+    size_t runs = 0;
+    const double t0 = now();
+    double t;
+    do { ember_threadpool_parallel_for(pool, tasks, fn, ctx); runs++; } while ((t = now() - t0) < min_time);
+    return t / (double)runs;
+}
+
+int main(int argc, char **argv) {
+    size_t thread_counts[4] = {1, 2}, nthreads = 2, only_layer = (size_t)-1;
+    double min_time = 0.05;
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            nthreads = 0;
+            for (char *s = argv[++i]; *s && nthreads < 4; s++) { thread_counts[nthreads++] = strtoul(s, &s, 10); if (!*s) break; }
+        } else if (!strcmp(argv[i], "--min-time") && i + 1 < argc) min_time = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) only = argv[++i];
+        else if (!strcmp(argv[i], "--layer") && i + 1 < argc) only_layer = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--once")) { g_once = 1; nthreads = 1; thread_counts[0] = 1; }
+        else { fprintf(stderr, "usage: %s [--threads 1,2] [--min-time S] [--kernel SUBSTRING] [--layer I] [--once]\n", argv[0]); return 2; }
+    }
+    ember_kernels_init(-1);
+    printf("# CPU paths:");
+    for (int i = 0; i < 32; i++) if (ember_cpu_features() >> i & 1) printf(" %s", ember_isa_name((ember_isa)i));
+    double load[1] = {0};
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) { if (fscanf(f, "%lf", &load[0]) != 1) load[0] = 0; fclose(f); }
+    printf("; load average %.2f; 1 thread timed by thread CPU time, more by wall time\n", load[0]);
+
+    const ember_kernel_table *gt = ember_kernel_table_for("qs8_gemm"), *dt = ember_kernel_table_for("qs8_dwconv3x3");
+    for (size_t ti = 0; ti < nthreads; ti++) {
+        const size_t threads = thread_counts[ti];
+        ember_threadpool *pool = ember_threadpool_create(threads);
+        g_clock = threads == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC;
+        for (size_t e = 0; e < gt->count; e++) {
+            const ember_kernel_entry *ke = &gt->entries[e];
+            if (!ember_isa_available(ke->isa) || (only && !strstr(ke->name, only))) continue;
+            printf("\n## %s, %zu thread%s\n| M | K | N | x | GOPS | ms/layer |\n|---|---|---|---|---|---|\n", ke->name, threads, threads > 1 ? "s" : "");
+            double total = 0, total_ops = 0;
+            for (size_t l = 0; l < sizeof gemm_layers / sizeof gemm_layers[0]; l++) {
+                if (only_layer != (size_t)-1 && l != only_layer) continue;
+                g_once_count = gemm_layers[l].count;
+                const size_t m = gemm_layers[l].m, k = gemm_layers[l].k, n = gemm_layers[l].n;
+                int8_t *a = malloc(m * k), *w = malloc(n * k), *out = malloc(m * n);
+                int32_t *bias = calloc(n, sizeof(int32_t)), *mult = malloc(n * sizeof(int32_t)), *shift = malloc(n * sizeof(int32_t));
+                for (size_t i = 0; i < m * k; i++) a[i] = rnd8();
+                for (size_t i = 0; i < n * k; i++) w[i] = rnd8();
+                for (size_t i = 0; i < n; i++) { mult[i] = 1518500250 + (int32_t)i; shift[i] = -8; }
+                void *packed = malloc(ember_qs8_gemm_packed_size(n, k));
+                ember_qs8_gemm_pack(n, k, w, bias, 3, packed);
+                const ember_qs8_output q = {mult, shift, -1, -128, 127};
+                // Tasks of whole tiles; a few per thread to balance the tail.
+                const size_t mr = ke->mr ? ke->mr : 1, per = threads == 1 ? m : ((m + 4 * threads - 1) / (4 * threads) + mr - 1) / mr * mr;
+                gemm_job job = {(ember_qs8_gemm_fn)ke->fn, m, n, k, per, a, packed, out, &q};
+                const double s = time_runs(pool, (m + per - 1) / per, gemm_task, &job, min_time);
+                const double ops = 2.0 * (double)(m * n * k);
+                printf("| %zu | %zu | %zu | %zu | %.1f | %.3f |\n", m, k, n, gemm_layers[l].count, ops / s * 1e-9, s * 1e3);
+                total += s * (double)gemm_layers[l].count;
+                total_ops += ops * (double)gemm_layers[l].count;
+                free(a); free(w); free(out); free(bias); free(mult); free(shift); free(packed);
+            }
+            printf("| all GEMM layers of one inference | | | | %.1f | %.3f |\n", total_ops / total * 1e-9, total * 1e3);
+            fflush(stdout);
+        }
+        for (size_t e = 0; e < dt->count; e++) {
+            const ember_kernel_entry *ke = &dt->entries[e];
+            if (!ember_isa_available(ke->isa) || (only && !strstr(ke->name, only))) continue;
+            printf("\n## %s, %zu thread%s\n| H=W | C | stride | x | GOPS | ms/layer |\n|---|---|---|---|---|---|\n", ke->name, threads, threads > 1 ? "s" : "");
+            double total = 0, total_ops = 0;
+            for (size_t l = 0; l < sizeof dw_layers / sizeof dw_layers[0]; l++) {
+                if (only_layer != (size_t)-1 && l != only_layer) continue;
+                g_once_count = dw_layers[l].count;
+                const size_t h = dw_layers[l].h, c = dw_layers[l].c, s = dw_layers[l].stride;
+                const size_t oh = s == 1 ? h : h / 2;
+                int8_t *in = malloc(h * h * c), *w = malloc(9 * c), *out = malloc(oh * oh * c);
+                int32_t *mult = malloc(c * sizeof(int32_t)), *shift = malloc(c * sizeof(int32_t));
+                for (size_t i = 0; i < h * h * c; i++) in[i] = rnd8();
+                for (size_t i = 0; i < 9 * c; i++) w[i] = rnd8();
+                for (size_t i = 0; i < c; i++) { mult[i] = 1518500250; shift[i] = -7; }
+                void *packed = malloc(ember_qs8_dwconv3x3_packed_size(c));
+                ember_qs8_dwconv3x3_pack(c, w, NULL, -3, packed);
+                const ember_qs8_output q = {mult, shift, 2, -128, 127};
+                const size_t per = threads == 1 ? oh : (oh + 2 * threads - 1) / (2 * threads);
+                dw_job job = {(ember_qs8_dwconv3x3_fn)ke->fn, in, h, c, s, oh, per, packed, out, &q};
+                const double sec = time_runs(pool, (oh + per - 1) / per, dw_task, &job, min_time);
+                const double ops = 2.0 * 9.0 * (double)(oh * oh * c);
+                printf("| %zu | %zu | %zu | %zu | %.1f | %.3f |\n", h, c, s, dw_layers[l].count, ops / sec * 1e-9, sec * 1e3);
+                total += sec * (double)dw_layers[l].count;
+                total_ops += ops * (double)dw_layers[l].count;
+                free(in); free(w); free(out); free(mult); free(shift); free(packed);
+            }
+            printf("| all depthwise layers of one inference | | | | %.1f | %.3f |\n", total_ops / total * 1e-9, total * 1e3);
+            fflush(stdout);
+        }
+        ember_threadpool_destroy(pool);
+    }
+    return 0;
+}
