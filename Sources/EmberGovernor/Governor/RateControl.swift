@@ -33,13 +33,20 @@ struct RateMeter: Sendable {
     }
 }
 
+/// Enforces an average rate of something: requests (cost 1 each) for the thermal rate cap, or
+/// joules above idle for the power budget (each inference costs its predicted energy, so a
+/// request that runs with more threads than planned pays for them).
 struct TokenBucket: Sendable {
+    /// Units per second; nil = unlimited.
     private(set) var rate: Double?
-    private var tokens = 1.0
+    /// Burst allowance: one second's worth, and at least this much.
+    let minimumCapacity: Double
+    private var tokens = 0.0
     private var last: ContinuousClock.Instant?
 
-    /// Up to one second of burst, and at least one request.
-    var capacity: Double { max(1, rate ?? 1) }
+    init(minimumCapacity: Double) { self.minimumCapacity = minimumCapacity }
+
+    var capacity: Double { max(minimumCapacity, rate ?? 0) }
 
     mutating func setRate(_ r: Double?) {
         let wasUnlimited = rate == nil
@@ -57,16 +64,28 @@ struct TokenBucket: Sendable {
         self.last = now
     }
 
-    /// Takes a token, or returns how long until one is available (nil rate: always free).
-    mutating func take(now: ContinuousClock.Instant) -> Duration? {
+    /// How long until `cost` could be taken (nil: now), without taking it.
+    mutating func waitIfTaken(_ cost: Double, now: ContinuousClock.Instant) -> Duration? {
         refill(now: now)
         guard let rate else { return nil }
-        if tokens >= 1 {
-            tokens -= 1
+        let needed = min(cost, capacity)
+        if tokens >= needed { return nil }
+        guard rate > 0 else { return .seconds(3600) }
+        return .seconds((needed - tokens) / rate)
+    }
+
+    /// Takes `cost`, or returns how long until it can be taken (unlimited: always now). A cost
+    /// larger than the bucket is allowed from a full bucket and leaves a debt.
+    mutating func take(_ cost: Double, now: ContinuousClock.Instant) -> Duration? {
+        refill(now: now)
+        guard let rate else { return nil }
+        let needed = min(cost, capacity)
+        if tokens >= needed {
+            tokens -= cost
             return nil
         }
         guard rate > 0 else { return .seconds(3600) }
-        return .seconds((1 - tokens) / rate)
+        return .seconds((needed - tokens) / rate)
     }
 }
 
