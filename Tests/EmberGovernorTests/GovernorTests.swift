@@ -288,3 +288,21 @@ import Testing
         }
     }
 }
+
+@Suite struct GovernorOptionTests {
+    @Test func nonsenseOptionsDoNotTrap() {
+        var o = GovernorOptions()
+        o.workers = 0
+        o.maxThreads = -3
+        o.maxPendingEvents = 0
+        o.latencyWindow = 0
+        o.rateWindow = .zero
+        o.thermalHeadroomC = -.infinity
+        var g = Governor(profile: profile("pi-4b-1500"), options: o, sysfs: nil)
+        g.observe(model: "m", threads: 1, latency: .milliseconds(10), now: at(0))
+        let d = g.decide(now: at(1), readings: BoardReadings())
+        #expect(d.threadCap == 1)
+        #expect(g.admit(model: "m", deadline: .milliseconds(100), queueDepth: 5, now: at(1)) == .run(threads: 1, reason: "1 thread"))
+        #expect(g.drainEvents().count == 1)
+    }
+}

@@ -33,6 +33,7 @@ public struct Governor: Sendable {
                 sysfs: SysfsRoot? = SysfsRoot("/")) {
         self.profile = profile
         self.budget = budget
+        let options = options.sanitized
         self.options = options
         self.reader = sysfs.map { SysfsReader(root: $0) }
         self.cpufreq = options.cpufreqControl ? sysfs.map { CpufreqControl(root: $0, governorName: options.cpufreqGovernor) } : nil
@@ -252,7 +253,7 @@ public struct Governor: Sendable {
                 return .reject(.overBudget, reason: "\(model) needs at least \(format(least)) J per inference; the budget is \(format(limit)) J")
             }
         }
-        var why = "\(n) threads"
+        var why = threadsText(n)
         var need: Double?  // seconds until this request would finish
         if let mean = predict(model: model, threads: n)?.meanSeconds {
             let waves = Double((queueDepth + options.workers - 1) / options.workers)
@@ -264,13 +265,13 @@ public struct Governor: Sendable {
                 if let (k, m) = faster, (waves + 1) * m <= deadline.seconds {
                     n = k
                     need = (waves + 1) * m
-                    why = "\(k) threads, raised to meet the deadline"
+                    why = "\(threadsText(k)), raised to meet the deadline"
                 } else {
                     return .reject(.deadlineUnmeetable, reason: "\(model) needs about \(ms(need!)) (\(queueDepth) queued, \(ms(mean)) each at \(n) threads); the deadline is \(ms(deadline.seconds))")
                 }
             }
         } else {
-            why = "\(n) threads (no latency data yet for \(model))"
+            why = "\(threadsText(n)) (no latency data yet for \(model))"
         }
         // Thermal rate cap (requests), then the power budget (joules above idle, charged at the
         // thread count this request will really use).
@@ -431,6 +432,8 @@ func format3(_ x: Double) -> Double {
     while abs(x * scale) >= 1000 { scale /= 10 }
     return (x * scale).rounded() / scale
 }
+
+func threadsText(_ n: Int) -> String { n == 1 ? "1 thread" : "\(n) threads" }
 
 func ms(_ seconds: Double) -> String { format(seconds * 1000) + " ms" }
 
