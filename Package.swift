@@ -42,7 +42,7 @@ let package = Package(
 
         .executableTarget(name: "emberd", dependencies: ["EmberDaemon"]),
         .executableTarget(name: "ember", dependencies: [
-            "EmberFormat", "EmberImport", "EmberEngine", "EmberTransport", "CEmberKernels",
+            "EmberFormat", "EmberImport", "EmberEngine", "EmberTransport", "CEmberKernels", "EmberGovernor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

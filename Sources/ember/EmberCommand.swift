@@ -15,6 +15,7 @@ struct EmberCommand: AsyncParsableCommand {
             RunCommand.self,
             BenchCommand.self,
             CPUCommand.self,
+            BoardCommand.self,
         ]
     )
 }

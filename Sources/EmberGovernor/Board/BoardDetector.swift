@@ -59,7 +59,7 @@ public struct BoardDetector: Sendable {
             guard let p = profiles.first(where: { $0.id == override }) else {
                 throw .unknownProfile(override, known: profiles.map(\.id))
             }
-            return BoardDetection(profile: p, reason: "set by the configuration (board = \"\(override)\")",
+            return BoardDetection(profile: p, reason: "overridden: profile \"\(override)\" was named explicitly",
                                   modelString: model, cpuInfo: cpuInfo)
         }
         if let model, !model.isEmpty {

@@ -13,7 +13,10 @@ public struct Governor: Sendable {
     private var latency: LatencyModel
     private var thermal = ThermalTracker()
     private var rateMeter: RateMeter
-    private var bucket = TokenBucket()
+    /// Thermal rate cap, in requests.
+    private var rateBucket = TokenBucket(minimumCapacity: 1)
+    /// Power budget, in joules above idle.
+    private var energyBucket = TokenBucket(minimumCapacity: 0)
     private var start: ContinuousClock.Instant?
     /// Completed inferences per second the last time the board was cool: the thermal rate cap
     /// sheds relative to it.
@@ -30,6 +33,7 @@ public struct Governor: Sendable {
                 sysfs: SysfsRoot? = SysfsRoot("/")) {
         self.profile = profile
         self.budget = budget
+        let options = options.sanitized
         self.options = options
         self.reader = sysfs.map { SysfsReader(root: $0) }
         self.cpufreq = options.cpufreqControl ? sysfs.map { CpufreqControl(root: $0, governorName: options.cpufreqGovernor) } : nil
@@ -98,7 +102,9 @@ public struct Governor: Sendable {
         let celsius = readings.cpuCelsius(zoneTypes: profile.thermalZoneTypes)
         var pressure = 0.0
         var critical = false
-        if let celsius {
+        if !options.thermalShedding {
+            reasons.append("thermal shedding is off")
+        } else if let celsius {
             thermal.update(now: now, celsius: celsius)
             pressure = ThermalTracker.pressure(celsius: celsius, slope: thermal.slope, softLimit: profile.thermalSoftLimitC,
                                                headroom: options.thermalHeadroomC, lookahead: options.thermalLookahead.seconds)
@@ -111,7 +117,7 @@ public struct Governor: Sendable {
         } else {
             reasons.append("no CPU temperature: no thermal shedding")
         }
-        if let t = readings.throttle, !t.isDisjoint(with: [.throttled, .softTemperatureLimit]) {
+        if options.thermalShedding, let t = readings.throttle, !t.isDisjoint(with: [.throttled, .softTemperatureLimit]) {
             pressure = 1
             reasons.append("firmware reports \(t.intersection([.throttled, .softTemperatureLimit]).names.joined(separator: ", ")): shedding fully")
         }
@@ -155,12 +161,15 @@ public struct Governor: Sendable {
         }
         let recentRate = start.flatMap { rateMeter.rate(now: now, since: $0) }
         if pressure == 0, !critical, let recentRate { coolRate = recentRate }
+        var thermalRate: Double?
         if pressure > 0 || critical, let cool = coolRate, cool > 0 {
-            let thermalRate = critical ? cool * 0.1 : cool * (1 - 0.75 * pressure)
-            maxRate = min(maxRate ?? .infinity, thermalRate)
-            reasons.append("thermal: rate cut to \(format(thermalRate))/s from \(format(cool))/s")
+            let r = critical ? cool * 0.1 : cool * (1 - 0.75 * pressure)
+            thermalRate = r
+            maxRate = min(maxRate ?? .infinity, r)
+            reasons.append("thermal: rate cut to \(format(r))/s from \(format(cool))/s")
         }
-        bucket.setRate(maxRate)
+        rateBucket.setRate(thermalRate)
+        energyBucket.setRate(budget.powerWatts.map { max(0, $0 - profile.idleWatts) })
 
         var estimatedWatts: Double?
         if let recentRate, let dyn = worstDynamicJoules {
@@ -187,8 +196,10 @@ public struct Governor: Sendable {
     var knownModels: Set<String> { latency.models.union(budget.latencyObjectives.keys) }
 
     /// The thread count for `model`: explore counts without enough samples (most threads
-    /// first), then the least energy among those meeting the p99 objective and the energy budget;
-    /// when none does, the fastest.
+    /// first), then the cheapest among those meeting the p99 objective and the energy budget;
+    /// when none does, the fastest. Cheapest means the least board energy per inference, or,
+    /// under a power budget, the least energy above idle: that is what the budget pays for, so
+    /// it buys the most inferences per second.
     func chooseThreads(model: String, cap: Int, clockScale: Double) -> (Int, String?) {
         for n in stride(from: cap, through: 1, by: -1) {
             let samples = latency.estimate(model: model, threads: n)?.samples ?? 0
@@ -196,18 +207,19 @@ public struct Governor: Sendable {
                 return (n, "\(model): learning latency with \(n) threads (\(samples)/\(options.explorationSamples) samples)")
             }
         }
-        struct Option { var n: Int; var mean: Double; var p99: Double; var joules: Double }
+        struct Option { var n: Int; var mean: Double; var p99: Double; var joules: Double; var cost: Double }
         let opts: [Option] = (1...cap).compactMap { n in
             guard let e = latency.estimate(model: model, threads: n) else { return nil }
             let mean = e.meanSeconds / clockScale
-            return Option(n: n, mean: mean, p99: e.p99Seconds / clockScale,
-                          joules: profile.watts(activeCores: n, clockScale: clockScale) * mean)
+            let joules = profile.watts(activeCores: n, clockScale: clockScale) * mean
+            let cost = budget.powerWatts == nil ? joules : joules - profile.idleWatts * mean
+            return Option(n: n, mean: mean, p99: e.p99Seconds / clockScale, joules: joules, cost: cost)
         }
         let objective = budget.latencyObjectives[model]?.seconds
         let feasible = opts.filter { o in
             (objective.map { o.p99 <= $0 } ?? true) && (budget.energyPerInferenceJoules.map { o.joules <= $0 } ?? true)
         }
-        if let best = feasible.min(by: { ($0.joules, $0.n) < ($1.joules, $1.n) }) {
+        if let best = feasible.min(by: { ($0.cost, $0.n) < ($1.cost, $1.n) }) {
             return (best.n, nil)
         }
         let fastest = opts.min { ($0.p99, $0.n) < ($1.p99, $1.n) }!
@@ -241,7 +253,7 @@ public struct Governor: Sendable {
                 return .reject(.overBudget, reason: "\(model) needs at least \(format(least)) J per inference; the budget is \(format(limit)) J")
             }
         }
-        var why = "\(n) threads"
+        var why = threadsText(n)
         var need: Double?  // seconds until this request would finish
         if let mean = predict(model: model, threads: n)?.meanSeconds {
             let waves = Double((queueDepth + options.workers - 1) / options.workers)
@@ -253,23 +265,36 @@ public struct Governor: Sendable {
                 if let (k, m) = faster, (waves + 1) * m <= deadline.seconds {
                     n = k
                     need = (waves + 1) * m
-                    why = "\(k) threads, raised to meet the deadline"
+                    why = "\(threadsText(k)), raised to meet the deadline"
                 } else {
                     return .reject(.deadlineUnmeetable, reason: "\(model) needs about \(ms(need!)) (\(queueDepth) queued, \(ms(mean)) each at \(n) threads); the deadline is \(ms(deadline.seconds))")
                 }
             }
         } else {
-            why = "\(n) threads (no latency data yet for \(model))"
+            why = "\(threadsText(n)) (no latency data yet for \(model))"
         }
-        if let rate = d.maxRate {
-            if rate <= 0 { return .reject(.overBudget, reason: "no inference fits the power budget now") }
-            if let wait = bucket.take(now: now) {
-                if let deadline, let need, wait.seconds + need > deadline.seconds {
-                    return .reject(.overBudget, reason: "rate limited to \(format(rate))/s: the wait of \(ms(wait.seconds)) would miss the deadline")
-                }
-                return .deferred(retryAfter: wait, reason: "rate limited to \(format(rate))/s (\(d.thermalPressure > 0 ? "thermal" : "power budget"))")
+        // Thermal rate cap (requests), then the power budget (joules above idle, charged at the
+        // thread count this request will really use).
+        let dynamicJoules = predict(model: model, threads: n).map {
+            Double(n) * profile.activeCoreWatts * d.clockScale * $0.meanSeconds
+        } ?? 0
+        var wait: Duration?
+        var limiter = ""
+        if let w = rateBucket.waitIfTaken(1, now: now) {
+            wait = w
+            limiter = "thermal rate cap \(format(rateBucket.rate ?? 0))/s"
+        } else if let w = energyBucket.waitIfTaken(dynamicJoules, now: now) {
+            wait = w
+            limiter = "power budget \(format(budget.powerWatts ?? 0)) W"
+        }
+        if let wait {
+            if let deadline, let need, wait.seconds + need > deadline.seconds {
+                return .reject(.overBudget, reason: "\(limiter): the wait of \(ms(wait.seconds)) would miss the deadline")
             }
+            return .deferred(retryAfter: wait, reason: "\(limiter): retry in \(ms(wait.seconds))")
         }
+        _ = rateBucket.take(1, now: now)
+        _ = energyBucket.take(dynamicJoules, now: now)
         return .run(threads: n, reason: why)
     }
 
@@ -407,6 +432,8 @@ func format3(_ x: Double) -> Double {
     while abs(x * scale) >= 1000 { scale /= 10 }
     return (x * scale).rounded() / scale
 }
+
+func threadsText(_ n: Int) -> String { n == 1 ? "1 thread" : "\(n) threads" }
 
 func ms(_ seconds: Double) -> String { format(seconds * 1000) + " ms" }
 

@@ -20,6 +20,8 @@ public struct GovernorOptions: Sendable, Equatable {
     public var workers = 1
     /// Upper bound on threads per inference below the board's core count; nil = all cores.
     public var maxThreads: Int?
+    /// Shed threads and rate under thermal pressure (off only to compare, as the simulation does).
+    public var thermalShedding = true
     /// Shedding starts this many °C below the board's soft limit.
     public var thermalHeadroomC = 10.0
     /// How far ahead the temperature trend is extrapolated.
@@ -40,4 +42,20 @@ public struct GovernorOptions: Sendable, Equatable {
     public var maxPendingEvents = 256
 
     public init() {}
+
+    /// The same options with every value brought into a range the governor can work with
+    /// (the daemon validates its configuration; this only keeps bad values from trapping).
+    public var sanitized: GovernorOptions {
+        var o = self
+        o.workers = max(1, workers)
+        o.maxThreads = maxThreads.map { max(1, $0) }
+        o.thermalHeadroomC = thermalHeadroomC.isFinite ? max(0, thermalHeadroomC) : 10
+        o.thermalLookahead = max(.zero, thermalLookahead)
+        o.explorationSamples = max(1, explorationSamples)
+        o.latencyWindow = max(1, latencyWindow)
+        o.latencyEWMAWeight = latencyEWMAWeight.isFinite ? min(1, max(0.001, latencyEWMAWeight)) : 0.2
+        o.rateWindow = max(.seconds(1), rateWindow)
+        o.maxPendingEvents = max(1, maxPendingEvents)
+        return o
+    }
 }

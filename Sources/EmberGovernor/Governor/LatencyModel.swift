@@ -10,7 +10,8 @@ public struct LatencyEstimate: Sendable, Equatable {
 }
 
 struct LatencyRing: Sendable {
-    private var values: [Double] = []
+    private var values: [Double] = []  // in arrival order, circular
+    private var sorted: [Double] = []  // the same values, ascending (kept for the percentile)
     private var next = 0
     let capacity: Int
     private(set) var count = 0
@@ -21,16 +22,31 @@ struct LatencyRing: Sendable {
     mutating func add(_ x: Double, weight: Double) {
         mean = count == 0 ? x : mean + weight * (x - mean)
         count += 1
-        if values.count < capacity { values.append(x) } else { values[next] = x }
+        if values.count < capacity {
+            values.append(x)
+        } else {
+            sorted.remove(at: Self.lowerBound(sorted, values[next]))
+            values[next] = x
+        }
+        sorted.insert(x, at: Self.lowerBound(sorted, x))
         next = (next + 1) % capacity
     }
 
     /// Nearest-rank 99th percentile of the samples in the ring.
     var p99: Double {
-        guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
         let rank = Int((0.99 * Double(sorted.count)).rounded(.up))
         return sorted[max(0, min(sorted.count - 1, rank - 1))]
+    }
+
+    static func lowerBound(_ a: [Double], _ x: Double) -> Int {
+        var low = 0
+        var high = a.count
+        while low < high {
+            let mid = (low + high) / 2
+            if a[mid] < x { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 }
 

@@ -2,7 +2,9 @@
 // rate at admission.
 
 struct RateMeter: Sendable {
+    /// Completion times, oldest first, from `head` on (a queue without O(n) removals).
     private var times: [ContinuousClock.Instant] = []
+    private var head = 0
     let window: Duration
 
     init(window: Duration) { self.window = window }
@@ -14,24 +16,37 @@ struct RateMeter: Sendable {
 
     mutating func prune(now: ContinuousClock.Instant) {
         let cutoff = now - window
-        if let firstKept = times.firstIndex(where: { $0 > cutoff }) { times.removeFirst(firstKept) } else { times.removeAll() }
+        while head < times.count, times[head] <= cutoff { head += 1 }
+        if head > 1024 && head * 2 > times.count {
+            times.removeFirst(head)
+            head = 0
+        }
     }
 
     /// Completions per second over the window; nil before a full window of history exists.
     func rate(now: ContinuousClock.Instant, since start: ContinuousClock.Instant) -> Double? {
         guard now - start >= window else { return nil }
         let cutoff = now - window
-        return Double(times.filter { $0 > cutoff && $0 <= now }.count) / window.seconds
+        var count = 0
+        for t in times[head...] where t > cutoff && t <= now { count += 1 }
+        return Double(count) / window.seconds
     }
 }
 
+/// Enforces an average rate of something: requests (cost 1 each) for the thermal rate cap, or
+/// joules above idle for the power budget (each inference costs its predicted energy, so a
+/// request that runs with more threads than planned pays for them).
 struct TokenBucket: Sendable {
+    /// Units per second; nil = unlimited.
     private(set) var rate: Double?
-    private var tokens = 1.0
+    /// Burst allowance: one second's worth, and at least this much.
+    let minimumCapacity: Double
+    private var tokens = 0.0
     private var last: ContinuousClock.Instant?
 
-    /// Up to one second of burst, and at least one request.
-    var capacity: Double { max(1, rate ?? 1) }
+    init(minimumCapacity: Double) { self.minimumCapacity = minimumCapacity }
+
+    var capacity: Double { max(minimumCapacity, rate ?? 0) }
 
     mutating func setRate(_ r: Double?) {
         let wasUnlimited = rate == nil
@@ -41,20 +56,36 @@ struct TokenBucket: Sendable {
     }
 
     mutating func refill(now: ContinuousClock.Instant) {
-        if let last, let rate, now > last { tokens = min(capacity, tokens + (now - last).seconds * rate) }
-        last = now
+        guard let last else { self.last = now; return }
+        // A caller may pass an earlier time than the last one (requests retried out of order):
+        // time never runs backwards here, or the same interval would be refilled twice.
+        guard now > last else { return }
+        if let rate { tokens = min(capacity, tokens + (now - last).seconds * rate) }
+        self.last = now
     }
 
-    /// Takes a token, or returns how long until one is available (nil rate: always free).
-    mutating func take(now: ContinuousClock.Instant) -> Duration? {
+    /// How long until `cost` could be taken (nil: now), without taking it.
+    mutating func waitIfTaken(_ cost: Double, now: ContinuousClock.Instant) -> Duration? {
         refill(now: now)
         guard let rate else { return nil }
-        if tokens >= 1 {
-            tokens -= 1
+        let needed = min(cost, capacity)
+        if tokens >= needed { return nil }
+        guard rate > 0 else { return .seconds(3600) }
+        return .seconds((needed - tokens) / rate)
+    }
+
+    /// Takes `cost`, or returns how long until it can be taken (unlimited: always now). A cost
+    /// larger than the bucket is allowed from a full bucket and leaves a debt.
+    mutating func take(_ cost: Double, now: ContinuousClock.Instant) -> Duration? {
+        refill(now: now)
+        guard let rate else { return nil }
+        let needed = min(cost, capacity)
+        if tokens >= needed {
+            tokens -= cost
             return nil
         }
         guard rate > 0 else { return .seconds(3600) }
-        return .seconds((1 - tokens) / rate)
+        return .seconds((needed - tokens) / rate)
     }
 }
 

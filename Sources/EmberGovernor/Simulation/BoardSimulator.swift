@@ -110,8 +110,12 @@ public struct BoardSimulator: Sendable {
     private var arrivalsPerSecond: Double
     private var sticky = ThrottleFlags()
     private var workerFreeAt = 0.0  // seconds since origin
-    private var startTimes: [Double] = []  // admitted requests' start times (for queue depth)
+    /// Admitted requests' start times, ascending (one worker): those after `startHead` have not
+    /// started yet and make the queue depth.
+    private var startTimes: [Double] = []
+    private var startHead = 0
     private var retries: [(at: Double, arrived: Double)] = []
+    private var nextRetry = 0.0
     private var busyCarry: [(start: Double, end: Double, watts: Double)] = []
 
     public init(profile: BoardProfile, budget: GovernorBudget, options: GovernorOptions = GovernorOptions(),
@@ -160,14 +164,15 @@ public struct BoardSimulator: Sendable {
         requests.sort { $0.at < $1.at }
 
         for r in requests {
-            startTimes.removeAll { $0 <= r.at }
+            while startHead < startTimes.count, startTimes[startHead] <= r.at { startHead += 1 }
+            if startHead > 4096 { startTimes.removeFirst(startHead); startHead = 0 }
             var deadlineLeft: Duration?
             if let d = load.deadline {
                 let left = d.seconds - (r.at - r.arrived)
                 if left <= 0 { tick.rejectedDeadline += 1; continue }
                 deadlineLeft = .seconds(left)
             }
-            switch governor.admit(model: load.model, deadline: deadlineLeft, queueDepth: startTimes.count, now: instant(r.at)) {
+            switch governor.admit(model: load.model, deadline: deadlineLeft, queueDepth: startTimes.count - startHead, now: instant(r.at)) {
             case .run(let threads, _):
                 tick.admitted += 1
                 let start = max(r.at, workerFreeAt)
@@ -181,7 +186,11 @@ public struct BoardSimulator: Sendable {
                 tick.latencies.append(end - r.arrived)
             case .deferred(let after, _):
                 tick.deferred += 1
-                retries.append((r.at + max(after.seconds, 0.001), r.arrived))
+                // Like the daemon's queue: deferred requests come back one rate slot apart, in
+                // order, instead of all at once when the next token is due.
+                let spacing = decision.maxRate.map { $0 > 0 ? 1 / $0 : 1 } ?? 0.001
+                nextRetry = max(r.at + max(after.seconds, 0.0001), nextRetry + spacing)
+                retries.append((nextRetry, r.arrived))
             case .reject(.deadlineUnmeetable, _):
                 tick.rejectedDeadline += 1
             case .reject(.overBudget, _):
@@ -202,6 +211,9 @@ public struct BoardSimulator: Sendable {
         second += 1
         return tick
     }
+
+    /// The governor's events so far (for tests and the CLI).
+    public mutating func drainEvents() -> [GovernorEvent] { governor.drainEvents() }
 
     public mutating func run() -> SimulationReport {
         var ticks: [SimulationTick] = []
