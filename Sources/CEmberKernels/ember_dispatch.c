@@ -69,7 +69,8 @@ static const ember_kernel_entry softmax_entries[] = {{"ember_qs8_softmax__ref", 
 static const ember_kernel_entry quantize_entries[] = {{"ember_qs8_quantize__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 static const ember_kernel_entry dequantize_entries[] = {{"ember_qs8_dequantize__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 static const ember_kernel_entry requantize_entries[] = {{"ember_qs8_requantize__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
-static const ember_kernel_entry encoder_entries[] = {{"ember_f32_encoder__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
+static const ember_kernel_entry layernorm_entries[] = {{"ember_f32_layernorm__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
+static const ember_kernel_entry pooling_entries[] = {{"ember_f32_pooling__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 
 #define TABLE(op_, arr_) {op_, arr_, sizeof(arr_) / sizeof(arr_[0])}
 enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32 };  // positions of the dispatched operators in tables[]
@@ -88,7 +89,8 @@ static const ember_kernel_table tables[] = {
     TABLE("qs8_quantize", quantize_entries),
     TABLE("qs8_dequantize", dequantize_entries),
     TABLE("qs8_requantize", requantize_entries),
-    TABLE("f32_encoder", encoder_entries),
+    TABLE("f32_layernorm", layernorm_entries),
+    TABLE("f32_pooling", pooling_entries),
 };
 #define TABLE_COUNT (sizeof(tables) / sizeof(tables[0]))
 
