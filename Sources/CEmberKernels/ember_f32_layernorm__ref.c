@@ -1,8 +1,9 @@
-// Layer normalization of each row (biased variance, sums in double).
+// Layer normalization of each row (biased variance, sums in double). Twin of the NEON and AVX2
+// paths (which sum in float).
 #include <math.h>
 #include "ember_kernels_internal.h"
 
-void ember_f32_layernorm(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,
+void ember_f32_layernorm__ref(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,
                          float eps, float *out) {
     for (size_t r = 0; r < rows; r++) {
         const float *v = x + r * dim;
