@@ -34,6 +34,14 @@ static const ember_kernel_entry qd8_gemm_entries[] = {
     ENTRY(ember_qd8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),
 #endif
 };
+static const ember_kernel_entry layernorm_entries[] = {
+    ENTRY(ember_f32_layernorm__ref, EMBER_ISA_SCALAR, 0),
+#if defined(EMBER_ARCH_ARM64)
+    ENTRY(ember_f32_layernorm__neon, EMBER_ISA_NEON, 0),
+#elif defined(EMBER_ARCH_X86_64)
+    ENTRY(ember_f32_layernorm__avx2, EMBER_ISA_AVX2, 0),
+#endif
+};
 static const ember_kernel_entry gelu_entries[] = {
     ENTRY(ember_f32_gelu__ref, EMBER_ISA_SCALAR, 0),
 #if defined(EMBER_ARCH_ARM64)
@@ -69,10 +77,10 @@ static const ember_kernel_entry softmax_entries[] = {{"ember_qs8_softmax__ref", 
 static const ember_kernel_entry quantize_entries[] = {{"ember_qs8_quantize__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 static const ember_kernel_entry dequantize_entries[] = {{"ember_qs8_dequantize__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 static const ember_kernel_entry requantize_entries[] = {{"ember_qs8_requantize__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
-static const ember_kernel_entry encoder_entries[] = {{"ember_f32_encoder__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
+static const ember_kernel_entry pooling_entries[] = {{"ember_f32_pooling__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 
 #define TABLE(op_, arr_) {op_, arr_, sizeof(arr_) / sizeof(arr_[0])}
-enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32 };  // positions of the dispatched operators in tables[]
+enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32, T_LAYERNORM };  // positions of the dispatched operators in tables[]
 static const ember_kernel_table tables[] = {
     TABLE("qs8_gemm", gemm_entries),
     TABLE("qs8_dwconv3x3", dwconv_entries),
@@ -80,6 +88,7 @@ static const ember_kernel_table tables[] = {
     TABLE("qd8_gemm", qd8_gemm_entries),
     TABLE("f32_gelu", gelu_entries),
     TABLE("f32_softmax_masked", softmax_f32_entries),
+    TABLE("f32_layernorm", layernorm_entries),
     TABLE("qs8_im2col", im2col_entries),
     TABLE("qs8_add", add_entries),
     TABLE("qs8_mean_hw", mean_entries),
@@ -88,7 +97,7 @@ static const ember_kernel_table tables[] = {
     TABLE("qs8_quantize", quantize_entries),
     TABLE("qs8_dequantize", dequantize_entries),
     TABLE("qs8_requantize", requantize_entries),
-    TABLE("f32_encoder", encoder_entries),
+    TABLE("f32_pooling", pooling_entries),
 };
 #define TABLE_COUNT (sizeof(tables) / sizeof(tables[0]))
 
@@ -178,6 +187,11 @@ void ember_qd8_gemm_f32(size_t m_begin, size_t m_end, size_t n, size_t k,
                         float *out, size_t out_stride) {
     if (m_begin >= m_end || n == 0) return;
     ((ember_qd8_gemm_fn)choice(T_QD8)->fn)(m_begin, m_end, n, k, q, q_stride, scale, zero_point, packed, w_scale, bias, out, out_stride);
+}
+
+void ember_f32_layernorm(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,
+                         float eps, float *out) {
+    ((ember_f32_layernorm_fn)choice(T_LAYERNORM)->fn)(rows, dim, x, gamma, beta, eps, out);
 }
 
 void ember_f32_gelu(size_t count, const float *x, float *out) {

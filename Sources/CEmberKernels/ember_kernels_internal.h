@@ -60,6 +60,8 @@ typedef void (*ember_qd8_gemm_fn)(size_t m_begin, size_t m_end, size_t n, size_t
                                   float *out, size_t out_stride);
 typedef void (*ember_f32_gelu_fn)(size_t count, const float *x, float *out);
 typedef void (*ember_f32_softmax_fn)(size_t rows, size_t cols, const float *x, const uint8_t *mask, float scale, float *out);
+typedef void (*ember_f32_layernorm_fn)(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,
+                                       float eps, float *out);
 typedef uint32_t (*ember_crc32c_fn)(uint32_t crc, const void *data, size_t length);
 
 /// One row of an operator's kernel table.
@@ -118,6 +120,9 @@ void ember_qd8_gemm_4x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t 
 void ember_qd8_gemm_2x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                 const void *, const float *, const float *, float *, size_t);
 
+void ember_f32_layernorm__ref(size_t, size_t, const float *, const float *, const float *, float, float *);
+void ember_f32_layernorm__neon(size_t, size_t, const float *, const float *, const float *, float, float *);
+void ember_f32_layernorm__avx2(size_t, size_t, const float *, const float *, const float *, float, float *);
 void ember_f32_gelu__ref(size_t, const float *, float *);
 void ember_f32_gelu__neon(size_t, const float *, float *);
 void ember_f32_gelu__avx2(size_t, const float *, float *);

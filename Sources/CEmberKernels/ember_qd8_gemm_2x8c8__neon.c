@@ -5,14 +5,12 @@
 #if defined(EMBER_ARCH_ARM64)
 #include <arm_neon.h>
 
+/// Weights as 8-byte loads (LDP of D registers): SMULL on each, no EXT to reach high halves.
 static inline void mac_block(int32x4_t acc0[8], int32x4_t acc1[8], const int8_t *wp, int8x8_t va0, int8x8_t va1) {
-    const int8x16_t va0q = vcombine_s8(va0, va0), va1q = vcombine_s8(va1, va1);
-    for (int p = 0; p < 4; p++) {
-        const int8x16_t vw = vld1q_s8(wp + 16 * p);
-        acc0[2 * p] = vpadalq_s16(acc0[2 * p], vmull_s8(vget_low_s8(vw), va0));
-        acc0[2 * p + 1] = vpadalq_s16(acc0[2 * p + 1], vmull_high_s8(vw, va0q));
-        acc1[2 * p] = vpadalq_s16(acc1[2 * p], vmull_s8(vget_low_s8(vw), va1));
-        acc1[2 * p + 1] = vpadalq_s16(acc1[2 * p + 1], vmull_high_s8(vw, va1q));
+    for (int j = 0; j < 8; j++) {
+        const int8x8_t vw = vld1_s8(wp + 8 * j);
+        acc0[j] = vpadalq_s16(acc0[j], vmull_s8(vw, va0));
+        acc1[j] = vpadalq_s16(acc1[j], vmull_s8(vw, va1));
     }
 }
 

@@ -466,6 +466,22 @@ static void test_encoder(void) {
         g_checks++;
         if (fabs(s1 / 384) > 1e-5 || fabs(s2 / 384 - 1) > 1e-4) FAIL("layernorm row %zu: mean %g, var %g", r, s1 / 384, s2 / 384);
     }
+    // Every layer norm path against the double-precision twin (gamma/beta random; 384 = MiniLM).
+    {
+        const ember_kernel_table *lt = ember_kernel_table_for("f32_layernorm");
+        static float lx[5 * 384], lg[384], lb[384], lref[5 * 384], lsim[5 * 384];
+        for (size_t i = 0; i < 5 * 384; i++) lx[i] = frand() * 10.0f + (i < 384 ? 100.0f : 0.0f);  // row 0 far from 0
+        for (size_t i = 0; i < 384; i++) { lg[i] = 1.0f + frand(); lb[i] = frand(); }
+        ember_f32_layernorm__ref(5, 384, lx, lg, lb, 1e-12f, lref);
+        for (size_t e = 1; e < lt->count; e++) {
+            if (!ember_isa_available(lt->entries[e].isa)) continue;
+            ((ember_f32_layernorm_fn)lt->entries[e].fn)(5, 384, lx, lg, lb, 1e-12f, lsim);
+            for (size_t i = 0; i < 5 * 384; i++) {
+                g_checks++;
+                if (fabsf(lsim[i] - lref[i]) > 1e-5f * (1.0f + fabsf(lref[i]))) { FAIL("%s [%zu] = %g, twin %g", lt->entries[e].name, i, lsim[i], lref[i]); break; }
+            }
+        }
+    }
     // GELU at known points (erf form).
     const float gx[4] = {0.0f, 1.0f, -1.0f, 3.0f}, gw[4] = {0.0f, 0.8413447460685429f, -0.15865525393145707f, 2.995950276f};
     float gy[4];

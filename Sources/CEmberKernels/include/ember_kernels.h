@@ -60,7 +60,10 @@ int ember_quantize_multiplier(double scale, int32_t *multiplier, int32_t *shift)
 /// TFLite's MultiplyByQuantizedMultiplier(x, multiplier, shift) (double rounding form).
 int32_t ember_requantize(int32_t x, int32_t multiplier, int32_t shift);
 
-/// Output stage of every int8 operator with per-channel requantization.
+/// Output stage of every int8 operator with per-channel requantization:
+/// out = clamp(sat16(sat16(MultiplyByQuantizedMultiplier(acc, multiplier, shift)) + zero_point),
+/// min, max). The int16 saturation equals TFLite's int32 addition wherever that addition does
+/// not overflow (TFLite leaves overflow undefined); it is what the SIMD paths do.
 typedef struct ember_qs8_output {
     const int32_t *multiplier; ///< [channels] Q31 multipliers
     const int32_t *shift;      ///< [channels] shifts (positive = left)
