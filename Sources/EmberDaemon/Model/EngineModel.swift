@@ -41,7 +41,11 @@ final class EngineModel: ServableModel, @unchecked Sendable {
     private let kernels: [String]
 
     init(file: EmberModel, instances: Int, threads: Int) throws {
-        idle = try (0..<instances).map { _ in try Engine(model: file, threads: threads) }
+        // One plan per model, shared; each Engine adds only its own state (arena, scratch, pool).
+        let first = try Engine(model: file, threads: threads)
+        idle = try [first] + (1..<instances).map { _ in
+            try Engine(plan: first.plan, metadata: file.metadata, threads: threads, model: file)
+        }
         self.instances = instances
         let engine = idle[0]
         inputs = try engine.plan.inputs.map { try Self.info($0.tensor) }
