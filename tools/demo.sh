@@ -22,21 +22,10 @@ if [ ! -f "$model" ] || [ "$src/mobilenetv2_imagenet_int8.tflite" -nt "$model" ]
 fi
 
 endpoint="ipc://$PWD/$work/emberd.sock"
-notify=$work/notify.sock
-rm -f "$notify"
-# emberd says READY=1 on NOTIFY_SOCKET once the model is mapped and warmed up: wait for it.
-python3 - "$notify" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(60)
-while b"READY=1" not in s.recv(4096): pass
-PY
-waiter=$!
-while [ ! -S "$notify" ]; do sleep 0.05; done
-NOTIFY_SOCKET=$PWD/$notify "$bin/emberd" --model "mobilenetv2=$model" --endpoint "$endpoint" \
-  --pub-endpoint "" --log-level notice &
-daemon=$!
-trap 'kill -TERM $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT
-wait $waiter || { echo "demo: emberd did not become ready" >&2; exit 1; }
+source tools/lib/emberd-ready.sh
+start_emberd_ready "$work" 60 -- "$bin/emberd" --model "mobilenetv2=$model" --endpoint "$endpoint" \
+  --pub-endpoint "" --log-level notice
+trap 'kill -TERM $EMBERD_PID 2>/dev/null; wait $EMBERD_PID 2>/dev/null || true' EXIT
 
 (($#)) || set -- testdata/chelsea.png testdata/coffee.png
 "$bin/ember" infer --endpoint "$endpoint" --model mobilenetv2 --top-k 5 "$@"

@@ -12,6 +12,8 @@ packages=(
   python3-zmq          # the Python client's tests (clients/python)
   qemu-user            # AArch64 kernel tests under emulation
   libc6-dev-arm64-cross libgcc-12-dev-arm64-cross   # AArch64 cross sysroot for the C kernels
+  debootstrap          # the Debian trixie chroot that cross-builds with swiftlang 6.0.3 (tools/cross)
+  binutils             # readelf, for the .deb dependencies
 )
 
 missing=()
