@@ -39,3 +39,16 @@ for cpu in cortex-a72 cortex-a76; do
   echo "cross: $cpu emberd under qemu answers exactly as native" >&2
 done
 cat "$work/native.txt"
+
+# The .deb: builds, and holds what docs/deployment.md promises; its configuration checks out.
+deb=$(tools/package-deb.sh --out "$work/deb" | tail -n 1)
+contents=$(dpkg-deb --contents "$deb")
+for f in ./usr/bin/emberd ./usr/bin/ember ./lib/systemd/system/emberd.service ./usr/lib/sysusers.d/ember.conf \
+         ./usr/lib/tmpfiles.d/ember.conf ./etc/ember/emberd.toml ./usr/share/ember/models/mobilenetv2.ember; do
+  grep -q " $f\$" <<<"$contents" || { echo "cross: $deb lacks $f" >&2; exit 1; }
+done
+dpkg-deb --field "$deb" Depends >&2
+mkdir "$work/x"; dpkg-deb -x "$deb" "$work/x"
+sed "s|/usr/share/ember/models/|$work/x/usr/share/ember/models/|" "$work/x/etc/ember/emberd.toml" > "$work/check.toml"
+"$native/emberd" --check-config --config "$work/check.toml"
+echo "cross: $(basename "$deb") ok ($(du -h "$deb" | cut -f1))" >&2
