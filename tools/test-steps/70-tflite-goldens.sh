@@ -50,9 +50,14 @@ run_all "native ${path:-?}, 2 threads" 2 "$ember" || status=1
 run_all "scalar reference kernels" 1 env EMBER_ISA=scalar "$ember" || status=1
 
 aarch64=${EMBER_AARCH64_BIN:-.build-aarch64/release/ember}
+# The AArch64 ember links libpng and libturbojpeg dynamically: qemu loads them from the trixie
+# sysroot that tools/cross/make-sdk.sh built (the cross toolchain's /usr/aarch64-linux-gnu has
+# only libc).
+sysroot=${EMBER_CROSS_DIR:-$PWD/.build-cross}/sdks/ember-aarch64.artifactbundle/ember-aarch64/sysroot
 if [ -x "$aarch64" ] && command -v qemu-aarch64 >/dev/null; then
+  [ -d "$sysroot/usr/lib" ] || { echo "tflite goldens: no AArch64 sysroot at $sysroot" >&2; exit 1; }
   for cpu in cortex-a72 cortex-a76 max; do
-    run_all "qemu-aarch64 $cpu" 1 qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu "$cpu" "$aarch64" || status=1
+    run_all "qemu-aarch64 $cpu" 1 qemu-aarch64 -L "$sysroot" -cpu "$cpu" "$aarch64" || status=1
   done
 else
   echo "tflite goldens: no AArch64 ember ($aarch64); build it with tools/cross/build.sh to run them under qemu" >&2
