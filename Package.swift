@@ -36,7 +36,7 @@ let package = Package(
         // GPIO triggers: line lookup, edge requests, debounce/interval gate, outputs, input sources.
         .target(name: "EmberGPIO", dependencies: ["CGPIOD", "EmberTransport"]),
         // Configuration, services, life cycle, logging, stats.
-        .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat"]),
+        .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat", "EmberGovernor"]),
         // Board profiles (boards/*.toml, embedded), sysfs readings, the power / latency governor.
         .target(name: "EmberGovernor"),
 
@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "EmberEngineTests", dependencies: ["EmberEngine", "EmberImport", "EmberFormat"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "EmberGPIOTests", dependencies: ["EmberGPIO", "EmberTransport"]),
-        .testTarget(name: "EmberDaemonTests", dependencies: ["EmberDaemon", "EmberTransport"]),
+        .testTarget(name: "EmberDaemonTests", dependencies: ["EmberDaemon", "EmberTransport", "EmberGovernor"]),
         .testTarget(name: "EmberGovernorTests", dependencies: ["EmberGovernor"]),
     ],
     swiftLanguageModes: [.v6]

@@ -48,10 +48,11 @@ public final class Engine {
     public var arenaSize: Int { plan.arenaSize }
 
     /// Runs the model on the raw bytes of its single input; returns the raw bytes of its first output.
-    public func run(input: [UInt8]) throws(EngineError) -> [UInt8] {
+    /// `threads`: at most this many of the pool's threads (nil: all of them).
+    public func run(input: [UInt8], threads: Int? = nil) throws(EngineError) -> [UInt8] {
         try checkSingleInput(bytes: input.count)
         input.withUnsafeBytes { state.input(0).copyMemory(from: $0) }
-        state.run()
+        state.run(threads: threads ?? state.threads)
         return [UInt8](state.output(0))
     }
 

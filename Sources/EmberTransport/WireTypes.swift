@@ -34,6 +34,10 @@ public enum WireErrorCode: String, Sendable, CaseIterable {
     case busy = "busy"
     /// The request's deadline passed, or could not be met, before it ran.
     case deadlineExceeded = "deadline_exceeded"
+    /// The governor's learned latency says the deadline cannot be met; the request did not run.
+    case deadlineUnmeetable = "deadline_unmeetable"
+    /// Running the request would break the power or energy budget; it did not run.
+    case overBudget = "over_budget"
     /// The daemon is stopping and accepts no new work.
     case shuttingDown = "shutting_down"
     /// A reload was refused or failed; the previous model keeps serving.

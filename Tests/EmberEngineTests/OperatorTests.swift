@@ -53,6 +53,13 @@ import Testing
             let out = try g.engine(threads: threads).run(input: Self.int8Bytes(input))
             #expect(Self.int8s(out) == expected, "seed \(seed), \(threads) threads")
         }
+        // One 3-thread engine told to use fewer (what the governor does under pressure), in
+        // both directions so a lowered split never sticks.
+        let shared = try g.engine(threads: 3)
+        for threads in [1, 3, 2, 3] {
+            let out = try shared.run(input: Self.int8Bytes(input), threads: threads)
+            #expect(Self.int8s(out) == expected, "seed \(seed), 3-thread engine run on \(threads)")
+        }
     }
 
     @Test(arguments: [(13, 11, 8, 1, 1), (14, 14, 16, 2, 0), (7, 9, 5, 2, 1), (1, 1, 3, 1, 1)])

@@ -31,6 +31,8 @@ public struct ModelConfiguration: Sendable, Equatable {
     public var queueDepth: Int? = nil
     /// Inferences run on a zero input before the model serves. Default: the daemon's `warmup_runs`.
     public var warmupRuns: Int? = nil
+    /// The p99 latency the governor plans this model's threads for, in ms. Default: none.
+    public var latencyObjectiveMilliseconds: Int? = nil
     /// Line of the `[[model]]` header, for messages.
     public var line: Int = 0
 
@@ -73,6 +75,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var statsIntervalMilliseconds: Int = 10_000
     /// Inferences run on a zero input when a model is loaded, before it serves. Default 1.
     public var warmupRuns: Int = 1
+    /// Board profile, budgets and tick of the power / latency governor.
+    public var governor = GovernorConfiguration()
     /// The models to serve, from `[[model]]` tables (or `--model NAME=PATH`).
     public var models: [ModelConfiguration] = []
 

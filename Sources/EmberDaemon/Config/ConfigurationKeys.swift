@@ -3,7 +3,7 @@ import EmberTransport
 
 /// The type of a setting, for conversion from command-line text and for messages.
 public enum ConfigValueKind: String, Sendable {
-    case string, integer, boolean, stringArray = "array of strings"
+    case string, integer, number, boolean, stringArray = "array of strings"
 }
 
 public struct ConfigKey<Target>: Sendable {
@@ -91,7 +91,7 @@ public enum ConfigurationKeys {
         string("stats_textfile", "Prometheus text file rewritten every stats_interval_ms; \"\" for none", default: "\"\"") { $0.statsTextfile = $1 },
         integer("stats_interval_ms", 100...3_600_000, "period of the stats text file, in ms", default: "10000") { $0.statsIntervalMilliseconds = $1 },
         integer("warmup_runs", 0...100, "inferences run on a zero input when a model loads, before it serves", default: "1") { $0.warmupRuns = $1 },
-    ]
+    ] + governor
 
     public static let model: [ConfigKey<ModelConfiguration>] = [
         string("name", "the name clients put in \"model\" (1-64 of a-z A-Z 0-9 _ . -); required", default: "(required)") { c, v throws(ConfigKeyError) in
@@ -105,7 +105,7 @@ public enum ConfigurationKeys {
         string("labels", "label file (one per line, or a JSON array) overriding the model's labels", default: "(none)") { $0.labels = $1.isEmpty ? nil : $1 },
         integer("queue_depth", 1...65_536, "this model's queue capacity", default: "the daemon's queue_depth") { $0.queueDepth = $1 },
         integer("warmup_runs", 0...100, "warm-up inferences for this model", default: "the daemon's warmup_runs") { $0.warmupRuns = $1 },
-    ]
+    ] + governorModel
 }
 
 public enum ModelNames {

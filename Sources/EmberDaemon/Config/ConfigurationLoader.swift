@@ -98,6 +98,10 @@ public enum ConfigurationLoader {
         case .integer:
             guard let value = TOMLParser.integer(text) else { throw ConfigKeyError("\"\(text)\" is not an integer") }
             return .integer(value)
+        case .number:
+            if let value = TOMLParser.integer(text) { return .integer(value) }
+            guard let value = TOMLParser.float(text) else { throw ConfigKeyError("\"\(text)\" is not a number") }
+            return .float(value)
         case .boolean:
             guard text == "true" || text == "false" else { throw ConfigKeyError("\"\(text)\" is not true or false") }
             return .boolean(text == "true")
@@ -203,7 +207,7 @@ public enum ConfigurationLoader {
             "",
         ]
         for key in ConfigurationKeys.daemon {
-            let option = "  \(key.optionName) \(key.kind == .integer ? "N" : key.kind == .stringArray ? "A,B" : "VALUE")"
+            let option = "  \(key.optionName) \(key.kind == .integer || key.kind == .number ? "N" : key.kind == .stringArray ? "A,B" : "VALUE")"
             lines.append(option.padding(toLength: 34) + key.help + " (default \(key.defaultText))")
         }
         return lines.joined(separator: "\n")

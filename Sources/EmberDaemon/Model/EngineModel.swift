@@ -107,7 +107,7 @@ final class EngineModel: ServableModel, @unchecked Sendable {
             throw InferenceError.invalidInput("text input needs an encoder model")
         }
         let output: [UInt8]
-        do { output = try engine.run(input: bytes) } catch {
+        do { output = try engine.run(input: bytes, threads: options.threads) } catch {
             if case .invalidInput(let message) = error { throw InferenceError.invalidInput(message) }
             throw InferenceError.failed("\(error)")
         }

@@ -41,9 +41,12 @@ public struct TensorInfo: Sendable, Equatable {
 public struct InferenceOptions: Sendable, Equatable {
     /// Wanted by the reply: the servable may skip work for outputs nobody asked for.
     public var includeRaw: Bool
+    /// Most threads this inference may use (the governor's choice); nil: as many as the model has.
+    public var threads: Int?
 
-    public init(includeRaw: Bool = false) {
+    public init(includeRaw: Bool = false, threads: Int? = nil) {
         self.includeRaw = includeRaw
+        self.threads = threads
     }
 }
 

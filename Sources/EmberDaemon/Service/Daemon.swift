@@ -62,8 +62,14 @@ public enum Daemon {
             }
         }
 
-        // 3. Sockets.
+        // 3. Governor, then sockets.
         let scheduler = Scheduler(models: loadedModels, defaultQueueDepth: config.queueDepth, workers: config.workers)
+        if config.governor.enabled {
+            do { scheduler.governor = try GovernorService(config: config, loaded: loadedModels, logger: logger) } catch {
+                logger.error("\(error.message)")
+                return 1
+            }
+        }
         let context: ZMQContext
         let mailbox: Mailbox
         do {
@@ -89,6 +95,7 @@ public enum Daemon {
                 try OSThread(name: "ember-worker-\(index)") { worker.run() }.detach()
             }
             try SignalHandling.startWaiting { signal in mailbox.post(.signal(signal)) }.detach()
+            try scheduler.governor?.start { event in mailbox.post(.publish(event)) }
         } catch {
             logger.error("\(error)")
             return 1

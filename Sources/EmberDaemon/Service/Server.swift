@@ -228,8 +228,9 @@ final class Server {
             ]
             send(ReplyEncoder.ok(id: request.id, fields: fields), to: message.envelope, on: socket)
         case .stats:
-            let fields = StatsReport.json(models: scheduler.snapshot(), counters: counters, uptimeSeconds: uptimeSeconds,
+            var fields = StatsReport.json(models: scheduler.snapshot(), counters: counters, uptimeSeconds: uptimeSeconds,
                                           inFlight: scheduler.inFlight)
+            if let governor = scheduler.governor { fields.append(("governor", governor.statsJSON())) }
             send(ReplyEncoder.ok(id: request.id, fields: fields), to: message.envelope, on: socket)
         case .reload(let model):
             if let model, scheduler.current(model) == nil {
@@ -275,6 +276,8 @@ final class Server {
             replyError(WireError(.busy, "the queue of model \"\(infer.model)\" is full (\(capacity) waiting); retry later", id: id), to: envelope, on: socket)
         case .deadlineUnreachable(let estimate):
             replyError(WireError(.deadlineExceeded, "deadline of \(deadlineMilliseconds ?? 0) ms cannot be met: the request would finish in about \(estimate) ms; not run", id: id), to: envelope, on: socket)
+        case .refused(let code, let message):
+            replyError(WireError(code, message, id: id), to: envelope, on: socket)
         case .shuttingDown:
             replyError(WireError(.shuttingDown, "emberd is stopping; no new work is accepted", id: id), to: envelope, on: socket)
         }
@@ -342,6 +345,8 @@ final class Server {
             outstanding -= 1
             for event in events { publish(event) }
             if let reply { send(reply.frames, to: reply.envelope, on: reply.socket) }
+        case .publish(let event):
+            publish(event)
         }
     }
 

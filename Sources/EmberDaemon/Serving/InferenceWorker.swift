@@ -9,6 +9,18 @@ struct InferenceWorker {
 
     func run() {
         while let (job, served, typical) = scheduler.next() {
+            var threads = job.threads
+            if job.deferred, let governor = scheduler.governor {
+                // Waits here for the rate or power budget: holding the worker is the rate limit.
+                switch governor.waitForAdmission(model: served.name, deadline: job.deadline) {
+                case .success(let n): threads = n
+                case .failure(var error):
+                    error.id = job.id
+                    scheduler.complete(model: served.name, .failure(error.code))
+                    mailbox.post(.reply(socket: job.socket, envelope: job.envelope, frames: ReplyEncoder.error(error)))
+                    continue
+                }
+            }
             let start = monotonicNanoseconds()
             let queued = start - job.receivedAt
             let frames: [[UInt8]]
@@ -17,17 +29,17 @@ struct InferenceWorker {
                 frames = ReplyEncoder.error(WireError(.deadlineExceeded, "deadline of \(job.request.deadlineMilliseconds.map { "\($0) ms" } ?? "the request") \(reason); not run", id: job.id))
                 scheduler.complete(model: served.name, .failure(.deadlineExceeded))
             } else {
-                frames = run(job, on: served, startedAt: start, queued: queued)
+                frames = run(job, on: served, threads: threads, startedAt: start, queued: queued)
             }
             mailbox.post(.reply(socket: job.socket, envelope: job.envelope, frames: frames))
         }
     }
 
-    private func run(_ job: Job, on served: ServedModel, startedAt start: UInt64, queued: UInt64) -> [[UInt8]] {
+    private func run(_ job: Job, on served: ServedModel, threads: Int?, startedAt start: UInt64, queued: UInt64) -> [[UInt8]] {
         do {
             let output: InferenceOutput
             do {
-                output = try served.loaded.model.infer(job.request.input, options: InferenceOptions(includeRaw: job.request.includeRaw))
+                output = try served.loaded.model.infer(job.request.input, options: InferenceOptions(includeRaw: job.request.includeRaw, threads: threads))
             } catch let error as InferenceError {
                 switch error {
                 case .invalidInput(let message): throw WireError(.invalidInput, message)
@@ -37,6 +49,8 @@ struct InferenceWorker {
                 throw WireError(.internal, "model \"\(served.name)\": \(error)")
             }
             let elapsed = monotonicNanoseconds() - start
+            // Every real inference teaches the governor's latency model.
+            scheduler.governor?.observe(model: served.name, threads: threads ?? 1, nanoseconds: elapsed)
             let frames = try InferenceReply.frames(job: job, served: served, output: output,
                                                    queuedNanoseconds: queued, inferenceNanoseconds: elapsed)
             scheduler.complete(model: served.name, .success(inferenceNanoseconds: elapsed, queuedNanoseconds: queued))

@@ -8,6 +8,8 @@ enum MailboxMessage: Sendable {
     case signal(DaemonSignal)
     /// A reload ended; the reply (when a client asked) and the events to publish.
     case reloadFinished(reply: (socket: Int, envelope: [[UInt8]], frames: [[UInt8]])?, events: [Event])
+    /// An event to publish on the PUB socket (the governor's).
+    case publish(Event)
 }
 
 struct Event: Sendable {

@@ -12,6 +12,10 @@ public struct Job: Sendable {
     /// Monotonic ns.
     public let receivedAt: UInt64
     public let deadline: UInt64?
+    /// Threads to run with (the governor's choice); nil: all the model has.
+    public var threads: Int? = nil
+    /// The governor deferred it: the worker asks again before running it.
+    public var deferred = false
 }
 
 /// A model as served: what a worker runs a job with.
@@ -27,6 +31,8 @@ public enum SubmitResult: Sendable, Equatable {
     case busy(capacity: Int)
     /// The deadline cannot be met; the estimate of when it would finish, in ms from now.
     case deadlineUnreachable(estimatedMilliseconds: Int)
+    /// The governor refused it (deadline_unmeetable, over_budget); the message says why.
+    case refused(WireErrorCode, String)
     case shuttingDown
 }
 
@@ -71,6 +77,8 @@ public final class Scheduler: @unchecked Sendable {
     private var totalQueued = 0
     private var totalRunning = 0
     private var workersExited = 0
+    /// Asked before each request runs, when the governor is on.
+    var governor: GovernorService?
 
     public init(models: [(ModelConfiguration, LoadedModel)], defaultQueueDepth: Int, workers: Int) {
         for (config, loaded) in models {
@@ -93,7 +101,8 @@ public final class Scheduler: @unchecked Sendable {
     /// Queues a job, or says why not. The deadline check estimates when the job would finish
     /// from the jobs ahead of it and the model's median inference time.
     public func submit(_ job: Job, now: UInt64) -> SubmitResult {
-        lock.withLock {
+        var job = job
+        return lock.withLock {
             guard accepting else { return .shuttingDown }
             guard let slot = slots[job.request.model] else { return .unknownModel }
             slot.stats.requests += 1
@@ -101,7 +110,16 @@ public final class Scheduler: @unchecked Sendable {
                 slot.stats.errors.add(.busy)
                 return .busy(capacity: slot.capacity)
             }
-            if let deadline = job.deadline {
+            if let governor {
+                // The governor's learned latency replaces the median-based estimate below.
+                switch governor.admit(model: job.request.model, deadline: job.deadline, queueDepth: totalQueued + totalRunning, now: now) {
+                case .run(let threads): job.threads = threads
+                case .deferred(let threads, _): (job.threads, job.deferred) = (threads, true)
+                case .refused(let code, let message):
+                    slot.stats.errors.add(code)
+                    return .refused(code, message)
+                }
+            } else if let deadline = job.deadline {
                 let typical = slot.stats.typicalInferenceNanoseconds
                 let ahead = UInt64(totalQueued + totalRunning)
                 // Jobs ahead share the workers; each takes about `typical` (a rough, model-local guess).

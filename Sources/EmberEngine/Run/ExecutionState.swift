@@ -27,6 +27,9 @@ public final class ExecutionState {
         var scratch: UnsafeMutableRawPointer
         var scratchStride: Int
         var items: Int
+        /// Tasks of this step at the state's full thread count.
+        var maxTasks: Int
+        /// Tasks of the current run (`run(threads:)` lowers it).
         var tasks: Int
 
         func run(task: Int) {
@@ -69,7 +72,7 @@ public final class ExecutionState {
             let (items, minimum) = step.kernel.workItems
             let tasks = max(1, min(threads, items / max(minimum, 1)))
             (contexts + i).initialize(to: StepContext(kernel: step.kernel, arena: arena, scratch: scratch,
-                                                      scratchStride: scratchStride, items: items, tasks: tasks))
+                                                      scratchStride: scratchStride, items: items, maxTasks: tasks, tasks: tasks))
         }
     }
 
@@ -88,9 +91,17 @@ public final class ExecutionState {
     }
 
     /// Runs every step once on whatever the input tensors hold.
-    public func run() {
+    public func run() { run(threads: threads) }
+
+    /// `run()` on at most `threads` of the pool's threads (the governor lowers it under thermal
+    /// or power pressure). The split of each step only changes where rows are computed, not the
+    /// bytes. Values outside 1...threads are clamped.
+    public func run(threads wanted: Int) {
+        let limit = max(1, min(wanted, threads))
         for i in 0..<stepCount {
             let context = contexts + i
+            // min(limit, maxTasks) is what init computes for `limit` threads.
+            context.pointee.tasks = min(limit, context.pointee.maxTasks)
             if context.pointee.tasks == 1 {
                 context.pointee.run(task: 0)
             } else {
@@ -107,6 +118,7 @@ public final class ExecutionState {
         for i in 0..<stepCount {
             let start = clock.now
             let context = contexts + i
+            context.pointee.tasks = context.pointee.maxTasks
             if context.pointee.tasks == 1 {
                 context.pointee.run(task: 0)
             } else {

@@ -1,0 +1,212 @@
+// The governor inside a real emberd: a fake /proc + /sys tree (sysfs_root) stands in for the
+// board, the tests heat it, cut its supply and break its files, and watch the replies, the
+// `stats` reply and the PUB events.
+import EmberDaemon
+import EmberGovernor
+import EmberTransport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// emberd on a simulated Raspberry Pi 4B (1.5 GHz) at 50 °C, with a subscriber to its governor events.
+private final class GovernedDaemon {
+    let tree: FakeSysfsTree
+    let daemon: DaemonProcess
+    let context: ZMQContext
+    let client: TestClient
+    let events: ZMQSocket
+
+    init(config: String, delay: Int = 5, model: String = "") throws {
+        tree = try FakeSysfsTree.makeTemporary(prefix: "emberd-governor").get()
+        let profile = try #require(BoardCatalog.profile(id: "pi-4b-1500"))
+        tree.populate(profile: profile, modelString: "Raspberry Pi 4 Model B Rev 1.2", celsius: 50, firmwareFlags: true)
+        do {
+            daemon = try DaemonProcess(config: """
+                sysfs_root = "\(tree.root.path)"
+                governor_tick_ms = 50
+                \(config)
+                [[model]]
+                name = "echo"
+                path = "builtin:echo?delay_ms=\(delay)"
+                \(model)
+                """ + "\n")
+        } catch {
+            tree.destroy()
+            throw error
+        }
+        context = try ZMQContext()
+        client = try TestClient(context, endpoint: daemon.endpoint)
+        events = try ZMQSocket(context, .sub)
+        try events.setLinger(milliseconds: 0)
+        try events.subscribe(Array("ember.governor.".utf8))
+        try events.setReceiveTimeout(milliseconds: 5000)
+        try events.connect(daemon.pubEndpoint)
+        sleepMilliseconds(200)  // let the subscription reach the publisher
+    }
+
+    deinit { tree.destroy() }
+
+    /// The next event on `topic` whose body satisfies `accept`; nil after 5 s without one.
+    func nextEvent(_ topic: String, where accept: (JSONValue) -> Bool = { _ in true }) throws -> JSONValue? {
+        while let frames = try events.receive() {
+            guard frames.count == 2, frames[0] == Array(topic.utf8) else { continue }
+            let body = try JSONValue.parse(frames[1])
+            if accept(body) { return body }
+        }
+        return nil
+    }
+
+    /// Every event already delivered (waits up to `quietMilliseconds` for each).
+    func drainEvents(quietMilliseconds: Int32 = 300) throws -> [(topic: String, body: JSONValue)] {
+        try events.setReceiveTimeout(milliseconds: quietMilliseconds)
+        defer { try? events.setReceiveTimeout(milliseconds: 5000) }
+        var out: [(String, JSONValue)] = []
+        while let frames = try events.receive(), frames.count == 2 {
+            out.append((String(decoding: frames[0], as: UTF8.self), try JSONValue.parse(frames[1])))
+        }
+        return out
+    }
+
+    func governorStats() throws -> JSONValue {
+        let stats = try client.call(.stats)
+        return try #require(stats.header["governor"], "\(stats.header)")
+    }
+
+    func infer(_ id: String, deadline: Int64? = nil) throws -> Reply {
+        try client.call(Request(id: id, operation: .infer(InferRequest(model: "echo", input: .tensor(dtype: .uint8, shape: [1], data: [7]),
+                                                                       deadlineMilliseconds: deadline))))
+    }
+}
+
+private func int(_ value: JSONValue?) -> Int64? {
+    if case .int(let n)? = value { return n }
+    return nil
+}
+
+@Suite(.serialized) struct GovernorDaemonTests {
+    @Test func heatingShedsThreadsAndPublishesTheDecision() throws {
+        let g = try GovernedDaemon(config: "threads_per_inference = 4")
+        var stats = try g.governorStats()
+        #expect(stats["board"] == .string("pi-4b-1500"), "detected from the fake device-tree model: \(stats)")
+        #expect(int(stats["thread_cap"]) == 4)
+        #expect(try g.infer("cool").isOK)
+
+        // 78 °C: within 10 °C of the 80 °C soft limit, before the firmware would throttle.
+        g.tree.setTemperature(78)
+        let event = try #require(try g.nextEvent("ember.governor.decision") { int($0["thread_cap"]).map { $0 < 4 } == true })
+        #expect(event["event"] == .string("governor.decision"))
+        #expect(event["level"] == .string("notice"))
+        if case .string(let message)? = event["message"] { #expect(message.contains("shedding"), "\(message)") }
+
+        stats = try g.governorStats()
+        #expect(int(stats["thread_cap"]).map { $0 < 4 } == true, "\(stats)")
+        if case .double(let pressure)? = stats["thermal_pressure"] { #expect(pressure > 0) } else { Issue.record("\(stats)") }
+        guard case .array(let reasons)? = stats["reasons"] else { Issue.record("no reasons: \(stats)"); return }
+        #expect(reasons.contains { if case .string(let r) = $0 { r.contains("thermal: threads") } else { false } }, "\(reasons)")
+        #expect(try g.infer("warm").isOK, "the daemon keeps serving with fewer threads")
+
+        // Cooled down: the threads come back.
+        g.tree.setTemperature(45)
+        #expect(try g.nextEvent("ember.governor.decision") { int($0["thread_cap"]) == 4 } != nil)
+    }
+
+    @Test func underVoltageIsAWarningEvent() throws {
+        let g = try GovernedDaemon(config: "threads_per_inference = 4")
+        g.tree.setThrottle([.underVoltage, .underVoltageOccurred])
+        let event = try #require(try g.nextEvent("ember.governor.undervoltage"))
+        #expect(event["level"] == .string("warning"))
+        #expect(event["throttled"] == .string("0x10001"))
+        if case .string(let message)? = event["message"] { #expect(message.contains("UNDER-VOLTAGE")) }
+        // The threads are halved to draw less current.
+        #expect(try g.nextEvent("ember.governor.decision") { int($0["thread_cap"]) == 2 } != nil)
+        let stats = try g.governorStats()
+        #expect(stats["under_voltage"] == .bool(true), "\(stats)")
+        #expect(g.daemon.log().contains("<4>governor: UNDER-VOLTAGE"), "\(g.daemon.log())")
+        #expect(try g.infer("uv").isOK)
+    }
+
+    @Test func aDeadlineTheLearnedLatencyCannotMeetIsRefusedWithoutRunning() throws {
+        // The warm-up run teaches the governor that an inference takes about 200 ms.
+        let g = try GovernedDaemon(config: "workers = 1", delay: 200)
+        let refused = try g.infer("tight", deadline: 50)
+        #expect(refused.error?.code == .deadlineUnmeetable, "\(refused.header)")
+        #expect(refused.error?.message.contains("cannot be met") == true)
+        #expect(try g.infer("roomy", deadline: 2000).isOK)
+
+        // Behind a running request, 300 ms cannot be met (about 200 + 200 ms).
+        try g.client.send(RequestEncoder.encode(Request(id: "first", operation: .infer(InferRequest(
+            model: "echo", input: .tensor(dtype: .uint8, shape: [1], data: [1]))))))
+        sleepMilliseconds(20)
+        try g.client.send(RequestEncoder.encode(Request(id: "behind", operation: .infer(InferRequest(
+            model: "echo", input: .tensor(dtype: .uint8, shape: [1], data: [2]), deadlineMilliseconds: 300)))))
+        var codes: [String: String] = [:]
+        for _ in 0..<2 {
+            let reply = try g.client.receive()
+            codes[reply.id ?? "?"] = reply.error?.code.rawValue ?? "ok"
+        }
+        #expect(codes == ["first": "ok", "behind": "deadline_unmeetable"])
+
+        let stats = try g.client.call(.stats)
+        #expect(stats.header["models"]?["echo"]?["ok"] == .int(2), "the refused requests never ran")
+        #expect(stats.header["models"]?["echo"]?["errors"]?["deadline_unmeetable"] == .int(2))
+        let governor = try #require(stats.header["governor"])
+        #expect(int(governor["admission"]?["deadline_unmeetable"]) == 2, "\(governor)")
+        guard case .array(let rows)? = governor["models"]?["echo"]?["latency"], let row = rows.first else {
+            Issue.record("no learned latency: \(governor)"); return
+        }
+        #expect(int(row["samples"]) == 3, "warm-up + 2 runs: \(row)")
+    }
+
+    @Test func anExhaustedPowerBudgetRefusesWhatCannotWaitAndDefersTheRest() throws {
+        // 2.72 W on a 2.7 W-idle board: 0.02 J/s for inference; one 50 ms run on a core costs
+        // about 0.05 J, so the budget is spent by the first request for a couple of seconds.
+        let g = try GovernedDaemon(config: "power_budget_watts = 2.72", delay: 50)
+        #expect(try g.infer("first").isOK)
+        let refused = try g.infer("hurried", deadline: 500)
+        #expect(refused.error?.code == .overBudget, "\(refused.header)")
+        #expect(refused.error?.message.contains("power budget 2.72 W") == true, "\(refused.error?.message ?? "")")
+        // Without a deadline it waits for the budget, then runs.
+        #expect(try g.infer("patient").isOK)
+
+        let stats = try g.governorStats()
+        #expect(int(stats["admission"]?["over_budget"]) == 1, "\(stats)")
+        #expect(int(stats["admission"]?["deferred"]).map { $0 >= 1 } == true, "\(stats)")
+        #expect(stats["budget"]?["power_watts"] == .double(2.72))
+        guard case .array(let rows)? = stats["models"]?["echo"]?["latency"], let row = rows.first,
+              case .double(let joules)? = row["joules"] else { Issue.record("no energy estimate: \(stats)"); return }
+        #expect(joules > 2.7 * 0.05, "board energy of a 50 ms inference: \(joules) J")
+    }
+
+    @Test func aBudgetBelowIdlePowerRefusesEverything() throws {
+        let g = try GovernedDaemon(config: "power_budget_watts = 2")
+        let refused = try g.infer("x")
+        #expect(refused.error?.code == .overBudget)
+        #expect(refused.error?.message.contains("idle power") == true, "\(refused.error?.message ?? "")")
+    }
+
+    @Test func brokenSysfsFilesAreReportedOnceAndServingGoesOn() throws {
+        let g = try GovernedDaemon(config: "")
+        g.tree.put("sys/class/thermal/thermal_zone0/temp", "garbage\n")
+        g.tree.put("sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "")
+        g.tree.put(SysfsReader.throttledPath, "\u{1}\u{2}zz\n")
+        sleepMilliseconds(600)  // a dozen ticks over the broken files
+        let events = try g.drainEvents()
+        let sysfs = events.filter { $0.topic == "ember.governor.sysfs" }
+        for path in ["/sys/class/thermal/thermal_zone0/temp", "/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq",
+                     "/" + SysfsReader.throttledPath] {
+            #expect(sysfs.filter { $0.body["path"] == .string(path) }.count == 1, "\(path): \(sysfs.map(\.body))")
+            #expect(g.daemon.log().ranges(of: "governor: \(path):").count == 1, "logged once: \(path)")
+        }
+        #expect(sysfs.first { $0.body["path"] == .string("/sys/class/thermal/thermal_zone0/temp") }?.body["problem"] == .string("garbage"))
+        let stats = try g.governorStats()
+        #expect(stats["sysfs_problems"]?["/sys/class/thermal/thermal_zone0/temp"] == .string("garbage"), "\(stats)")
+        #expect(stats["sysfs_problems"]?["/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq"] == .string("empty"))
+        #expect(try g.infer("still").isOK)
+
+        // Repaired: reported as recovered, once.
+        g.tree.setTemperature(50)
+        #expect(try g.nextEvent("ember.governor.sysfs") { $0["problem"] == .string("recovered") } != nil)
+    }
+}
