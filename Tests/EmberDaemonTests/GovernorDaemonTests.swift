@@ -52,7 +52,7 @@ private final class GovernedDaemon {
     func nextEvent(_ topic: String, where accept: (JSONValue) -> Bool = { _ in true }) throws -> JSONValue? {
         while let frames = try events.receive() {
             guard frames.count == 2, frames[0] == Array(topic.utf8) else { continue }
-            let body = try JSONValue.parse(frames[1])
+            let body = try JSONParser.parse(frames[1])
             if accept(body) { return body }
         }
         return nil
@@ -64,7 +64,7 @@ private final class GovernedDaemon {
         defer { try? events.setReceiveTimeout(milliseconds: 5000) }
         var out: [(String, JSONValue)] = []
         while let frames = try events.receive(), frames.count == 2 {
-            out.append((String(decoding: frames[0], as: UTF8.self), try JSONValue.parse(frames[1])))
+            out.append((String(decoding: frames[0], as: UTF8.self), try JSONParser.parse(frames[1])))
         }
         return out
     }

@@ -143,7 +143,9 @@ final class GovernorService: @unchecked Sendable {
     /// The governor's fields are decimal text: numbers become JSON numbers.
     static func jsonValue(_ text: String) -> JSONValue {
         if let i = Int64(text) { return .int(i) }
-        if let d = Double(text), d.isFinite, text.first.map({ $0.isNumber || $0 == "-" }) == true { return .double(d) }
+        // Decimal only: Double("0x10001") would read the firmware's hex flag word as a number.
+        if text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }),
+           let d = Double(text), d.isFinite { return .double(d) }
         return .string(text)
     }
 
