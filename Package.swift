@@ -35,10 +35,12 @@ let package = Package(
         .target(name: "EmberTransport", dependencies: ["CZeroMQ"]),
         // GPIO triggers: line lookup, edge requests, debounce/interval gate, outputs, input sources.
         .target(name: "EmberGPIO", dependencies: ["CGPIOD", "EmberTransport"]),
+        // The TOML subset parser shared by emberd's configuration and the board profiles.
+        .target(name: "EmberTOML"),
         // Configuration, services, life cycle, logging, stats.
-        .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat", "EmberGovernor"]),
+        .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat", "EmberGovernor", "EmberTOML"]),
         // Board profiles (boards/*.toml, embedded), sysfs readings, the power / latency governor.
-        .target(name: "EmberGovernor"),
+        .target(name: "EmberGovernor", dependencies: ["EmberTOML"]),
 
         .executableTarget(name: "emberd", dependencies: ["EmberDaemon"]),
         .executableTarget(name: "ember", dependencies: [

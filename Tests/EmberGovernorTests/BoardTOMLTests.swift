@@ -43,19 +43,18 @@ import Testing
 
     static let syntaxErrors: [(String, Int, String)] = [
         ("a = 1\na = 2\n", 2, "set twice"),
-        ("[x]\n[x]\n", 2, "appears twice"),
+        ("[x]\n[x]\n", 2, "defined twice"),
         ("a.b = 1\n", 1, "dotted keys"),
         ("a = {b = 1}\n", 1, "inline tables"),
-        ("a = \"open\n", 1, "not closed"),
-        ("a = 'lit'\n", 1, "literal"),
+        ("a = \"open\n", 1, "unterminated string"),
         ("a = 1 2\n", 1, "after the value"),
-        ("a = [1, 2\n", 1, "not closed"),
-        ("a = nope\n", 1, "expected a value"),
-        ("a = 007\n", 1, "leading zeros"),
-        ("a = 1__0\n", 1, "misplaced"),
+        ("a = [1, 2\n", 1, "unterminated array"),
+        ("a = nope\n", 1, "is not a value"),
+        ("a = 007\n", 1, "is not a value"),
+        ("a = 1__0\n", 1, "is not a value"),
         ("[[x]]\n", 1, "arrays of tables"),
         ("x\n", 1, "expected '='"),
-        ("a = \"\\q\"\n", 1, "unsupported escape"),
+        ("a = \"\\q\"\n", 1, "unknown escape"),
         ("a = \"\"\"m\"\"\"\n", 1, "multi-line"),
     ]
 

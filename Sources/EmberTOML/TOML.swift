@@ -1,4 +1,5 @@
-// A strict parser for the subset of TOML that emberd's configuration uses: bare keys, `[table]`
+// The one TOML parser of the package, for emberd's configuration and the board profiles
+// (boards/*.toml, read by EmberGovernor). A strict subset: bare keys, `[table]`
 // and `[[array of tables]]` headers, basic and literal strings, integers (decimal, 0x, 0o, 0b,
 // underscores), floats, booleans, and arrays (may span lines). Comments with `#`.
 // Not supported, and reported as such: dotted or quoted keys, inline tables, multi-line strings,
@@ -308,7 +309,7 @@ public struct TOMLParser {
     }
 
     /// TOML integers: optional sign, decimal without leading zeros, or 0x/0o/0b; single underscores between digits.
-    static func integer(_ token: String) -> Int64? {
+    public static func integer(_ token: String) -> Int64? {
         var text = Substring(token)
         guard !text.contains("__"), !text.hasPrefix("_"), !text.hasSuffix("_") else { return nil }
         var radix = 10
@@ -328,7 +329,7 @@ public struct TOMLParser {
         return Int64(digits, radix: radix)
     }
 
-    static func float(_ token: String) -> Double? {
+    public static func float(_ token: String) -> Double? {
         switch token {
         case "inf", "+inf": return .infinity
         case "-inf": return -.infinity
