@@ -80,6 +80,16 @@ private final class GovernedDaemon {
     }
 }
 
+/// Polls `condition` every 20 ms for up to 5 s (the daemon acts on its own ticks).
+private func eventually(_ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = monotonicNanoseconds() + 5_000_000_000
+    while monotonicNanoseconds() < deadline {
+        if try condition() { return true }
+        sleepMilliseconds(20)
+    }
+    return try condition()
+}
+
 private func int(_ value: JSONValue?) -> Int64? {
     if case .int(let n)? = value { return n }
     return nil
@@ -113,7 +123,7 @@ private func int(_ value: JSONValue?) -> Int64? {
     }
 
     @Test func underVoltageIsAWarningEvent() throws {
-        let g = try GovernedDaemon(config: "threads_per_inference = 4")
+        let g = try GovernedDaemon(config: "threads_per_inference = 4\nstats_textfile = \"$DIR/ember.prom\"\nstats_interval_ms = 100")
         g.tree.setThrottle([.underVoltage, .underVoltageOccurred])
         let event = try #require(try g.nextEvent("ember.governor.undervoltage"))
         #expect(event["level"] == .string("warning"))
@@ -125,6 +135,12 @@ private func int(_ value: JSONValue?) -> Int64? {
         #expect(stats["under_voltage"] == .bool(true), "\(stats)")
         #expect(g.daemon.log().contains("<4>governor: UNDER-VOLTAGE"), "\(g.daemon.log())")
         #expect(try g.infer("uv").isOK)
+        let path = g.daemon.directory.path + "/ember.prom"
+        #expect(eventually { (try? readTextFile(path))?.contains("outcome=\"run\"} 1\n") == true }, "the next stats_textfile period")
+        let prom = try readTextFile(path)
+        #expect(prom.contains("ember_governor_under_voltage 1.0\n"), "\(prom)")
+        #expect(prom.contains("ember_governor_thread_cap 2.0\n"))
+        #expect(prom.contains("ember_governor_admissions_total{outcome=\"run\"} 1\n"))
     }
 
     @Test func aDeadlineTheLearnedLatencyCannotMeetIsRefusedWithoutRunning() throws {
@@ -191,7 +207,11 @@ private func int(_ value: JSONValue?) -> Int64? {
         g.tree.put("sys/class/thermal/thermal_zone0/temp", "garbage\n")
         g.tree.put("sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "")
         g.tree.put(SysfsReader.throttledPath, "\u{1}\u{2}zz\n")
-        sleepMilliseconds(600)  // a dozen ticks over the broken files
+        #expect(try eventually {
+            guard case .object(let problems)? = try g.governorStats()["sysfs_problems"] else { return false }
+            return problems.count >= 3
+        })
+        sleepMilliseconds(500)  // ten more ticks over the broken files
         let events = try g.drainEvents()
         let sysfs = events.filter { $0.topic == "ember.governor.sysfs" }
         for path in ["/sys/class/thermal/thermal_zone0/temp", "/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq",

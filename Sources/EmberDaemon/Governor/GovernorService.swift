@@ -151,6 +151,9 @@ final class GovernorService: @unchecked Sendable {
 
     // MARK: Stats
 
+    /// The governor's lines of the Prometheus text file.
+    func prometheusText() -> String { GovernorStatsReport.prometheus(stats: lock.withLock { governor.stats }) }
+
     /// The `governor` object of the `stats` reply.
     func statsJSON() -> JSONValue {
         let (stats, budget, events) = lock.withLock { (governor.stats, governor.budget, recent) }

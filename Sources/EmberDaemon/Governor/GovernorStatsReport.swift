@@ -48,6 +48,29 @@ enum GovernorStatsReport {
         return .object(fields)
     }
 
+    /// The governor's part of the Prometheus text file (unknown values are left out).
+    static func prometheus(stats: GovernorStats) -> String {
+        var out = ""
+        func gauge(_ name: String, _ help: String, _ value: Double?) {
+            guard let value, value.isFinite else { return }
+            out += "# HELP ember_governor_\(name) \(help)\n# TYPE ember_governor_\(name) gauge\nember_governor_\(name) \(value)\n"
+        }
+        let d = stats.decision
+        gauge("thread_cap", "Most threads an inference may use now.", d.map { Double($0.threadCap) })
+        gauge("thermal_pressure", "0 (cool) to 1 (at the soft limit).", d?.thermalPressure)
+        gauge("cpu_celsius", "CPU temperature the governor read.", d?.celsius)
+        gauge("clock_scale", "Current CPU clock over its maximum.", d?.clockScale)
+        gauge("estimated_watts", "Board power estimated from the recent inference rate.", d?.estimatedWatts)
+        gauge("max_rate", "Most inferences per second allowed now (absent: no limit).", d?.maxRate)
+        gauge("under_voltage", "1 while the firmware reports under-voltage.", d?.throttle.map { $0.contains(.underVoltage) ? 1 : 0 })
+        let c = stats.counters
+        out += "# HELP ember_governor_admissions_total Admission verdicts by outcome.\n# TYPE ember_governor_admissions_total counter\n"
+        for (outcome, n) in [("run", c.admitted), ("deferred", c.deferred), ("deadline_unmeetable", c.rejectedDeadline), ("over_budget", c.rejectedBudget)] {
+            out += "ember_governor_admissions_total{outcome=\"\(outcome)\"} \(n)\n"
+        }
+        return out
+    }
+
     /// Finite numbers rounded to 0.0001 (stats are for reading, not bit-exact); others null.
     static func number(_ x: Double) -> JSONValue {
         guard x.isFinite else { return .null }

@@ -402,6 +402,7 @@ final class Server {
 
     private func writeStatsFile() {
         let text = StatsReport.prometheus(models: scheduler.snapshot(), counters: counters, uptimeSeconds: uptimeSeconds)
+            + (scheduler.governor?.prometheusText() ?? "")
         do { try writeFileAtomically(config.statsTextfile, Array(text.utf8)) } catch {
             logger.warning("stats_textfile: \(error)")
         }
