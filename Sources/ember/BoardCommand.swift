@@ -32,6 +32,8 @@ struct BoardCommand: ParsableCommand {
     @Option(help: "With --simulate: random seed (runs are reproducible).")
     var seed: UInt64 = 1
 
+    @Option(help: "With --simulate: air temperature around the board, °C.")
+    var ambient = 25.0
     @Option(help: "With --simulate: comma-separated profile ids (default: every Raspberry Pi profile).")
     var boards: String?
 
@@ -73,7 +75,11 @@ struct BoardCommand: ParsableCommand {
             }
             profiles.append(p)
         }
-        switch SimulationTable.run(profiles: profiles, seconds: seconds, seed: seed) {
+        guard ambient.isFinite, (-40...60).contains(ambient) else {
+            printError("ember board: --ambient \(ambient) must be -40...60 °C")
+            throw ExitCode(1)
+        }
+        switch SimulationTable.run(profiles: profiles, seconds: seconds, seed: seed, ambientC: ambient) {
         case .success(let rows): print(SimulationTable.markdown(rows))
         case .failure(let e):
             printError("ember board: \(e)")

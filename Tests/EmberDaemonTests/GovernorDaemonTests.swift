@@ -119,7 +119,8 @@ private func int(_ value: JSONValue?) -> Int64? {
 
         // Cooled down: the threads come back.
         g.tree.setTemperature(45)
-        #expect(try g.nextEvent("ember.governor.decision") { int($0["thread_cap"]) == 4 } != nil)
+        let restored = try g.nextEvent("ember.governor.decision") { int($0["thread_cap"]) == 4 }
+        #expect(restored != nil)
     }
 
     @Test func underVoltageIsAWarningEvent() throws {
@@ -130,7 +131,8 @@ private func int(_ value: JSONValue?) -> Int64? {
         #expect(event["throttled"] == .string("0x10001"))
         if case .string(let message)? = event["message"] { #expect(message.contains("UNDER-VOLTAGE")) }
         // The threads are halved to draw less current.
-        #expect(try g.nextEvent("ember.governor.decision") { int($0["thread_cap"]) == 2 } != nil)
+        let halved = try g.nextEvent("ember.governor.decision") { int($0["thread_cap"]) == 2 }
+        #expect(halved != nil)
         let stats = try g.governorStats()
         #expect(stats["under_voltage"] == .bool(true), "\(stats)")
         #expect(g.daemon.log().contains("<4>governor: UNDER-VOLTAGE"), "\(g.daemon.log())")
@@ -207,10 +209,11 @@ private func int(_ value: JSONValue?) -> Int64? {
         g.tree.put("sys/class/thermal/thermal_zone0/temp", "garbage\n")
         g.tree.put("sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "")
         g.tree.put(SysfsReader.throttledPath, "\u{1}\u{2}zz\n")
-        #expect(try eventually {
+        let allReported = try eventually {
             guard case .object(let problems)? = try g.governorStats()["sysfs_problems"] else { return false }
             return problems.count >= 3
-        })
+        }
+        #expect(allReported)
         sleepMilliseconds(500)  // ten more ticks over the broken files
         let events = try g.drainEvents()
         let sysfs = events.filter { $0.topic == "ember.governor.sysfs" }
@@ -227,6 +230,7 @@ private func int(_ value: JSONValue?) -> Int64? {
 
         // Repaired: reported as recovered, once.
         g.tree.setTemperature(50)
-        #expect(try g.nextEvent("ember.governor.sysfs") { $0["problem"] == .string("recovered") } != nil)
+        let recovered = try g.nextEvent("ember.governor.sysfs") { $0["problem"] == .string("recovered") }
+        #expect(recovered != nil)
     }
 }

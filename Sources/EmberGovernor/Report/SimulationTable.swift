@@ -1,12 +1,13 @@
 // The simulation behind docs/governor.md's table and `ember board --simulate`: each board under a
-// saturating MobileNetV2-sized load, once without a budget and once with a power budget, with the
-// real governor in the loop.
+// saturating MobileNetV2-sized load, with the real governor in the loop: once with its thermal
+// shedding off (what the firmware alone does), once without a budget, once with a power budget.
 
 public enum SimulationTable {
     public struct Row: Sendable {
         public var report: SimulationReport
         public var budgetLabel: String
         public var offeredRate: Double
+        public var thermalShedding: Bool
     }
 
     /// Offered load as a share of what the board sustains at full speed: busy enough to heat a
@@ -28,10 +29,11 @@ public enum SimulationTable {
         ((p.idleWatts + 0.5 * (p.fullLoadWatts - p.idleWatts)) * 10).rounded() / 10
     }
 
-    public static func run(profiles: [BoardProfile], seconds: Int, seed: UInt64) -> Result<[Row], FakeSysfsError> {
+    /// `ambientC`: the air around the board (25 °C on a desk; more in an enclosure).
+    public static func run(profiles: [BoardProfile], seconds: Int, seed: UInt64, ambientC: Double = 25) -> Result<[Row], FakeSysfsError> {
         var rows: [Row] = []
         for p in profiles {
-            for watts in [nil, halfwayBudget(p)] {
+            for (watts, shedding) in [(nil, false), (nil, true), (halfwayBudget(p), true)] {
                 let tree: FakeSysfsTree
                 switch FakeSysfsTree.makeTemporary(prefix: "ember-simulate") {
                 case .success(let t): tree = t
@@ -41,24 +43,29 @@ public enum SimulationTable {
                 var scenario = SimulationScenario()
                 scenario.seconds = seconds
                 scenario.seed = seed
+                scenario.ambientC = ambientC
                 let rate = (offeredFraction * saturatingRate(p) * 10).rounded() / 10
                 let load = SimulatedLoad(model: "mobilenetv2", macs: mobileNetMACs, arrivalsPerSecond: rate, deadline: .milliseconds(500))
-                var sim = BoardSimulator(profile: p, budget: GovernorBudget(powerWatts: watts), scenario: scenario, load: load, tree: tree)
-                rows.append(Row(report: sim.run(), budgetLabel: watts.map { "\(format($0)) W" } ?? "none", offeredRate: rate))
+                var options = GovernorOptions()
+                options.thermalShedding = shedding
+                var sim = BoardSimulator(profile: p, budget: GovernorBudget(powerWatts: watts), options: options, scenario: scenario,
+                                         load: load, tree: tree)
+                rows.append(Row(report: sim.run(), budgetLabel: watts.map { "\(format($0)) W" } ?? "none", offeredRate: rate,
+                                thermalShedding: shedding))
             }
         }
         return .success(rows)
     }
 
     public static func markdown(_ rows: [Row]) -> String {
-        var out = ["| board | power budget | offered /s | served /s | threads | mean ms | p99 ms | J / inference | avg W | max °C | firmware throttled s |",
-                   "|---|---|---|---|---|---|---|---|---|---|---|"]
+        var out = ["| board | thermal shedding | power budget | offered /s | served /s | threads | mean ms | p99 ms | J / inference | avg W | max °C | firmware throttled s |",
+                   "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for row in rows {
             let r = row.report
             let seconds = Double(r.ticks.count)
             let threads = r.ticks.last.map { String($0.decision.threads(for: r.load.model)) } ?? "-"
             let mean = r.latencies.isEmpty ? 0 : r.latencies.reduce(0, +) / Double(r.latencies.count)
-            out.append("| \(r.profile.id) | \(row.budgetLabel) | \(format(row.offeredRate)) | \(format(Double(r.completed) / seconds)) | \(threads) | \(format(mean * 1000)) | \(format(r.latencyPercentile(0.99) * 1000)) | \(format3(r.joulesPerInference)) | \(format(r.averageWatts)) | \(format(r.maxCelsius)) | \(r.firmwareThrottledSeconds) |")
+            out.append("| \(r.profile.id) | \(row.thermalShedding ? "on" : "off") | \(row.budgetLabel) | \(format(row.offeredRate)) | \(format(Double(r.completed) / seconds)) | \(threads) | \(format(mean * 1000)) | \(format(r.latencyPercentile(0.99) * 1000)) | \(format3(r.joulesPerInference)) | \(format(r.averageWatts)) | \(format(r.maxCelsius)) | \(r.firmwareThrottledSeconds) |")
         }
         return out.joined(separator: "\n")
     }
