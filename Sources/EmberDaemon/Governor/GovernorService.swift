@@ -93,6 +93,10 @@ final class GovernorService: @unchecked Sendable {
         }
     }
 
+    /// Most threads any inference may use now: a job admitted before the board heated up (or
+    /// the supply sagged) runs with no more than this.
+    var threadCap: Int { lock.withLock { governor.decision?.threadCap ?? 1 } }
+
     /// One finished inference.
     func observe(model: String, threads: Int, nanoseconds: UInt64) {
         lock.withLock {

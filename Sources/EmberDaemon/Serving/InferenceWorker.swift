@@ -10,6 +10,7 @@ struct InferenceWorker {
     func run() {
         while let (job, served, typical) = scheduler.next() {
             var threads = job.threads
+            if let governor = scheduler.governor, let chosen = threads { threads = min(chosen, governor.threadCap) }
             if job.deferred, let governor = scheduler.governor {
                 // Waits here for the rate or power budget: holding the worker is the rate limit.
                 switch governor.waitForAdmission(model: served.name, deadline: job.deadline) {
