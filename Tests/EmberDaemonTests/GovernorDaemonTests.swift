@@ -204,6 +204,44 @@ private func int(_ value: JSONValue?) -> Int64? {
         #expect(refused.error?.message.contains("idle power") == true, "\(refused.error?.message ?? "")")
     }
 
+    @Test func aRealModelRunsOnTheThreadsTheGovernorChoosesWithTheSameAnswer() throws {
+        // The governor measures 2 threads (5 samples, the warm-up included), then 1; the engine
+        // runs on that many of its pool's 2 threads, and the output bytes never change.
+        let scratch = try TemporaryDirectory()
+        let modelPath = try convertBundledModel(into: scratch.path)
+        let tree = try FakeSysfsTree.makeTemporary(prefix: "emberd-governor").get()
+        defer { tree.destroy() }
+        tree.populate(profile: try #require(BoardCatalog.profile(id: "pi-4b-1500")), modelString: nil, celsius: 50, firmwareFlags: true)
+        let daemon = try DaemonProcess(config: """
+            board = "pi-4b-1500"
+            sysfs_root = "\(tree.root.path)"
+            governor_tick_ms = 20
+            threads_per_inference = 2
+            [[model]]
+            name = "mobilenetv2"
+            path = "\(modelPath)"
+            """ + "\n")
+        let context = try ZMQContext()
+        let client = try TestClient(context, endpoint: daemon.endpoint, timeoutMilliseconds: 60_000)
+        let photo = try readFile(repositoryRoot + "/testdata/chelsea.png")
+        var outputs: Set<[UInt8]> = []
+        for index in 0..<12 {
+            let reply = try client.call(Request(id: "p\(index)", operation: .infer(InferRequest(
+                model: "mobilenetv2", input: .image(photo), topK: 1, includeRaw: true))))
+            #expect(reply.isOK, "\(reply.header)")
+            if let raw = reply.payloads.first { outputs.insert(raw) }
+            sleepMilliseconds(30)  // a tick between requests, so the choice can move on
+        }
+        #expect(outputs.count == 1, "the same bytes whatever the thread count")
+        let stats = try client.call(.stats)
+        guard case .array(let rows)? = stats.header["governor"]?["models"]?["mobilenetv2"]?["latency"] else {
+            Issue.record("\(stats.header)"); return
+        }
+        var samples: [Int64: Int64] = [:]
+        for row in rows { if let n = int(row["threads"]) { samples[n] = int(row["samples"]) ?? 0 } }
+        #expect((samples[2] ?? 0) >= 5 && (samples[1] ?? 0) >= 1, "\(rows)")
+    }
+
     @Test func brokenSysfsFilesAreReportedOnceAndServingGoesOn() throws {
         let g = try GovernedDaemon(config: "")
         g.tree.put("sys/class/thermal/thermal_zone0/temp", "garbage\n")

@@ -10,10 +10,10 @@ import Testing
 import Glibc
 #endif
 
-private let repositoryRoot = String(#filePath.split(separator: "/Tests/").first!)
+let repositoryRoot = String(#filePath.split(separator: "/Tests/").first!)
 
 /// Runs the `ember` tool built next to emberd; returns its exit status and what it printed.
-private func runEmber(_ arguments: [String], in directory: String) throws -> (status: Int32, output: String) {
+func runEmber(_ arguments: [String], in directory: String) throws -> (status: Int32, output: String) {
     let ember = try DaemonProcess.executablePath().replacing("/emberd", with: "/ember")
     let outputPath = directory + "/ember-output.txt"
     var actions = posix_spawn_file_actions_t()
@@ -31,7 +31,7 @@ private func runEmber(_ arguments: [String], in directory: String) throws -> (st
 }
 
 /// Runs `ember convert` on the bundled model into `directory`.
-private func convertBundledModel(into directory: String) throws -> String {
+func convertBundledModel(into directory: String) throws -> String {
     let output = directory + "/mobilenetv2.ember"
     let (status, printed) = try runEmber(["convert", repositoryRoot + "/models/mobilenetv2/mobilenetv2_imagenet_int8.tflite",
                                           "-o", output, "--labels", repositoryRoot + "/models/mobilenetv2/labels.json",
