@@ -6,6 +6,10 @@
 // state = (new generation, 0). A worker reads the job's fields only after seeing its generation
 // open, and claims with a compare-exchange on the whole word, so a worker that wakes late for a
 // finished job can never run a task of the next one (all accesses sequentially consistent).
+//
+// `active` (set_active) lets a caller use fewer threads than the pool has, as emberd's governor
+// does under thermal pressure: workers numbered at or above it neither spin nor take tasks, they
+// sleep (waking once per job to see it is not theirs), so the cores they would load stay idle.
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -25,6 +29,8 @@ struct ember_threadpool {
     uint64_t state;                  // generation << 32 | next task to claim
     size_t finished;                 // tasks of the current job finished
     int stop;
+    size_t active;                   // threads that take part, including the caller
+    size_t started;                  // workers started so far: each takes the next number
 };
 
 static inline uint32_t generation_of(uint64_t state) { return (uint32_t)(state >> 32); }
@@ -57,11 +63,14 @@ static void run_tasks(ember_threadpool *p, uint32_t gen) {
 
 static void *worker_main(void *arg) {
     ember_threadpool *p = (ember_threadpool *)arg;
+    const size_t index = __atomic_add_fetch(&p->started, 1, __ATOMIC_SEQ_CST);  // 1...threads-1; the caller is 0
     uint32_t seen = 0;
     for (;;) {
-        // Spin briefly: back-to-back operators of one inference arrive microseconds apart.
+        // Spin briefly: back-to-back operators of one inference arrive microseconds apart. A
+        // worker left out by set_active goes straight to sleep.
         uint32_t gen = generation_of(__atomic_load_n(&p->state, __ATOMIC_SEQ_CST));
-        for (int spin = 0; gen == seen && spin < 20000; spin++) {
+        const int resting = index >= __atomic_load_n(&p->active, __ATOMIC_SEQ_CST);
+        for (int spin = 0; !resting && gen == seen && spin < 20000; spin++) {
             if (__atomic_load_n(&p->stop, __ATOMIC_SEQ_CST)) return NULL;
             if ((spin & 63) == 63) sched_yield();
             gen = generation_of(__atomic_load_n(&p->state, __ATOMIC_SEQ_CST));
@@ -76,6 +85,7 @@ static void *worker_main(void *arg) {
             if (stop) return NULL;
         }
         seen = gen;
+        if (index >= __atomic_load_n(&p->active, __ATOMIC_SEQ_CST)) continue;  // the others do this job
         run_tasks(p, gen);
     }
 }
@@ -88,6 +98,7 @@ ember_threadpool *ember_threadpool_create(size_t threads) {
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->wake, NULL);
     pthread_cond_init(&p->done, NULL);
+    p->active = threads;
     if (threads > 1) {
         p->workers = calloc(threads - 1, sizeof(pthread_t));
         if (!p->workers) { ember_threadpool_destroy(p); return NULL; }
@@ -114,6 +125,13 @@ void ember_threadpool_destroy(ember_threadpool *p) {
 }
 
 size_t ember_threadpool_threads(const ember_threadpool *p) { return p ? p->threads : 1; }
+
+void ember_threadpool_set_active(ember_threadpool *p, size_t threads) {
+    if (!p) return;
+    if (threads < 1) threads = 1;
+    if (threads > p->threads) threads = p->threads;
+    __atomic_store_n(&p->active, threads, __ATOMIC_SEQ_CST);
+}
 
 void ember_threadpool_parallel_for(ember_threadpool *p, size_t tasks, void (*fn)(void *, size_t), void *ctx) {
     if (tasks == 0) return;

@@ -51,6 +51,24 @@ private final class Hits: @unchecked Sendable {
         }
     }
 
+    @Test func fewerActiveThreadsStillCoverEveryTaskOnce() throws {
+        let pool = try #require(ember_threadpool_create(4))
+        defer { ember_threadpool_destroy(pool) }
+        var rng = SplitMix64(seed: 7)
+        for round in 0..<60 {
+            let active = [1, 2, 3, 4, 0, 9][round % 6]  // 0 and 9 are clamped to 1 and 4
+            ember_threadpool_set_active(pool, active)
+            let tasks = Int(rng.next() % 300)
+            let hits = Hits(tasks)
+            ember_threadpool_parallel_for(pool, tasks, { ctx, i in
+                ctx!.assumingMemoryBound(to: UInt32.self)[i] += 1
+            }, UnsafeMutableRawPointer(hits.counts))
+            let wrong = (0..<tasks).first { hits.counts[$0] != 1 }
+            #expect(wrong == nil, "seed 7 round \(round), \(active) active: task \(wrong ?? -1) of \(tasks)")
+        }
+        ember_threadpool_set_active(nil, 2)  // a nil pool is ignored
+    }
+
     @Test func nilPoolRunsInline() {
         let hits = Hits(5)
         ember_threadpool_parallel_for(nil, 5, { ctx, i in

@@ -233,6 +233,10 @@ typedef struct ember_threadpool ember_threadpool;
 ember_threadpool *ember_threadpool_create(size_t threads);
 void ember_threadpool_destroy(ember_threadpool *pool);
 size_t ember_threadpool_threads(const ember_threadpool *pool);
+/// Lets only `threads` of the pool's threads (the caller counted, clamped to 1...threads) take
+/// part in the jobs that follow; the rest sleep instead of spinning. Call between jobs only.
+/// Every task still runs: the caller alone finishes a job nobody helps with.
+void ember_threadpool_set_active(ember_threadpool *pool, size_t threads);
 /// Calls fn(ctx, i) for i in [0, tasks) across the pool's threads; returns when all are done.
 /// Not reentrant: one parallel_for at a time per pool. `pool` may be NULL (runs inline).
 void ember_threadpool_parallel_for(ember_threadpool *pool, size_t tasks,

@@ -98,6 +98,8 @@ public final class ExecutionState {
     /// bytes. Values outside 1...threads are clamped.
     public func run(threads wanted: Int) {
         let limit = max(1, min(wanted, threads))
+        // The pool's other threads sleep instead of spinning: fewer busy cores, less heat.
+        if let pool { ember_threadpool_set_active(pool, limit) }
         for i in 0..<stepCount {
             let context = contexts + i
             // min(limit, maxTasks) is what init computes for `limit` threads.
@@ -113,6 +115,7 @@ public final class ExecutionState {
     /// `run()` with the time of each step in nanoseconds (for `ember bench --profile`; this one
     /// allocates its result).
     public func runProfiled() -> [UInt64] {
+        if let pool { ember_threadpool_set_active(pool, threads) }
         var times = [UInt64](repeating: 0, count: stepCount)
         let clock = ContinuousClock()
         for i in 0..<stepCount {
