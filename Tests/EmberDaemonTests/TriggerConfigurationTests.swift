@@ -70,7 +70,7 @@ import Testing
         line = 4
         source = "file"
         source_path = "/x"
-        debounce = 5
+        debounce_mss = 5
         [trigger]
         [[gpio]]
         [[trigger]]
@@ -81,7 +81,7 @@ import Testing
         let described = errors.map(\.description)
         #expect(described.contains("e.toml:5: [gpio]: key 'backend': expected one of libgpiod, simulated; got \"fake\""), "\(described)")
         #expect(described.contains("e.toml:12: [[trigger]] name \"a\" is used twice (first at line 6)"), "\(described)")
-        #expect(described.contains("e.toml:24: [[trigger]] #3 \"c\": key 'debounce': unknown key (did you mean 'debounce_ms'?)"), "\(described)")
+        #expect(described.contains("e.toml:24: [[trigger]] #3 \"c\": key 'debounce_mss': unknown key (did you mean 'debounce_ms'?)"), "\(described)")
         #expect(described.contains("e.toml:25: [trigger] is not a table name; triggers are declared with [[trigger]]"), "\(described)")
         #expect(described.contains("e.toml:26: [[gpio]] is not a table name; GPIO settings go in one [gpio] table"), "\(described)")
         #expect(described.contains { $0.hasPrefix("e.toml:28: [[trigger]] #4: key 'name': \"b c\" must be") }, "\(described)")

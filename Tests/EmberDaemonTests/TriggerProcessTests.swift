@@ -82,8 +82,8 @@ private func echoTrigger(_ name: String, file: String = "$DIR/input.txt", extra:
         gpio.daemon.signal(SIGTERM)
         #expect(gpio.daemon.waitExit(timeoutMilliseconds: 10_000) == 0)
         let log = gpio.daemon.log()
-        let stopped = try #require(log.range(of: "triggers stopped"), log)
-        let draining = try #require(log.range(of: "stopping; draining"), log)
+        let stopped = try #require(log.firstRange(of: "triggers stopped"), "\(log)")
+        let draining = try #require(log.firstRange(of: "stopping; draining"), "\(log)")
         #expect(stopped.lowerBound < draining.lowerBound)
     }
 
