@@ -61,12 +61,14 @@ private func echoTrigger(_ name: String, file: String = "$DIR/input.txt", extra:
         #expect(result.body["edge"]?["offset"] == .int(17) && result.body["edge"]?["rising"] == .bool(true))
         #expect(result.body["action"]?["taken"] == .bool(true))
 
-        // The action: GPIO27 driven active, then released no earlier than the hold.
+        // The action: GPIO27 driven active, then released.
         let on = try #require(try gpio.next { $0.topic == "ember.gpio.output" }, "no output event")
         #expect(on.body["active"] == .bool(true) && on.body["trigger"] == .string("porch"))
         #expect(on.body["line"] == .string("gpiochip0 \"GPIO27\""))
         let off = try #require(try gpio.next { $0.topic == "ember.gpio.output" }, "no release")
         #expect(off.body["active"] == .bool(false) && off.body["trigger"] == .null)
+        // Set once the result is known, released no earlier than the hold.
+        #expect(try #require(on.int("time_ns")) >= resultNs)
         let held = try #require(off.int("time_ns")) - (try #require(on.int("time_ns")))
         #expect(held >= Int64(hold) * 1_000_000, "released after \(held) ns")
         #expect(gpio.daemon.log().contains("gpio: simulated gpiochip0 line 27 -> active"))

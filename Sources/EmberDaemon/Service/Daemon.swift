@@ -96,7 +96,8 @@ public enum Daemon {
 
         // 5. GPIO triggers, once models are warm; one that cannot open its line is reported, not fatal.
         if !config.gpio.triggers.isEmpty {
-            let triggers = TriggerSupervisor(config: config.gpio, scheduler: scheduler, mailbox: mailbox, logger: logger)
+            let triggers = TriggerSupervisor(config: config.gpio, scheduler: scheduler, mailbox: mailbox, logger: logger,
+                                             publishing: !config.pubEndpoint.isEmpty)
             triggers.start()
             server.components.append(triggers)
         }

@@ -11,14 +11,17 @@ final class TriggerSupervisor: DaemonComponent, @unchecked Sendable {
     private let scheduler: Scheduler
     private let mailbox: Mailbox
     private let logger: Logger
+    /// False when pub_endpoint is "": results are then only counted and logged.
+    private let publishing: Bool
     private let lock = ConditionLock()
     /// By trigger name; configuration order is `config.triggers`.
     private var records: [String: TriggerRecord] = [:]
     private var service: TriggerService?
     private var gpio: ConfiguredGPIO?
 
-    init(config: GPIOConfiguration, scheduler: Scheduler, mailbox: Mailbox, logger: Logger) {
+    init(config: GPIOConfiguration, scheduler: Scheduler, mailbox: Mailbox, logger: Logger, publishing: Bool) {
         self.config = config
+        self.publishing = publishing
         self.scheduler = scheduler
         self.mailbox = mailbox
         self.logger = logger
@@ -27,6 +30,7 @@ final class TriggerSupervisor: DaemonComponent, @unchecked Sendable {
 
     /// Opens everything that can be opened. Call once, after the models are warm and the sockets bound.
     func start() {
+        if !publishing { logger.warning("pub_endpoint is \"\": trigger results are not published (actions still drive their lines)") }
         var startable: [TriggerConfig] = []
         for trigger in config.triggers {
             guard let served = scheduler.current(trigger.model) else { fail(trigger.name, "model \"\(trigger.model)\" is not loaded"); continue }
