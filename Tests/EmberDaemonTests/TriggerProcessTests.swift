@@ -176,6 +176,23 @@ private func echoTrigger(_ name: String, file: String = "$DIR/input.txt", extra:
         #expect(reply.isOK, "\(reply.header)")
     }
 
+    @Test func aBusyLineOrUnknownLineNameFailsOnlyThatTrigger() throws {
+        let triggers = echoTrigger("first", extra: "debounce_ms = 0\nmin_interval_ms = 0")
+            + echoTrigger("second", extra: "")
+            + echoTrigger("third", extra: "").replacing("line = \"GPIO17\"", with: "line = \"GPIO99\"")
+        let gpio = try TriggerDaemon(models: echoModel, triggers: triggers, extraFiles: ["input.txt": "x"])
+        let health = try gpio.client.call(.health)
+        guard case .array(let list)? = health.header["triggers"], list.count == 3 else { Issue.record("\(health.header)"); return }
+        #expect(list[0]["state"] == .string("running"))
+        #expect(list[1]["state"] == .string("failed"))
+        #expect(list[1]["error"] == .string("GPIO chip \"gpiochip0\" line \"GPIO17\": line is busy (used by \"emberd:first\")"))
+        #expect(list[2]["error"] == .string("GPIO chip \"gpiochip0\" line \"GPIO99\": no line with that name on this chip"))
+        // The trigger that started works.
+        try gpio.edges(["GPIO17"])
+        let result = try #require(try gpio.next { $0.topic.hasPrefix("ember.trigger.") })
+        #expect(result.topic == "ember.trigger.first" && result.body["status"] == .string("ok"))
+    }
+
     @Test func checkConfigReportsTriggerErrorsWithTheirLine() throws {
         let scratch = try TemporaryDirectory()
         try scratch.write("bad.toml", """

@@ -51,7 +51,7 @@ enum TriggerModelCheck {
         case .tensor:
             guard let first = model.inputs.first else { return .failure(WireError(.invalidInput, "the model declares no input tensor")) }
             let expected: Int
-            do { expected = try RequestDecoder.byteCount(dtype: first.dtype, shape: first.shape) } catch { return .failure(error) }
+            do throws(WireError) { expected = try RequestDecoder.byteCount(dtype: first.dtype, shape: first.shape) } catch { return .failure(error) }
             guard bytes.count == expected else {
                 return .failure(WireError(.invalidInput, "the input has \(bytes.count) bytes; a \(first.dtype.rawValue) tensor of shape \(first.shape) has \(expected)"))
             }
