@@ -140,7 +140,8 @@ private func echoTrigger(_ name: String, file: String = "$DIR/input.txt", extra:
     }
 
     @Test func aFailingInputSourcePublishesAnErrorAndTheTriggerStaysArmed() throws {
-        let gpio = try TriggerDaemon(models: echoModel, triggers: echoTrigger("cam", file: "$DIR/frame.txt", extra: "debounce_ms = 0\nmin_interval_ms = 0"))
+        let gpio = try TriggerDaemon(models: "stats_textfile = \"$DIR/ember.prom\"\nstats_interval_ms = 100\n" + echoModel,
+                                     triggers: echoTrigger("cam", file: "$DIR/frame.txt", extra: "debounce_ms = 0\nmin_interval_ms = 0"))
         try gpio.edges(["GPIO17"])
         let failed = try #require(try gpio.next { $0.topic == "ember.trigger.cam" }, "no error event; log:\n\(gpio.daemon.log())")
         #expect(failed.body["status"] == .string("error"))
@@ -157,6 +158,17 @@ private func echoTrigger(_ name: String, file: String = "$DIR/input.txt", extra:
         #expect(ok.payloads == [Array("now it exists".utf8)])
         let section = try gpio.waitForTrigger("cam") { $0.int("results") == 1 }
         #expect(section["errors"]?.serializedString == "{\"input_failed\":1}" && section["state"] == .string("running"))
+        // The Prometheus text file carries the same counts.
+        let promPath = gpio.daemon.directory.path + "/ember.prom"
+        let deadline = monotonicNanoseconds() + 10_000_000_000
+        var prom = ""
+        while monotonicNanoseconds() < deadline && !prom.contains("ember_trigger_results_total{trigger=\"cam\"} 1") {
+            sleepMilliseconds(50)
+            prom = (try? readTextFile(promPath)) ?? ""
+        }
+        #expect(prom.contains("ember_trigger_results_total{trigger=\"cam\"} 1"), "\(prom)")
+        #expect(prom.contains("ember_trigger_errors_total{trigger=\"cam\",code=\"input_failed\"} 1"), "\(prom)")
+        #expect(prom.contains("ember_trigger_up{trigger=\"cam\"} 1"), "\(prom)")
     }
 
     @Test func aMissingRealChipIsReportedAndTheDaemonKeepsServing() throws {

@@ -9,6 +9,8 @@ protocol DaemonComponent: AnyObject {
     /// Called on the I/O thread; must not block.
     func healthJSON() -> JSONValue
     func statsJSON() -> JSONValue
+    /// Lines appended to the Prometheus text file (`stats_textfile`).
+    func prometheusText() -> String
     /// Blocks until the component has stopped; its inferences already queued have finished.
     func stop()
 }

@@ -406,6 +406,7 @@ final class Server {
 
     private func writeStatsFile() {
         let text = StatsReport.prometheus(models: scheduler.snapshot(), counters: counters, uptimeSeconds: uptimeSeconds)
+            + components.map { $0.prometheusText() }.joined()
         do { try writeFileAtomically(config.statsTextfile, Array(text.utf8)) } catch {
             logger.warning("stats_textfile: \(error)")
         }

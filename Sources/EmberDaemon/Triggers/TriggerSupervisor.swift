@@ -148,38 +148,11 @@ final class TriggerSupervisor: DaemonComponent, @unchecked Sendable {
         return [LabelScore(label: action.label, score: actionScore)]
     }
 
-    // MARK: Reports (on the I/O thread)
-
-    func healthJSON() -> JSONValue {
-        lock.withLock {
-            .array(config.triggers.map { trigger in
-                let record = records[trigger.name]!
-                var fields: [(String, JSONValue)] = [("name", .string(trigger.name)), ("state", .string(record.state))]
-                if let failure = record.failure { fields.append(("error", .string(failure))) }
-                return .object(fields)
-            })
-        }
-    }
-
-    func statsJSON() -> JSONValue {
+    /// Each configured trigger with what the supervisor and its gate counted, in configuration order.
+    func snapshot() -> [(record: TriggerRecord, gate: TriggerStats?)] {
         let counters = service?.stats ?? []
         return lock.withLock {
-            .object(config.triggers.map { trigger in
-                let record = records[trigger.name]!
-                var fields: [(String, JSONValue)] = [
-                    ("state", .string(record.state)), ("model", .string(trigger.model)), ("chip", .string(trigger.line.chip)),
-                    ("line", TriggerRecord.json(trigger.line.line)),
-                ]
-                if let failure = record.failure { fields.append(("error", .string(failure))) }
-                let gate = counters.first { $0.trigger == trigger.name }
-                fields += [
-                    ("edges", .int(Int64(gate?.edgesSeen ?? 0))), ("edges_debounced", .int(Int64(gate?.edgesDebounced ?? 0))),
-                    ("firings", .int(Int64(record.firings))), ("results", .int(Int64(record.results))),
-                    ("errors", record.errors.json()), ("gpio_errors", .int(Int64(record.gpioErrors))),
-                    ("actions", .int(Int64(gate?.actionsTaken ?? 0))), ("latency_us", record.latency.json()),
-                ]
-                return (trigger.name, .object(fields))
-            })
+            config.triggers.map { trigger in (records[trigger.name]!, counters.first { $0.trigger == trigger.name }) }
         }
     }
 }
@@ -209,7 +182,7 @@ struct TriggerRecord {
 
 /// Counts by name, in first-seen order.
 struct NamedCounts {
-    private var counts: [(String, Int)] = []
+    private(set) var counts: [(String, Int)] = []
 
     mutating func add(_ name: String) {
         if let index = counts.firstIndex(where: { $0.0 == name }) { counts[index].1 += 1 } else { counts.append((name, 1)) }
