@@ -139,6 +139,29 @@ private func echoTrigger(_ name: String, file: String = "$DIR/input.txt", extra:
         print("storm: \(accepted) edges read, \(firings) firings")
     }
 
+    @Test func firingsShareTheModelsBoundedQueueWithRequests() throws {
+        // One worker, a model that holds it for 3 s, room for one waiting job.
+        let models = "workers = 1\n" + echoModel + "[[model]]\nname = \"slow\"\npath = \"builtin:echo?delay_ms=3000\"\nqueue_depth = 1\nwarmup_runs = 0\n"
+        let trigger = echoTrigger("queue", extra: "debounce_ms = 0\nmin_interval_ms = 0").replacing("model = \"echo\"", with: "model = \"slow\"")
+        let gpio = try TriggerDaemon(models: models, triggers: trigger, extraFiles: ["input.txt": "x"])
+        let slow = { (id: String) in Request(id: id, operation: .infer(InferRequest(model: "slow", input: .text(id)))) }
+        let requests = try TestClient(gpio.context, endpoint: gpio.daemon.endpoint, timeoutMilliseconds: 60_000)
+        try requests.send(RequestEncoder.encode(slow("running")))
+        _ = try gpio.waitForModel("slow") { $0.int("running") == 1 }
+        try requests.send(RequestEncoder.encode(slow("waiting")))
+        _ = try gpio.waitForModel("slow") { $0.int("queue_depth") == 1 }
+        // The queue is full: the firing is refused like a request, not queued behind it.
+        try gpio.edges(["GPIO17"])
+        let busy = try #require(try gpio.next { $0.topic == "ember.trigger.queue" })
+        #expect(busy.body["status"] == .string("error") && busy.body["error"]?["code"] == .string("busy"), "\(busy.body.serializedString)")
+        #expect(try gpio.stats()["models"]?["slow"]?["errors"]?.int("busy") == 1)
+        // Once the requests are answered, the still-armed trigger's next firing runs.
+        #expect(try requests.receive().isOK && requests.receive().isOK)
+        try gpio.edges(["GPIO17"])
+        let ok = try #require(try gpio.next { $0.topic == "ember.trigger.queue" })
+        #expect(ok.body["status"] == .string("ok") && ok.body["firing"] == .int(2), "\(ok.body.serializedString)")
+    }
+
     @Test func aFailingInputSourcePublishesAnErrorAndTheTriggerStaysArmed() throws {
         let gpio = try TriggerDaemon(models: "stats_textfile = \"$DIR/ember.prom\"\nstats_interval_ms = 100\n" + echoModel,
                                      triggers: echoTrigger("cam", file: "$DIR/frame.txt", extra: "debounce_ms = 0\nmin_interval_ms = 0"))

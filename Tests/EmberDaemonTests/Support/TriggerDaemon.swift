@@ -95,6 +95,17 @@ final class TriggerDaemon {
         return reply.header
     }
 
+    /// Polls `stats` until `condition` holds on the model's section; returns it.
+    func waitForModel(_ name: String, timeoutMilliseconds: Int = 30_000, _ condition: (JSONValue) -> Bool) throws -> JSONValue {
+        let deadline = monotonicNanoseconds() + UInt64(timeoutMilliseconds) * 1_000_000
+        while true {
+            let section = try stats()["models"]?[name] ?? .null
+            if condition(section) { return section }
+            guard monotonicNanoseconds() < deadline else { throw TestFailure("model \(name) stats never matched: \(section.serializedString)") }
+            sleepMilliseconds(10)
+        }
+    }
+
     /// Polls `stats` until `condition` holds on the trigger's section; returns it.
     func waitForTrigger(_ name: String, timeoutMilliseconds: Int = 30_000, _ condition: (JSONValue) -> Bool) throws -> JSONValue {
         let deadline = monotonicNanoseconds() + UInt64(timeoutMilliseconds) * 1_000_000
