@@ -35,8 +35,8 @@ let package = Package(
         .target(name: "EmberTransport", dependencies: ["CZeroMQ"]),
         // GPIO triggers: line lookup, edge requests, debounce/interval gate, outputs, input sources.
         .target(name: "EmberGPIO", dependencies: ["CGPIOD", "EmberTransport"]),
-        // Configuration, services, life cycle, logging, stats.
-        .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat"]),
+        // Configuration, services, life cycle, logging, stats, GPIO triggers wired to the scheduler.
+        .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat", "EmberGPIO"]),
         // Board profiles (boards/*.toml, embedded), sysfs readings, the power / latency governor.
         .target(name: "EmberGovernor"),
 

@@ -75,6 +75,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var warmupRuns: Int = 1
     /// The models to serve, from `[[model]]` tables (or `--model NAME=PATH`).
     public var models: [ModelConfiguration] = []
+    /// GPIO triggers (`[[trigger]]`) and how lines are reached (`[gpio]`); see docs/gpio.md.
+    public var gpio = GPIOConfiguration()
 
     public init() {}
 

@@ -9,6 +9,10 @@ struct InferenceWorker {
 
     func run() {
         while let (job, served, typical) = scheduler.next() {
+            if let waiter = job.completion {
+                waiter.run(job, on: served, scheduler: scheduler)
+                continue
+            }
             let start = monotonicNanoseconds()
             let queued = start - job.receivedAt
             let frames: [[UInt8]]

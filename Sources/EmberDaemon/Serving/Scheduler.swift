@@ -12,6 +12,8 @@ public struct Job: Sendable {
     /// Monotonic ns.
     public let receivedAt: UInt64
     public let deadline: UInt64?
+    /// Set for a job no socket waits for (a GPIO trigger's firing): the worker hands it the outcome.
+    var completion: JobWaiter? = nil
 }
 
 /// A model as served: what a worker runs a job with.
