@@ -37,8 +37,9 @@ let package = Package(
         .target(name: "EmberGPIO", dependencies: ["CGPIOD", "EmberTransport"]),
         // The TOML subset parser shared by emberd's configuration and the board profiles.
         .target(name: "EmberTOML"),
-        // Configuration, services, life cycle, logging, stats.
-        .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat", "EmberGovernor", "EmberTOML"]),
+        // Configuration, services, life cycle, logging, stats, GPIO triggers wired to the scheduler,
+        // the governor asked before each request.
+        .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat", "EmberGPIO", "EmberGovernor", "EmberTOML"]),
         // Board profiles (boards/*.toml, embedded), sysfs readings, the power / latency governor.
         .target(name: "EmberGovernor", dependencies: ["EmberTOML"]),
 

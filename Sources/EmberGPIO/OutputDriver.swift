@@ -3,13 +3,15 @@
 final class OutputDriver: @unchecked Sendable {
     private let lines: [Int: any OutputLine]
     private let report: @Sendable (TriggerProblem) -> Void
+    private let changed: @Sendable (OutputLineChange) -> Void
     private let lock = ConditionLock()
     private var schedule = HoldSchedule<Int>()
     private var stopping = false
     private var thread: WorkerThread?
 
-    init(lines: [Int: any OutputLine], report: @escaping @Sendable (TriggerProblem) -> Void) throws(ThreadStartError) {
-        self.lines = lines; self.report = report
+    init(lines: [Int: any OutputLine], report: @escaping @Sendable (TriggerProblem) -> Void,
+         changed: @escaping @Sendable (OutputLineChange) -> Void = { _ in }) throws(ThreadStartError) {
+        self.lines = lines; self.report = report; self.changed = changed
         if !lines.isEmpty { thread = try WorkerThread(name: "ember-gpio-out") { [self] in run() } }
     }
 
@@ -49,6 +51,18 @@ final class OutputDriver: @unchecked Sendable {
         guard let line = lines[key] else { return }
         do { try line.set(active: active) } catch {
             report(TriggerProblem(trigger: trigger, message: "output \(line.label): \(error)"))
+            return
         }
+        changed(OutputLineChange(line: line.label, active: active, trigger: trigger, atNs: SystemMonotonicClock().nowNs()))
     }
+}
+
+/// An output line driven by an action (`trigger` set) or released when its hold ended (`trigger` nil).
+public struct OutputLineChange: Sendable, Equatable {
+    /// The line as configured: chip and line, e.g. `gpiochip0 "GPIO27"`.
+    public var line: String
+    public var active: Bool
+    public var trigger: String?
+    /// CLOCK_MONOTONIC ns, right after the line was set.
+    public var atNs: UInt64
 }

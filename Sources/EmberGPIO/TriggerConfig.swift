@@ -7,13 +7,29 @@ public struct TriggerConfig: Sendable, Equatable {
     public var debounceNs: UInt64
     public var minIntervalNs: UInt64
     public var source: InputSourceConfig
+    /// How the model is to read the source's bytes.
+    public var inputType: TriggerInputType
+    /// Labels a classifier's result carries, best first.
+    public var topK: Int
     public var action: ActionConfig?
 
     public init(name: String, model: String, line: InputLineSpec, debounceNs: UInt64 = 50_000_000,
-                minIntervalNs: UInt64 = 1_000_000_000, source: InputSourceConfig, action: ActionConfig? = nil) {
+                minIntervalNs: UInt64 = 1_000_000_000, source: InputSourceConfig, inputType: TriggerInputType = .image,
+                topK: Int = 5, action: ActionConfig? = nil) {
         self.name = name; self.model = model; self.line = line; self.debounceNs = debounceNs
-        self.minIntervalNs = minIntervalNs; self.source = source; self.action = action
+        self.minIntervalNs = minIntervalNs; self.source = source; self.inputType = inputType
+        self.topK = topK; self.action = action
     }
+}
+
+/// What the input bytes are, as the wire protocol's `input.type` (docs/protocol.md).
+public enum TriggerInputType: String, Sendable, CaseIterable {
+    /// A PNG or JPEG file.
+    case image
+    /// UTF-8 text.
+    case text
+    /// Raw bytes of the model's input tensor (its dtype and shape).
+    case tensor
 }
 
 /// Drive output lines active when `label` scores at least `threshold`, for `holdNs`, then release

@@ -2,7 +2,7 @@
 /// its key and line rather than stopping at the first.
 public enum TriggerConfigParser {
     public static let triggerKeys: [GPIOConfigKey] = [
-        .init(name: "name", type: "string", defaultValue: "(required)", help: "unique name; results are published under the topic `trigger.NAME`"),
+        .init(name: "name", type: "string", defaultValue: "(required)", help: "unique name (1-64 of `a-z A-Z 0-9 _ . -`); results are published under the topic `ember.trigger.NAME`"),
         .init(name: "model", type: "string", defaultValue: "(required)", help: "the `[[model]]` to run when the trigger fires"),
         .init(name: "chip", type: "string", defaultValue: "\"gpiochip0\"", help: "GPIO chip: a path (`/dev/gpiochip0`), a name (`gpiochip0`) or a label (`pinctrl-bcm2711`)"),
         .init(name: "line", type: "string or integer", defaultValue: "(required)", help: "the input line: its name (`\"GPIO17\"`) or its offset (`17`, or a string of digits)"),
@@ -19,6 +19,8 @@ public enum TriggerConfigParser {
         .init(name: "source_topic", type: "string", defaultValue: "\"\"", help: "subscription prefix on the frame feed (empty: every message)"),
         .init(name: "source_max_age_ms", type: "integer", defaultValue: "2000", help: "a newest frame older than this is an error instead of a stale input (0: any age)"),
         .init(name: "source_max_bytes", type: "integer", defaultValue: "16777216", help: "largest accepted input (file, command output or frame)"),
+        .init(name: "input_type", type: "string", defaultValue: "\"image\"", help: "what the input bytes are: `image` (PNG or JPEG), `text` (UTF-8) or `tensor` (raw bytes of the model's input tensor)"),
+        .init(name: "top_k", type: "integer", defaultValue: "5", help: "labels a classifier's published result carries, best first (1 to 1000)"),
         .init(name: "action_label", type: "string", defaultValue: "(no action)", help: "when a result scores this label at or above `action_threshold`, drive `action_lines` active"),
         .init(name: "action_threshold", type: "float", defaultValue: "0.5", help: "score needed for the action"),
         .init(name: "action_lines", type: "array of strings or integers", defaultValue: "(required with action_label)", help: "output lines (names or offsets) driven active by the action"),
@@ -56,7 +58,12 @@ public enum TriggerConfigParser {
 
     public static func parseTrigger(_ entries: [GPIOConfigEntry], index: Int = 0, tableLine: Int = 0) -> Result<TriggerConfig, GPIOConfigErrors> {
         var r = TableReader(entries: entries, table: label(index, nil), tableLine: tableLine, known: triggerKeys)
-        let name = r.string("name", required: true) ?? ""
+        var name = r.string("name", required: true) ?? ""
+        // The name ends a PUB topic and shows in logs: keep it to a plain word.
+        if !name.isEmpty && !(name.utf8.count <= 64 && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)) }) {
+            r.fail("name", "\"\(name)\" must be 1-64 characters of a-z A-Z 0-9 _ . -")
+            name = ""
+        }
         r.table = label(index, name.isEmpty ? nil : name)
         let model = r.string("model", required: true) ?? ""
         let chip = r.string("chip") ?? "gpiochip0"
@@ -67,6 +74,8 @@ public enum TriggerConfigParser {
         let debounceMs = r.integer("debounce_ms", in: 0...60_000) ?? 50
         let intervalMs = r.integer("min_interval_ms", in: 0...86_400_000) ?? 1000
         let maxBytes = r.integer("source_max_bytes", in: 1...(1 << 30)) ?? 16 << 20
+        let inputType = r.choice("input_type", TriggerInputType.self) ?? .image
+        let topK = r.integer("top_k", in: 1...1000) ?? 5
 
         var source: InputSourceConfig?
         switch r.string("source", required: true) {
@@ -117,7 +126,7 @@ public enum TriggerConfigParser {
             name: name, model: model,
             line: InputLineSpec(chip: chip, line: line, edge: edge, bias: bias, activeLow: activeLow, consumer: "emberd:\(name)"),
             debounceNs: UInt64(debounceMs) * 1_000_000, minIntervalNs: UInt64(intervalMs) * 1_000_000,
-            source: source, action: action))
+            source: source, inputType: inputType, topK: topK, action: action))
     }
 
     /// Parses the `[gpio]` table (absent: all defaults).

@@ -12,14 +12,17 @@ public final class TriggerService: @unchecked Sendable {
     private let configs: [TriggerConfig]
     private let fire: @Sendable (TriggerEvent) -> [LabelScore]
     private let report: @Sendable (TriggerProblem) -> Void
+    private let outputChanged: @Sendable (OutputLineChange) -> Void
     private var runners: [TriggerRunner] = []
     private var outputs: OutputDriver?
     private var started = false
 
     public init(triggers: [TriggerConfig], backend: any GPIOBackend,
                 fire: @escaping @Sendable (TriggerEvent) -> [LabelScore],
-                report: @escaping @Sendable (TriggerProblem) -> Void = { _ in }) {
+                report: @escaping @Sendable (TriggerProblem) -> Void = { _ in },
+                outputChanged: @escaping @Sendable (OutputLineChange) -> Void = { _ in }) {
         self.configs = triggers; self.backend = backend; self.fire = fire; self.report = report
+        self.outputChanged = outputChanged
     }
 
     /// Requests every line and starts every trigger that can start. Returns the ones that could
@@ -41,7 +44,7 @@ public final class TriggerService: @unchecked Sendable {
             }
         }
         let driver: OutputDriver
-        do { driver = try OutputDriver(lines: outputLines, report: report) } catch {
+        do { driver = try OutputDriver(lines: outputLines, report: report, changed: outputChanged) } catch {
             for line in outputLines.values { line.release() }
             return configs.map { TriggerProblem(trigger: $0.name, message: error.description) }
         }

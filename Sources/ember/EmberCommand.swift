@@ -14,6 +14,7 @@ struct EmberCommand: AsyncParsableCommand {
             EmbedCommand.self,
             RunCommand.self,
             BenchCommand.self,
+            TriggerBenchCommand.self,
             CPUCommand.self,
             BoardCommand.self,
         ]

@@ -139,7 +139,7 @@ import Testing
         #expect(described.contains("c.toml:3: queue_depth is 0; it must be 1...65536"))
         #expect(described.contains { $0.hasPrefix("c.toml:4: log_level is \"loud\"") })
         #expect(described.contains { $0.hasPrefix("c.toml:5: endpoint \"/run/x.sock\" is not a ZeroMQ endpoint") })
-        #expect(described.contains("c.toml:6: unknown table [server]; models are declared with [[model]]"))
+        #expect(described.contains("c.toml:6: unknown table [server]; the tables are [[model]], [[trigger]] and [gpio]"))
         #expect(described.contains { $0.hasPrefix("c.toml:8: model name \"bad name!\"") })
         #expect(described.contains("c.toml:9: path must be a string, not integer"))
         #expect(described.contains("c.toml:10: unknown key \"colour\" in [[model]]"))

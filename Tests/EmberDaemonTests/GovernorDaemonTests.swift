@@ -223,7 +223,7 @@ private func int(_ value: JSONValue?) -> Int64? {
             """ + "\n")
         let context = try ZMQContext()
         let client = try TestClient(context, endpoint: daemon.endpoint, timeoutMilliseconds: 60_000)
-        let photo = try readFile(repositoryRoot + "/testdata/chelsea.png")
+        let photo = try readFile(testRepositoryRoot + "/testdata/chelsea.png")
         var outputs: Set<[UInt8]> = []
         for index in 0..<12 {
             let reply = try client.call(Request(id: "p\(index)", operation: .infer(InferRequest(

@@ -75,6 +75,10 @@ static void report_at_exit(qemu_plugin_id_t id, void *p) {
     snprintf(line, sizeof line, "icount total %llu\nicount prefix '%s' %llu (dot %llu, mmla %llu)\n",
              (unsigned long long)total, prefix, (unsigned long long)in_prefix, (unsigned long long)dots, (unsigned long long)mmlas);
     qemu_plugin_outs(line);
+    uint64_t all_dots = other.dots, all_mmlas = other.mmlas;  // every instruction, with or without a symbol
+    for (size_t i = 0; i < nsymbols; i++) { all_dots += symbols[i].dots; all_mmlas += symbols[i].mmlas; }
+    snprintf(line, sizeof line, "icount all dot %llu mmla %llu\n", (unsigned long long)all_dots, (unsigned long long)all_mmlas);
+    qemu_plugin_outs(line);
     size_t shown = 0;
     for (size_t i = 0; i < nsymbols && shown < top; i++) {
         if (strncmp(symbols[i].name, prefix, strlen(prefix))) continue;

@@ -79,6 +79,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var governor = GovernorConfiguration()
     /// The models to serve, from `[[model]]` tables (or `--model NAME=PATH`).
     public var models: [ModelConfiguration] = []
+    /// GPIO triggers (`[[trigger]]`) and how lines are reached (`[gpio]`); see docs/gpio.md.
+    public var gpio = GPIOConfiguration()
 
     public init() {}
 

@@ -121,10 +121,12 @@ public enum ConfigurationLoader {
                 errors.append(ConfigError(source: source, line: entry.line, error.message))
             }
         }
-        for table in document.tables {
+        let gpioTables = document.tables.filter(GPIOTables.handles)
+        errors += GPIOTables.apply(gpioTables, to: &config.gpio, source: source)
+        for table in document.tables where !GPIOTables.handles(table) {
             guard table.name == "model", table.isArrayElement else {
                 let shown = table.isArrayElement ? "[[\(table.name ?? "")]]" : "[\(table.name ?? "")]"
-                errors.append(ConfigError(source: source, line: table.line, "unknown table \(shown); models are declared with [[model]]"))
+                errors.append(ConfigError(source: source, line: table.line, "unknown table \(shown); the tables are [[model]], [[trigger]] and [gpio]"))
                 continue
             }
             var model = ModelConfiguration()
@@ -165,6 +167,7 @@ public enum ConfigurationLoader {
         if !config.tcpEndpoint.isEmpty && config.curveSecretKeyFile.isEmpty {
             errors.append(ConfigError(source: source, line: 0, "tcp_endpoint is set but curve_secret_key_file is not: tcp is only served with CURVE"))
         }
+        errors += GPIOTables.validate(config, source: source)
         if config.endpoint == config.pubEndpoint {
             errors.append(ConfigError(source: source, line: 0, "endpoint and pub_endpoint are both \"\(config.endpoint)\""))
         }

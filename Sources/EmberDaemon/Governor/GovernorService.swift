@@ -4,8 +4,10 @@
 import EmberGovernor
 import EmberTransport
 
-final class GovernorService: @unchecked Sendable {
+final class GovernorService: DaemonComponent, @unchecked Sendable {
     private let lock = ConditionLock()
+    /// Set by `stop()`: the tick thread ends and deferred requests stop waiting.
+    private var stopped = false
     private var governor: Governor
     let detection: BoardDetection
     let tickMilliseconds: Int
@@ -84,6 +86,9 @@ final class GovernorService: @unchecked Sendable {
     /// the threads) or refuses it. Waits in slices so a changed decision is seen soon.
     func waitForAdmission(model: String, deadline: UInt64?) -> Result<Int, WireError> {
         while true {
+            if lock.withLock({ stopped }) {
+                return .failure(WireError(.shuttingDown, "emberd is stopping; this request was waiting for the governor's budget"))
+            }
             let now = monotonicNanoseconds()
             switch admit(model: model, deadline: deadline, queueDepth: 0, now: now) {
             case .run(let threads): return .success(threads)
@@ -109,7 +114,7 @@ final class GovernorService: @unchecked Sendable {
     /// The governor's thread: publishes the start-up events, then reads sysfs and decides every tick.
     func start(publish: @escaping @Sendable (Event) -> Void) throws(SystemError) {
         try OSThread(name: "ember-governor") { [self] in
-            while true {
+            while !lock.withLock({ stopped }) {
                 for event in lock.withLock({ governor.drainEvents() }) { report(event, publish: publish) }
                 sleepMilliseconds(tickMilliseconds)
                 lock.withLock { _ = governor.decide(now: .now) }
@@ -153,7 +158,22 @@ final class GovernorService: @unchecked Sendable {
         return .string(text)
     }
 
-    // MARK: Stats
+    // MARK: DaemonComponent (health, stats, Prometheus, stop)
+
+    var name: String { "governor" }
+
+    /// On SIGTERM/SIGINT, before the drain: no more ticks; deferred requests stop waiting.
+    func stop() { lock.withLock { stopped = true } }
+
+    /// The `governor` object of the `health` reply: what a monitor checks first.
+    func healthJSON() -> JSONValue {
+        let d = lock.withLock { governor.decision }
+        return .object([
+            ("board", .string(detection.profile.id)), ("thread_cap", d.map { .int(Int64($0.threadCap)) } ?? .null),
+            ("thermal_pressure", d.map { GovernorStatsReport.number($0.thermalPressure) } ?? .null),
+            ("under_voltage", .bool(d?.throttle?.contains(.underVoltage) == true)),
+        ])
+    }
 
     /// The governor's lines of the Prometheus text file.
     func prometheusText() -> String { GovernorStatsReport.prometheus(stats: lock.withLock { governor.stats }) }

@@ -95,13 +95,24 @@ public enum Daemon {
                 try OSThread(name: "ember-worker-\(index)") { worker.run() }.detach()
             }
             try SignalHandling.startWaiting { signal in mailbox.post(.signal(signal)) }.detach()
-            try scheduler.governor?.start { event in mailbox.post(.publish(event)) }
+            if let governor = scheduler.governor {
+                try governor.start { event in mailbox.post(.publish(event)) }
+                server.components.append(governor)
+            }
         } catch {
             logger.error("\(error)")
             return 1
         }
 
-        // 5. Ready.
+        // 5. GPIO triggers, once models are warm; one that cannot open its line is reported, not fatal.
+        if !config.gpio.triggers.isEmpty {
+            let triggers = TriggerSupervisor(config: config.gpio, scheduler: scheduler, mailbox: mailbox, logger: logger,
+                                             publishing: !config.pubEndpoint.isEmpty)
+            triggers.start()
+            server.components.append(triggers)
+        }
+
+        // 6. Ready.
         notifier.notify("READY=1\nSTATUS=serving \(scheduler.names.joined(separator: ", "))\nMAINPID=\(processID())")
         server.publish(Event(topic: "ember.ready", fields: [("models", .array(scheduler.names.map { .string($0) }))]))
         logger.notice("ready: serving \(scheduler.names.joined(separator: ", "))")
@@ -125,14 +136,17 @@ public enum Daemon {
             problems.append("\(source): no models configured: add [[model]] tables or use --model NAME=PATH")
         }
         // Models whose own keys were fine are opened even when other keys were not.
+        var loadedModels: [String: LoadedModel] = [:]
         for model in config.models where !model.name.isEmpty && !model.path.isEmpty {
             do {
                 let loaded = try catalog.load(model, warmUpRuns: 0)
+                loadedModels[model.name] = loaded
                 print("model \"\(model.name)\": ok (\(loaded.model.kind.rawValue), \(model.path))")
             } catch {
                 problems.append(model.line > 0 ? "\(source):\(model.line): \(error.message)" : error.message)
             }
         }
+        problems += TriggerModelCheck.problems(config, models: loadedModels, source: source)
         if !config.tcpEndpoint.isEmpty && !config.curveSecretKeyFile.isEmpty {
             do { _ = try Server.readSecretKey(config.curveSecretKeyFile) } catch { problems.append("\(error)") }
         }

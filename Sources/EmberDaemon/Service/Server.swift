@@ -13,6 +13,8 @@ final class Server {
     private let reloader: Reloader
     private let decoder: RequestDecoder
     private let startedAt = monotonicNanoseconds()
+    /// Reported in health and stats, stopped before the drain (GPIO triggers).
+    var components: [any DaemonComponent] = []
 
     private var routers: [ZMQSocket] = []
     private var routerNames: [String] = []
@@ -225,12 +227,11 @@ final class Server {
             let fields: [(String, JSONValue)] = [
                 ("state", .string(draining ? "draining" : "serving")), ("uptime_s", .double(uptimeSeconds)),
                 ("models", .int(Int64(scheduler.names.count))),
-            ]
+            ] + components.map { ($0.name, $0.healthJSON()) }
             send(ReplyEncoder.ok(id: request.id, fields: fields), to: message.envelope, on: socket)
         case .stats:
-            var fields = StatsReport.json(models: scheduler.snapshot(), counters: counters, uptimeSeconds: uptimeSeconds,
-                                          inFlight: scheduler.inFlight)
-            if let governor = scheduler.governor { fields.append(("governor", governor.statsJSON())) }
+            let fields = StatsReport.json(models: scheduler.snapshot(), counters: counters, uptimeSeconds: uptimeSeconds,
+                                          inFlight: scheduler.inFlight) + components.map { ($0.name, $0.statsJSON()) }
             send(ReplyEncoder.ok(id: request.id, fields: fields), to: message.envelope, on: socket)
         case .reload(let model):
             if let model, scheduler.current(model) == nil {
@@ -354,7 +355,7 @@ final class Server {
         guard let publisher else { return }
         let body: [(String, JSONValue)] = [("v", .int(WireProtocol.version)), ("event", .string(String(event.topic.dropFirst("ember.".count)))),
                                            ("time_unix", .double(unixTimeSeconds()))] + event.fields
-        do { try publisher.send([Array(event.topic.utf8), JSONValue.object(body).serialized()], dontWait: true) } catch {
+        do { try publisher.send([Array(event.topic.utf8), JSONValue.object(body).serialized()] + event.payloads, dontWait: true) } catch {
             logger.warning("event \(event.topic) not published: \(error)")
         }
     }
@@ -362,6 +363,7 @@ final class Server {
     // MARK: Stop
 
     private func beginDrain(signal: Int32) {
+        for component in components { component.stop() }
         draining = true
         scheduler.stopAccepting()
         drainDeadline = monotonicNanoseconds() + UInt64(config.drainTimeoutMilliseconds) * 1_000_000
@@ -374,11 +376,15 @@ final class Server {
     private func finishDrain() {
         let abandoned = scheduler.stop()
         for job in abandoned {
+            if let waiter = job.completion { waiter.abandon(); continue }
             outstanding -= 1
             replyError(WireError(.shuttingDown, "emberd stopped before this request ran", id: job.id), to: job.envelope, on: job.socket)
         }
         for message in mailbox.takeAll() {
-            if case .reply = message { handle(message) }
+            switch message {
+            case .reply, .publish: handle(message)
+            case .signal, .reloadFinished: break
+            }
         }
         if outstanding > 0 {
             logger.warning("drain timed out after \(config.drainTimeoutMilliseconds) ms with \(outstanding) requests still running")
@@ -402,7 +408,7 @@ final class Server {
 
     private func writeStatsFile() {
         let text = StatsReport.prometheus(models: scheduler.snapshot(), counters: counters, uptimeSeconds: uptimeSeconds)
-            + (scheduler.governor?.prometheusText() ?? "")
+            + components.map { $0.prometheusText() }.joined()
         do { try writeFileAtomically(config.statsTextfile, Array(text.utf8)) } catch {
             logger.warning("stats_textfile: \(error)")
         }

@@ -18,9 +18,17 @@ struct InferenceWorker {
                 case .failure(var error):
                     error.id = job.id
                     scheduler.complete(model: served.name, .failure(error.code))
-                    mailbox.post(.reply(socket: job.socket, envelope: job.envelope, frames: ReplyEncoder.error(error)))
+                    if let waiter = job.completion {
+                        waiter.fail(error)
+                    } else {
+                        mailbox.post(.reply(socket: job.socket, envelope: job.envelope, frames: ReplyEncoder.error(error)))
+                    }
                     continue
                 }
+            }
+            if let waiter = job.completion {
+                waiter.run(job, on: served, scheduler: scheduler, threads: threads)
+                continue
             }
             let start = monotonicNanoseconds()
             let queued = start - job.receivedAt

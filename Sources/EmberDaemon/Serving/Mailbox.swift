@@ -8,13 +8,15 @@ enum MailboxMessage: Sendable {
     case signal(DaemonSignal)
     /// A reload ended; the reply (when a client asked) and the events to publish.
     case reloadFinished(reply: (socket: Int, envelope: [[UInt8]], frames: [[UInt8]])?, events: [Event])
-    /// An event to publish on the PUB socket (the governor's).
+    /// An event from another thread (a trigger's result, a governor event) for the PUB socket.
     case publish(Event)
 }
 
 struct Event: Sendable {
     let topic: String
     let fields: [(String, JSONValue)]
+    /// Binary frames after the JSON frame (a trigger result's embedding or raw tensor).
+    var payloads: [[UInt8]] = []
 }
 
 final class Mailbox: @unchecked Sendable {

@@ -16,6 +16,8 @@ public struct Job: Sendable {
     public var threads: Int? = nil
     /// The governor deferred it: the worker asks again before running it.
     public var deferred = false
+    /// Set for a job no socket waits for (a GPIO trigger's firing): the worker hands it the outcome.
+    var completion: JobWaiter? = nil
 }
 
 /// A model as served: what a worker runs a job with.

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Executed AArch64 instructions per inference of a whole model (every op, the engine, libc), under
+# qemu-user as Cortex-A72 (Pi 4) and Cortex-A76 (Pi 5): Ember's cross-built `ember` next to LiteRT
+# 2.3 with XNNPACK (its aarch64 wheel, in Debian trixie's aarch64 Python 3.13), counted by the same
+# plugin in the same run. One thread each.
+#
+#   tools/qemu-icount/count-inference.sh [MODEL.tflite]     (default: the bundled MobileNetV2)
+#
+# Per inference = (count with N+10 inferences - count with N) / 10, so process start, model load,
+# weight packing and the first inference cancel out. Counts are deterministic. Needs the AArch64
+# build (tools/cross/build.sh) and, on first use, downloads the Python root (Debian packages) and
+# the wheels (PyPI) into .build-cross/py-arm64.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+model=${1:-models/mobilenetv2/mobilenetv2_imagenet_int8.tflite}
+cross=${EMBER_CROSS_DIR:-$PWD/.build-cross}
+sysroot=$cross/sdks/ember-aarch64.artifactbundle/ember-aarch64/sysroot
+ember=${EMBER_AARCH64_BIN:-.build-aarch64/release/ember}
+py=$cross/py-arm64
+[ -x "$ember" ] && [ -d "$sysroot" ] || { echo "count-inference: build for AArch64 first (tools/cross/build.sh)" >&2; exit 2; }
+plugin=$(tools/qemu-icount/build.sh)
+
+if [ ! -f "$py/.ready" ]; then
+  echo "count-inference: setting up an aarch64 Python in $py" >&2
+  rm -rf "$py"; mkdir -p "$py/wheels" "$py/site"
+  # First stage only: unpacks the base system; the rest of the .debs (python3) are unpacked by hand.
+  debootstrap --arch=arm64 --foreign --variant=minbase --include=python3 trixie "$py/root" \
+    "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" >/dev/null
+  for deb in "$py"/root/var/cache/apt/archives/*.deb; do dpkg-deb -x "$deb" "$py/root"; done
+  python3 -m pip download -q --only-binary=:all: --implementation cp --python-version 3.13 \
+    --platform manylinux_2_27_aarch64 --platform manylinux_2_28_aarch64 --platform manylinux2014_aarch64 \
+    ai-edge-litert==2.3.0 numpy -d "$py/wheels"
+  for whl in "$py"/wheels/*.whl; do python3 -m zipfile -e "$whl" "$py/site"; done
+  # qemu-user shows the guest the host's /proc/cpuinfo unless the -L root has its own: XNNPACK's
+  # cpuinfo parser needs an ARM one (features from hwcaps still come from qemu's -cpu).
+  mkdir -p "$py/root/proc"
+  printf 'processor\t: 0\nBogoMIPS\t: 108.00\nFeatures\t: fp asimd evtstrm crc32 cpuid\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\nCPU part\t: 0xd08\nCPU revision\t: 3\n\n' > "$py/root/proc/cpuinfo"
+  touch "$py/.ready"
+fi
+
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+native_ember=${EMBER_BIN:-$(swift build -c release --show-bin-path)/ember}
+"$native_ember" convert "$model" --preprocess imagenet -o "$work/m.ember" >/dev/null
+cp "$model" "$work/m.tflite"
+cat > "$work/litert_runs.py" <<'PY'
+import sys
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+interpreter = Interpreter(model_path=sys.argv[1], num_threads=1)  # XNNPACK delegate by default
+interpreter.allocate_tensors()
+detail = interpreter.get_input_details()[0]
+interpreter.set_tensor(detail["index"], np.zeros(detail["shape"], detail["dtype"]))
+for _ in range(int(sys.argv[2])):
+    interpreter.invoke()
+PY
+
+count() {  # -cpu, -L root, command...: total executed instructions and dot-product instructions
+  local cpu=$1 root=$2; shift 2
+  env -i PYTHONPATH="$py/site" PYTHONHASHSEED=0 qemu-aarch64 -L "$root" -cpu "$cpu" \
+    -plugin "$plugin,top=0" -d plugin "$@" 2>&1 >/dev/null |
+    awk '/^icount total/ { n = $3 } /^icount all dot/ { d = $4 } END { print n, d }'
+}
+per_inference() {  # -cpu, -L root, runner (a function taking the inference count)
+  local cpu=$1 root=$2 runner=$3 a b
+  a=$(count "$cpu" "$root" $($runner 2)); b=$(count "$cpu" "$root" $($runner 12))
+  echo $(( (${b% *} - ${a% *}) / 10 )) $(( (${b#* } - ${a#* }) / 10 ))
+}
+ember_cmd() { echo "$ember bench $work/m.ember --threads 1 --warmup 0 --cold-runs 0 --runs $1"; }
+litert_cmd() { echo "$py/root/usr/bin/python3 $work/litert_runs.py $work/m.tflite $1"; }
+
+echo "| -cpu | runtime | instructions per inference | dot-product instructions |"
+echo "|---|---|---|---|"
+for cpu in cortex-a72 cortex-a76; do
+  read -r n d < <(per_inference "$cpu" "$sysroot" ember_cmd)
+  printf '| %s | Ember | %s | %s |\n' "$cpu" "$n" "$d"
+  read -r n d < <(per_inference "$cpu" "$py/root" litert_cmd)
+  printf '| %s | LiteRT 2.3 + XNNPACK | %s | %s |\n' "$cpu" "$n" "$d"
+done
