@@ -3,7 +3,7 @@
 #   A  threads_per_inference = 1 (no pool)
 #   B  threads_per_inference = 2, the governor sheds to 1 thread (fake sysfs at 79 °C)
 #   C  threads_per_inference = 2, governor off (both threads every time)
-# B's CPU time next to A's shows that a shed pool thread really idles its core (docs/governor.md).
+# B's CPU time next to A's shows what a shed pool thread costs (docs/governor.md).
 # Usage: tools/bench-governor-threads.sh [BUILD_DIR (default .build/debug)] [INFERENCES (default 40)]
 set -eu
 cd "$(dirname "$0")/.."
@@ -41,7 +41,13 @@ path = "$work/m.ember"
 TOML
     "$build/emberd" --config "$work/emberd.toml" 2>"$work/log" &
     pid=$!
-    while ! grep -q "ready:" "$work/log"; do sleep 0.1; done
+    tries=0
+    until grep -q "ready:" "$work/log" 2>/dev/null; do
+        kill -0 "$pid" 2>/dev/null || { cat "$work/log" >&2; exit 1; }
+        tries=$((tries + 1))
+        [ "$tries" -lt 600 ] || { echo "emberd not ready after 60 s" >&2; exit 1; }
+        sleep 0.1
+    done
     sleep 0.3  # a few governor ticks on the fake temperature
     "$build/ember" infer --model m --endpoint "ipc://$work/e.sock" testdata/chelsea.png >/dev/null  # untimed
     cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
