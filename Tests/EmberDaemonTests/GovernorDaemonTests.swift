@@ -135,6 +135,9 @@ private func int(_ value: JSONValue?) -> Int64? {
         #expect(halved != nil)
         let stats = try g.governorStats()
         #expect(stats["under_voltage"] == .bool(true), "\(stats)")
+        let health = try g.client.call(.health)
+        #expect(health.header["governor"]?["under_voltage"] == .bool(true), "\(health.header)")
+        #expect(health.header["governor"]?["board"] == .string("pi-4b-1500"))
         #expect(g.daemon.log().contains("<4>governor: UNDER-VOLTAGE"), "\(g.daemon.log())")
         #expect(try g.infer("uv").isOK)
         let path = g.daemon.directory.path + "/ember.prom"
@@ -195,6 +198,20 @@ private func int(_ value: JSONValue?) -> Int64? {
         guard case .array(let rows)? = stats["models"]?["echo"]?["latency"], let row = rows.first,
               case .double(let joules)? = row["joules"] else { Issue.record("no energy estimate: \(stats)"); return }
         #expect(joules > 2.7 * 0.05, "board energy of a 50 ms inference: \(joules) J")
+    }
+
+    @Test func aStopEndsTheWaitForTheBudget() throws {
+        let g = try GovernedDaemon(config: "power_budget_watts = 2.72", delay: 50)
+        #expect(try g.infer("first").isOK)
+        // Deferred for about 2 s by the spent budget; SIGTERM must not wait for it.
+        try g.client.send(RequestEncoder.encode(Request(id: "waiting", operation: .infer(InferRequest(
+            model: "echo", input: .tensor(dtype: .uint8, shape: [1], data: [1]))))))
+        sleepMilliseconds(100)
+        g.daemon.signal(SIGTERM)
+        let reply = try g.client.receive()
+        #expect(reply.id == "waiting" && reply.error?.code == .shuttingDown, "\(reply.header)")
+        #expect(reply.error?.message.contains("budget") == true, "it was waiting in a worker: \(reply.header)")
+        #expect(g.daemon.waitExit(timeoutMilliseconds: 5000) == 0)
     }
 
     @Test func aBudgetBelowIdlePowerRefusesEverything() throws {
