@@ -123,6 +123,37 @@ private func int(_ value: JSONValue?) -> Int64? {
         #expect(restored != nil)
     }
 
+    @Test func heatingCutsTheRateMeasuredWhileCoolAndDefersTheExcess() throws {
+        // 20 ms runs keep the cool rate under 50/s, so the burst below fits the 64-deep queue.
+        let g = try GovernedDaemon(config: "queue_depth = 64", delay: 20)
+        // 11 s of back-to-back traffic while cool: the rate the governor sheds from (its window is 10 s).
+        let end = monotonicNanoseconds() + 11_000_000_000
+        var sent = 0
+        while monotonicNanoseconds() < end {
+            #expect(try g.infer("cool\(sent)").isOK)
+            sent += 1
+        }
+        g.tree.setTemperature(78)
+        let event = try #require(try g.nextEvent("ember.governor.decision") { $0["max_rate"] != nil })
+        guard case .double(let rate)? = event["max_rate"] else { Issue.record("\(event)"); return }
+        #expect(rate > 0 && rate < Double(sent) / 10, "cut below the cool rate: \(rate)/s after \(sent) requests in 11 s")
+
+        // A burst beyond the cap: the excess is deferred (and still answered), not refused.
+        let burst = min(Int(rate) + 10, 60)
+        for index in 0..<burst {
+            try g.client.send(RequestEncoder.encode(Request(id: "hot\(index)", operation: .infer(InferRequest(
+                model: "echo", input: .tensor(dtype: .uint8, shape: [1], data: [1]))))))
+        }
+        var ok = 0
+        for _ in 0..<burst {
+            let reply = try g.client.receive()
+            if reply.isOK { ok += 1 }
+        }
+        #expect(ok == burst)
+        let stats = try g.governorStats()
+        #expect(int(stats["admission"]?["deferred"]).map { $0 >= 1 } == true, "\(stats)")
+    }
+
     @Test func underVoltageIsAWarningEvent() throws {
         let g = try GovernedDaemon(config: "threads_per_inference = 4\nstats_textfile = \"$DIR/ember.prom\"\nstats_interval_ms = 100")
         g.tree.setThrottle([.underVoltage, .underVoltageOccurred])
