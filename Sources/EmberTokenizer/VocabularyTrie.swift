@@ -14,9 +14,11 @@ struct VocabularyTrie: Sendable {
         children.reserveCapacity(vocabulary.count * 3)
         for (id, token) in vocabulary.enumerated() {
             // A repeated token keeps its last id, as Hugging Face's vocabulary map does.
-            insert(token.unicodeScalars[...], from: Self.wordStart, id: Int32(id))
-            if token.hasPrefix("##") {
-                insert(token.unicodeScalars.dropFirst(2), from: Self.continuation, id: Int32(id))
+            // Scalars, not Characters: in "##ि" the mark joins the second "#" into one Character.
+            let scalars = token.unicodeScalars[...]
+            insert(scalars, from: Self.wordStart, id: Int32(id))
+            if scalars.starts(with: "##".unicodeScalars) {
+                insert(scalars.dropFirst(2), from: Self.continuation, id: Int32(id))
             }
         }
     }
