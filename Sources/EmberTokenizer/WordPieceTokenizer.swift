@@ -20,7 +20,7 @@ public struct WordPieceTokenizer: Sendable {
     let trie: VocabularyTrie
     let tables = ScalarTables.shared
     /// Special tokens matched in the raw text before normalization (Hugging Face's added tokens).
-    let specials: [(scalars: [UInt32], id: Int32)]
+    let specials: [(utf8: [UInt8], id: Int32)]
 
     /// - Parameters:
     ///   - vocabulary: the tokens in id order (vocab.txt, one per line; see `vocabulary(fromFileContents:)`).
@@ -46,7 +46,7 @@ public struct WordPieceTokenizer: Sendable {
         self.sepID = try id("[SEP]")
         self.padID = try id("[PAD]")
         self.unkID = try id("[UNK]")
-        self.specials = index.sorted { $0.key < $1.key }.map { (Array($0.key.unicodeScalars.map(\.value)), $0.value) }
+        self.specials = index.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), $0.value) }
         self.vocabulary = vocabulary
         self.trie = VocabularyTrie(vocabulary: vocabulary)
         self.lowercase = lowercase
