@@ -5,7 +5,7 @@ struct VocabularyTrie: Sendable {
     static let wordStart: Int32 = 0
     static let continuation: Int32 = 1
 
-    /// Edges in an open-addressing hash table (linear probing, load ≤ 1/2): key (node << 21) | scalar,
+    /// Edges in an open-addressing hash table (linear probing, load ≤ 2/3): key (node << 21) | scalar,
     /// `empty` where no edge is; cheaper than Dictionary's SipHash on the hot path.
     private let keys: [UInt64]
     private let children: [Int32]
@@ -42,7 +42,7 @@ struct VocabularyTrie: Sendable {
             }
         }
         var bits: UInt64 = 4
-        while 1 << bits < 2 * edges.count { bits += 1 }
+        while 2 << bits < 3 * edges.count { bits += 1 }  // load at most 2/3
         var keys = [UInt64](repeating: Self.empty, count: 1 << bits)
         var children = [Int32](repeating: -1, count: 1 << bits)
         for (key, child) in edges {
