@@ -16,7 +16,8 @@ public struct WordPieceTokenizer: Sendable {
     public let padID: Int32
     public let unkID: Int32
 
-    let vocabulary: [String]
+    /// The tokens in id order.
+    public let vocabulary: [String]
     let trie: VocabularyTrie
     let tables = ScalarTables.shared
     /// Special tokens matched in the raw text before normalization (Hugging Face's added tokens).
@@ -75,8 +76,8 @@ public struct WordPieceTokenizer: Sendable {
         return writer.ids
     }
 
-    /// `encode` padded with [PAD] to `length` ids (at least maxLength), and its attention mask
-    /// (1 for real tokens, 0 for padding).
+    /// `encode` padded with [PAD] up to `length` ids when shorter (never cut: pass maxLength for a
+    /// fixed-shape model input), and its attention mask (1 for real tokens, 0 for padding).
     public func encode(_ text: String, paddedTo length: Int) -> (ids: [Int32], attentionMask: [Int32]) {
         var ids = encode(text)
         let n = ids.count
