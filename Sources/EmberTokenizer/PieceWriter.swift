@@ -123,6 +123,9 @@ struct PieceWriter {
             flushWord()
             return
         }
+        // A word this long is [UNK] whatever follows: stop collecting, so an endless word (or run of
+        // marks to reorder) costs neither memory nor quadratic time.
+        if word.count > WordPieceTokenizer.maxInputCharsPerWord { return }
         if tokenizer.stripAccents && v >= 0x300 {
             let c = tables.combiningClass(v)
             if c != 0 {

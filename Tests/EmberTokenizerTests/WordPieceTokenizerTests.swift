@@ -42,6 +42,16 @@ import Testing
         #expect(kept.tokens(String(repeating: "a\u{301}", count: 51)) == ["[CLS]", "[UNK]", "[SEP]"])
     }
 
+    @Test func hugeWordsAndMarkRuns() throws {
+        let t = try miniLM()
+        #expect(t.tokens(String(repeating: "a", count: 200_000) + " end") == ["[CLS]", "[UNK]", "end", "[SEP]"])
+        // Spacing marks that survive stripping, in descending class order (226, 216): NFD moves every
+        // 216 before every 226, quadratic if the word were collected to the end.
+        let marks = String(repeating: "\u{1D16D}\u{1D165}", count: 20_000)
+        #expect(t.tokens("a" + marks + " b") == ["[CLS]", "[UNK]", "b", "[SEP]"])
+        #expect(t.tokens("a\u{301}\u{316}\u{334} b") == ["[CLS]", "a", "b", "[SEP]"])  // all Mn: stripped
+    }
+
     @Test func normalizerSettings() throws {
         #expect(try tiny().tokens("É") == ["[CLS]", "e", "[SEP]"])
         #expect(try tiny(stripAccents: false).tokens("É") == ["[CLS]", "é", "[SEP]"])
