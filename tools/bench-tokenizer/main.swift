@@ -42,6 +42,21 @@ func seconds(_ body: () -> Void) -> Double {
 let root = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "."
 let vocabulary = WordPieceTokenizer.vocabulary(
     fromFileContents: String(decoding: readFile(root + "/testdata/minilm/vocab.txt"), as: UTF8.self))
+
+// `bench_tokenizer ROOT --ids MODE FILE`: the ids of every line of FILE (no [CLS]/[SEP]), one line each,
+// for tools/models/compare_tokenizer.py. MODE: lower-strip, lower, strip or cased.
+if CommandLine.arguments.count == 5 && CommandLine.arguments[2] == "--ids" {
+    let mode = CommandLine.arguments[3]
+    let t = try WordPieceTokenizer(vocabulary: vocabulary, lowercase: mode.hasPrefix("lower"),
+                                   stripAccents: mode.hasSuffix("strip"), maxLength: Int(Int32.max))
+    var out = ""
+    for line in readFile(CommandLine.arguments[4]).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        out += t.encode(String(decoding: line, as: UTF8.self)).dropFirst().dropLast().map(String.init).joined(separator: " ")
+        out += "\n"
+    }
+    print(out, terminator: "")
+    exit(0)
+}
 let corpus = String(decoding: readFile(root + "/testdata/tokenizer/corpus.txt"), as: UTF8.self)
     .split(separator: "\n").map(unescape)
 let tokenizer = try WordPieceTokenizer(vocabulary: vocabulary, lowercase: true, stripAccents: true, maxLength: 1 << 20)
