@@ -42,6 +42,8 @@ let package = Package(
         .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat", "EmberGPIO", "EmberGovernor", "EmberTOML"]),
         // Board profiles (boards/*.toml, embedded), sysfs readings, the power / latency governor.
         .target(name: "EmberGovernor", dependencies: ["EmberTOML"]),
+        // BERT WordPiece tokenizer, pure Swift with generated Unicode tables (no Foundation, no ICU).
+        .target(name: "EmberTokenizer"),
 
         .executableTarget(name: "emberd", dependencies: ["EmberDaemon"]),
         .executableTarget(name: "ember", dependencies: [
@@ -61,6 +63,7 @@ let package = Package(
         .testTarget(name: "EmberGPIOTests", dependencies: ["EmberGPIO", "EmberTransport"]),
         .testTarget(name: "EmberDaemonTests", dependencies: ["EmberDaemon", "EmberTransport", "EmberGovernor"]),
         .testTarget(name: "EmberGovernorTests", dependencies: ["EmberGovernor"]),
+        .testTarget(name: "EmberTokenizerTests", dependencies: ["EmberTokenizer"]),
     ],
     swiftLanguageModes: [.v6]
 )
