@@ -168,11 +168,11 @@ final class GovernorService: DaemonComponent, @unchecked Sendable {
     /// The `governor` object of the `health` reply: what a monitor checks first.
     func healthJSON() -> JSONValue {
         let d = lock.withLock { governor.decision }
-        return .object([
-            ("board", .string(detection.profile.id)), ("thread_cap", d.map { .int(Int64($0.threadCap)) } ?? .null),
-            ("thermal_pressure", d.map { GovernorStatsReport.number($0.thermalPressure) } ?? .null),
-            ("under_voltage", .bool(d?.throttle?.contains(.underVoltage) == true)),
-        ])
+        var fields: [(String, JSONValue)] = [("board", .string(detection.profile.id))]
+        fields.append(("thread_cap", d.map { JSONValue.int(Int64($0.threadCap)) } ?? .null))
+        fields.append(("thermal_pressure", GovernorStatsReport.optional(d?.thermalPressure)))
+        fields.append(("under_voltage", .bool(d?.throttle?.contains(.underVoltage) == true)))
+        return .object(fields)
     }
 
     /// The governor's lines of the Prometheus text file.

@@ -6,46 +6,75 @@ import EmberTransport
 
 enum GovernorStatsReport {
     static func json(stats: GovernorStats, detection: BoardDetection, budget: GovernorBudget, recentEvents: [Event]) -> JSONValue {
-        var fields: [(String, JSONValue)] = [
-            ("board", .string(detection.profile.id)), ("board_reason", .string(detection.reason)),
-        ]
+        // One field per statement: long literals of mixed closures are slow for Swift 6.0's type checker.
+        var fields: [(String, JSONValue)] = []
+        fields.append(("board", .string(detection.profile.id)))
+        fields.append(("board_reason", .string(detection.reason)))
         if let d = stats.decision {
-            fields += [
-                ("thread_cap", .int(Int64(d.threadCap))), ("cores", .array(d.cores.map { .int(Int64($0)) })),
-                ("max_rate", d.maxRate.map { number($0) } ?? .null), ("thermal_pressure", number(d.thermalPressure)),
-                ("celsius", d.celsius.map { number($0) } ?? .null), ("clock_scale", number(d.clockScale)),
-                ("throttled", d.throttle.map { .object([("flags", .string($0.hex)), ("names", .array($0.names.map { .string($0) }))]) } ?? .null),
-                ("under_voltage", .bool(d.throttle?.contains(.underVoltage) == true)),
-                ("estimated_watts", d.estimatedWatts.map { number($0) } ?? .null),
-                ("reasons", .array(d.reasons.map { .string($0) })),
-            ]
+            fields.append(("thread_cap", .int(Int64(d.threadCap))))
+            let cores: [JSONValue] = d.cores.map { JSONValue.int(Int64($0)) }
+            fields.append(("cores", .array(cores)))
+            fields.append(("max_rate", optional(d.maxRate)))
+            fields.append(("thermal_pressure", number(d.thermalPressure)))
+            fields.append(("celsius", optional(d.celsius)))
+            fields.append(("clock_scale", number(d.clockScale)))
+            fields.append(("throttled", throttleJSON(d.throttle)))
+            fields.append(("under_voltage", .bool(d.throttle?.contains(.underVoltage) == true)))
+            fields.append(("estimated_watts", optional(d.estimatedWatts)))
+            let reasons: [JSONValue] = d.reasons.map { JSONValue.string($0) }
+            fields.append(("reasons", .array(reasons)))
         }
-        fields.append(("budget", .object([
-            ("power_watts", budget.powerWatts.map { number($0) } ?? .null),
-            ("energy_joules", budget.energyPerInferenceJoules.map { number($0) } ?? .null),
-            ("latency_objectives_ms", .object(budget.latencyObjectives.sorted { $0.key < $1.key }.map { ($0.key, number(milliseconds($0.value))) })),
-        ])))
+        var objectives: [(String, JSONValue)] = []
+        for (model, objective) in budget.latencyObjectives.sorted(by: { $0.key < $1.key }) {
+            objectives.append((model, number(milliseconds(objective))))
+        }
+        let budgetFields: [(String, JSONValue)] = [
+            ("power_watts", optional(budget.powerWatts)), ("energy_joules", optional(budget.energyPerInferenceJoules)),
+            ("latency_objectives_ms", .object(objectives)),
+        ]
+        fields.append(("budget", .object(budgetFields)))
         let c = stats.counters
-        fields.append(("admission", .object([
+        let admission: [(String, JSONValue)] = [
             ("run", .int(Int64(c.admitted))), ("deferred", .int(Int64(c.deferred))),
             ("deadline_unmeetable", .int(Int64(c.rejectedDeadline))), ("over_budget", .int(Int64(c.rejectedBudget))),
-        ])))
-        fields.append(("models", .object(stats.models.map { model in
-            (model.name, .object([
-                ("threads", model.chosenThreads.map { .int(Int64($0)) } ?? .null),
-                ("latency", .array(model.rows.map { row in
-                    .object([("threads", .int(Int64(row.threads))), ("samples", .int(Int64(row.samples))),
-                             ("mean_ms", number(row.meanSeconds * 1000)), ("p99_ms", number(row.p99Seconds * 1000)),
-                             ("joules", number(row.joules))])
-                })),
-            ]))
-        })))
-        fields.append(("sysfs_problems", .object(stats.sysfsProblems.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+        ]
+        fields.append(("admission", .object(admission)))
+        var models: [(String, JSONValue)] = []
+        for model in stats.models {
+            var rows: [JSONValue] = []
+            for row in model.rows {
+                let rowFields: [(String, JSONValue)] = [
+                    ("threads", .int(Int64(row.threads))), ("samples", .int(Int64(row.samples))),
+                    ("mean_ms", number(row.meanSeconds * 1000)), ("p99_ms", number(row.p99Seconds * 1000)), ("joules", number(row.joules)),
+                ]
+                rows.append(.object(rowFields))
+            }
+            let threads: JSONValue = model.chosenThreads.map { JSONValue.int(Int64($0)) } ?? .null
+            models.append((model.name, .object([("threads", threads), ("latency", .array(rows))])))
+        }
+        fields.append(("models", .object(models)))
+        var problems: [(String, JSONValue)] = []
+        for (path, kind) in stats.sysfsProblems.sorted(by: { $0.key < $1.key }) { problems.append((path, .string(kind))) }
+        fields.append(("sysfs_problems", .object(problems)))
         fields.append(("events_dropped", .int(Int64(stats.droppedEvents))))
-        fields.append(("recent_events", .array(recentEvents.map { event in
-            .object([("event", .string(String(event.topic.dropFirst("ember.".count))))] + event.fields)
-        })))
+        var events: [JSONValue] = []
+        for event in recentEvents {
+            let name = JSONValue.string(String(event.topic.dropFirst("ember.".count)))
+            events.append(.object([("event", name)] + event.fields))
+        }
+        fields.append(("recent_events", .array(events)))
         return .object(fields)
+    }
+
+    static func optional(_ x: Double?) -> JSONValue {
+        guard let x else { return .null }
+        return number(x)
+    }
+
+    static func throttleJSON(_ flags: ThrottleFlags?) -> JSONValue {
+        guard let flags else { return .null }
+        let names: [JSONValue] = flags.names.map { JSONValue.string($0) }
+        return .object([("flags", .string(flags.hex)), ("names", .array(names))])
     }
 
     /// The governor's part of the Prometheus text file (unknown values are left out).
