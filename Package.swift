@@ -54,16 +54,18 @@ let package = Package(
         // Fuzz target of the .ember reader (libFuzzer; see docs/model-format.md, "Fuzzing").
         .executableTarget(name: "EmberFormatFuzz", dependencies: ["EmberFormat"], path: "Fuzz/EmberFormatFuzz"),
 
-        .testTarget(name: "EmberKernelsTests", dependencies: ["CEmberKernels"]),
-        .testTarget(name: "EmberFormatTests", dependencies: ["EmberFormat"]),
-        .testTarget(name: "EmberImportTests", dependencies: ["EmberImport", "EmberFormat", "EmberEngine"],
+        // Shared by the test targets: the seeded generator every random test uses.
+        .target(name: "EmberTestSupport", path: "Tests/EmberTestSupport"),
+        .testTarget(name: "EmberKernelsTests", dependencies: ["EmberTestSupport", "CEmberKernels"]),
+        .testTarget(name: "EmberFormatTests", dependencies: ["EmberTestSupport", "EmberFormat"]),
+        .testTarget(name: "EmberImportTests", dependencies: ["EmberTestSupport", "EmberImport", "EmberFormat", "EmberEngine"],
                     resources: [.copy("Resources")]),
-        .testTarget(name: "EmberEngineTests", dependencies: ["EmberEngine", "EmberImport", "EmberFormat"],
+        .testTarget(name: "EmberEngineTests", dependencies: ["EmberTestSupport", "EmberEngine", "EmberImport", "EmberFormat"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "EmberGPIOTests", dependencies: ["EmberGPIO", "EmberTransport"]),
-        .testTarget(name: "EmberDaemonTests", dependencies: ["EmberDaemon", "EmberTransport", "EmberGovernor"]),
-        .testTarget(name: "EmberGovernorTests", dependencies: ["EmberGovernor"]),
-        .testTarget(name: "EmberTokenizerTests", dependencies: ["EmberTokenizer"]),
+        .testTarget(name: "EmberGPIOTests", dependencies: ["EmberTestSupport", "EmberGPIO", "EmberTransport"]),
+        .testTarget(name: "EmberDaemonTests", dependencies: ["EmberTestSupport", "EmberDaemon", "EmberTransport", "EmberGovernor"]),
+        .testTarget(name: "EmberGovernorTests", dependencies: ["EmberTestSupport", "EmberGovernor"]),
+        .testTarget(name: "EmberTokenizerTests", dependencies: ["EmberTestSupport", "EmberTokenizer"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Testing
 @testable import EmberDaemon
+import EmberTestSupport
 
 @Suite struct TOMLTests {
     @Test func parsesTheSupportedSubset() {
@@ -73,7 +74,7 @@ import Testing
 
     @Test func survivesRandomText() {
         let seed: UInt64 = 0x5EED_0003
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let alphabet = Array("ab_=\"'[]#,.0x1\n \\u{}-+eE".utf8)
         for _ in 0..<3000 {
             let bytes = (0..<Int(rng.next() % 40)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }

@@ -5,6 +5,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import EmberTestSupport
 #endif
 
 private func echo(_ name: String = "echo", delay: Int = 0, extra: String = "") -> String {
@@ -116,7 +117,7 @@ private func tensorRequest(_ id: String, model: String = "echo", bytes: [UInt8],
     /// daemon keeps serving.
     @Test func randomlyCorruptedMessagesEachGetOneReply() throws {
         let seed: UInt64 = 0x5EED_0005
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let daemon = try DaemonProcess(config: "max_payload_bytes = 4096\nqueue_depth = 2000\n" + echo())
         let context = try ZMQContext()
         let client = try TestClient(context, endpoint: daemon.endpoint)

@@ -1,5 +1,6 @@
 import Testing
 @testable import EmberTransport
+import EmberTestSupport
 
 @Suite struct JSONTests {
     @Test func parsesNestedValues() throws {
@@ -43,7 +44,7 @@ import Testing
     /// Random byte strings never crash the parser; it either returns a value or throws.
     @Test func survivesRandomBytes() {
         let seed: UInt64 = 0x5EED_0001
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let alphabet = Array("{}[]\",:0123456789.-eEtrufalsn \\u".utf8)
         for _ in 0..<5000 {
             let length = Int(rng.next() % 24)
@@ -55,15 +56,3 @@ import Testing
     }
 }
 
-/// A small seeded generator so random tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,5 +1,6 @@
 import Testing
 @testable import EmberTransport
+import EmberTestSupport
 
 @Suite struct RequestDecoderTests {
     let decoder = RequestDecoder(maxPayloadBytes: 1024)
@@ -76,7 +77,7 @@ import Testing
     /// Random corruptions of a valid message are always answered with an error, never a crash.
     @Test func survivesCorruptedMessages() {
         let seed: UInt64 = 0x5EED_0002
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let valid = RequestEncoder.encode(Request(id: "z", operation: .infer(InferRequest(model: "m", input: .tensor(dtype: .int8, shape: [4], data: [1, 2, 3, 4])))))
         for _ in 0..<3000 {
             var frames = valid

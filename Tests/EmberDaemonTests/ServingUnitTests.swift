@@ -4,6 +4,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import EmberTestSupport
 #endif
 
 private func loaded(_ model: any ServableModel = EchoModel(delayMilliseconds: 0), warmUp: UInt64? = nil) -> LoadedModel {
@@ -76,7 +77,7 @@ private func job(_ id: String, model: String, at time: UInt64, deadline: UInt64?
 @Suite struct ReplyAndStatsTests {
     @Test func topKPicksTheLargestInOrder() {
         let seed: UInt64 = 0x5EED_0004
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         for _ in 0..<200 {
             let values = (0..<Int(rng.next() % 40 + 1)).map { _ in Float(rng.next() % 16) }
             for k in [1, 5, 17, 50] {

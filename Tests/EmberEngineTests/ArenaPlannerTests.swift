@@ -1,6 +1,7 @@
 import Testing
 import EmberFormat
 @testable import EmberEngine
+import EmberTestSupport
 
 @Suite struct ArenaPlannerTests {
     /// Random buffers: simultaneously live buffers never overlap, offsets are aligned, and the

@@ -1,5 +1,6 @@
 import Testing
 @testable import EmberEngine
+import EmberTestSupport
 
 /// Decoding must equal PIL's `Image.open(f).convert("RGB")` (fixtures made by Fixtures/make_image_fixtures.py).
 @Suite struct ImageDecodingTests {

@@ -1,4 +1,5 @@
 import Foundation
+import EmberTestSupport
 
 /// Paths of the files the tests read: the repository's testdata/ and this target's Fixtures/.
 enum TestFiles {
@@ -10,18 +11,6 @@ enum TestFiles {
     static func bytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
 }
 
-/// A small deterministic generator (SplitMix64) so every random test prints and reuses its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A short description of how two images differ (sizes, or count and first differing byte), nil if equal.
 func imageDifference(_ a: RGBImageLike, _ b: RGBImageLike) -> String? {

@@ -1,18 +1,7 @@
 import Testing
 @testable import EmberFormat
+import EmberTestSupport
 
-/// SplitMix64: small, seedable, the same sequence on every platform.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Thousands of random mutations of valid files: the reader must return a model or throw a
 /// `FormatError` whose offset lies inside the file, never crash or hang.

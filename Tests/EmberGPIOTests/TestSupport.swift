@@ -1,20 +1,6 @@
 import EmberGPIO
+import EmberTestSupport
 
-/// SplitMix64: small, seedable, identical everywhere. Seed from EMBER_TEST_SEED or a fixed default.
-struct SeededRandom: RandomNumberGenerator {
-    private(set) var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    static var testSeed: UInt64 {
-        getenv("EMBER_TEST_SEED").flatMap { UInt64(String(cString: $0)) } ?? 0x00E3_BE12_2026
-    }
-}
 
 let ms: UInt64 = 1_000_000
 

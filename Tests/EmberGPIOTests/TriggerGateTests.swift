@@ -1,13 +1,14 @@
 import Testing
 @testable import EmberGPIO
+import EmberTestSupport
 
 /// The gate's rules, edge by edge on a virtual time line.
 @Suite struct TriggerGateTests {
     func edge(_ t: UInt64) -> EdgeEvent { EdgeEvent(timestampNs: t, rising: true, offset: 17) }
 
     @Test func bounceBurstInsideDebounceGivesExactlyOneFiring() {
-        let seed = SeededRandom.testSeed
-        var rng = SeededRandom(seed)
+        let seed = SeededGenerator.testSeed
+        var rng = SeededGenerator(seed: seed)
         for round in 0..<200 {
             var gate = TriggerGate(debounceNs: 50 * ms, minIntervalNs: 0)
             let start = 10_000 * ms + UInt64(round) * 1000 * ms

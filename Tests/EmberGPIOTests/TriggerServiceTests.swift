@@ -1,5 +1,6 @@
 import Testing
 import EmberGPIO
+import EmberTestSupport
 
 /// The service on a simulated chip, in real time: threads, gate, sources and outputs together.
 /// Timing assertions leave generous margins for a loaded 2-core CI machine.
@@ -23,7 +24,7 @@ import EmberGPIO
         let service = start([fileTrigger(path: path, debounceMs: 50, intervalMs: 0)], sim: sim, recorder: recorder)
         defer { service.stop() }
 
-        var rng = SeededRandom(SeededRandom.testSeed)
+        var rng = SeededGenerator(seed: SeededGenerator.testSeed)
         let t0 = nowNs()
         // 12 edges within 20 ms of contact bounce (fewer than the line's queue holds, so none is dropped).
         let bounces = (1..<12).map { _ in t0 + UInt64.random(in: 1...(20 * ms), using: &rng) }.sorted()
@@ -32,7 +33,7 @@ import EmberGPIO
         }
         #expect(waitUntil { recorder.count >= 1 })
         sleepMs(200)
-        #expect(recorder.count == 1, "seed \(SeededRandom.testSeed): \(recorder.count) firings")
+        #expect(recorder.count == 1, "seed \(SeededGenerator.testSeed): \(recorder.count) firings")
         let event = try #require(recorder.all.first)
         #expect(event.trigger == "door" && event.model == "mobilenet")
         #expect(event.edge.timestampNs == t0)

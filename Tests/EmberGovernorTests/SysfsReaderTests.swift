@@ -1,5 +1,6 @@
 import Testing
 @testable import EmberGovernor
+import EmberTestSupport
 
 @Suite struct SysfsReaderTests {
     @Test func readsAPopulatedBoard() throws {
@@ -75,7 +76,7 @@ import Testing
 
     @Test func garbageNeverCrashesAndNeverYieldsImplausibleValues() throws {
         let seed = UInt64.random(in: 0...UInt64.max)
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         try withFakeTree { tree in
             tree.populate(profile: profile("pi-5"), modelString: nil, celsius: 50, firmwareFlags: true)
             let files = ["sys/class/thermal/thermal_zone0/temp", "sys/class/thermal/thermal_zone0/type",
@@ -83,12 +84,12 @@ import Testing
                          "sys/devices/system/cpu/cpu1/cpufreq/scaling_max_freq", SysfsReader.throttledPath]
             var reader = SysfsReader(root: tree.root)
             for round in 0..<150 {
-                for f in files where rng.nextUnit() < 0.5 {
+                for f in files where Double.random(in: 0..<1, using: &rng) < 0.5 {
                     let length = Int(rng.next() % 24)
                     let alphabet = Array("0123456789abcdefx-+ \n\t.\u{0}\u{7f}é".unicodeScalars)
                     var s = String.UnicodeScalarView()
                     for _ in 0..<length { s.append(alphabet[Int(rng.next() % UInt64(alphabet.count))]) }
-                    if rng.nextUnit() < 0.1 { tree.remove(f) } else { tree.put(f, String(s)) }
+                    if Double.random(in: 0..<1, using: &rng) < 0.1 { tree.remove(f) } else { tree.put(f, String(s)) }
                 }
                 let r = reader.read().readings
                 for z in r.thermalZones { #expect((-50...150).contains(z.celsius), "seed \(seed) round \(round)") }

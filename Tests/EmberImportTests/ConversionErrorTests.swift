@@ -1,6 +1,7 @@
 import Testing
 import EmberFormat
 @testable import EmberImport
+import EmberTestSupport
 
 /// Unsupported ops and options stop the conversion with the op's index, name and reason.
 @Suite struct ConversionErrorTests {

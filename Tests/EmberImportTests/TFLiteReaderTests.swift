@@ -1,5 +1,6 @@
 import Testing
 @testable import EmberImport
+import EmberTestSupport
 
 @Suite struct TFLiteReaderTests {
     static let model: [UInt8] = (try? Repository.bytes(Repository.bundledModelPath)) ?? []

@@ -1,5 +1,6 @@
 import CEmberKernels
 import Testing
+import EmberTestSupport
 
 @Suite struct CRC32CTests {
     @Test func checkValue() {
@@ -8,7 +9,7 @@ import Testing
     }
 
     @Test func chainsAcrossSplits() {
-        var rng = SplitMix64(seed: 0xC0FFEE)
+        var rng = SeededGenerator(seed: 0xC0FFEE)
         let data = (0..<4099).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let whole = ember_crc32c(0, data, data.count)
         for cut in [0, 1, 7, 8, 9, 1000, 4098, 4099] {
@@ -38,7 +39,7 @@ private final class Hits: @unchecked Sendable {
         defer { ember_threadpool_destroy(pool) }
         #expect(ember_threadpool_threads(pool) == threads)
         let seed: UInt64 = 42 &+ UInt64(threads)
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         for round in 0..<40 {
             let tasks = Int(rng.next() % 500)
             let hits = Hits(tasks)
@@ -54,7 +55,7 @@ private final class Hits: @unchecked Sendable {
     @Test func fewerActiveThreadsStillCoverEveryTaskOnce() throws {
         let pool = try #require(ember_threadpool_create(4))
         defer { ember_threadpool_destroy(pool) }
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         for round in 0..<60 {
             let active = [1, 2, 3, 4, 0, 9][round % 6]  // 0 and 9 are clamped to 1 and 4
             ember_threadpool_set_active(pool, active)
@@ -96,15 +97,3 @@ private final class Hits: @unchecked Sendable {
     }
 }
 
-/// splitmix64: small, seeded, reproducible.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

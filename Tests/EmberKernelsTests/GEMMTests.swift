@@ -1,5 +1,6 @@
 import CEmberKernels
 import Testing
+import EmberTestSupport
 
 /// The dispatched GEMM against a direct TFLite-semantics loop on unpacked weights. The C harness
 /// in Tests/kernels covers every path and shape; this checks the API as Swift callers use it.
@@ -7,7 +8,7 @@ import Testing
     @Test(arguments: [(1, 1, 1), (13, 17, 33), (4, 8, 8), (29, 40, 144)])
     func matchesDirectLoop(m: Int, n: Int, k: Int) {
         let seed = UInt64(m * 1_000_003 + n * 1009 + k)
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let a = (0..<m * k).map { _ in Int8(truncatingIfNeeded: rng.next()) }
         let w = (0..<n * k).map { _ in Int8(truncatingIfNeeded: rng.next()) }
         let bias = (0..<n).map { _ in Int32(truncatingIfNeeded: rng.next() % 40_000) - 20_000 }

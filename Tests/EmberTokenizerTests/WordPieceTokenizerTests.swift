@@ -1,5 +1,6 @@
 import Testing
 @testable import EmberTokenizer
+import EmberTestSupport
 
 @Suite struct WordPieceTokenizerTests {
     /// A tiny vocabulary: specials, then pieces.
@@ -112,7 +113,7 @@ import Testing
 
     /// Seeded random scalars: no crash, CLS/SEP framing, truncation is a prefix, padding is consistent.
     @Test func randomTextInvariants() throws {
-        var rng = SplitMix64(seed: 0x5EED_7043)
+        var rng = SeededGenerator(seed: 0x5EED_7043)
         let full = try miniLM(maxLength: 1 << 20)
         let short = try miniLM(maxLength: 16)
         let pools: [ClosedRange<UInt32>] = [0x20...0x7E, 0x0...0x2FF, 0x300...0x36F, 0x370...0x52F, 0x3000...0x9FFF,
@@ -137,15 +138,3 @@ import Testing
     }
 }
 
-/// A small seeded generator (SplitMix64), so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

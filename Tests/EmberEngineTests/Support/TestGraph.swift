@@ -1,6 +1,7 @@
 import CEmberKernels
 import EmberFormat
 @testable import EmberEngine
+import EmberTestSupport
 
 /// Builds small int8 graphs through EmberFormat's writer (weights packed with the kernels' own
 /// pack functions, as `ember convert` does), loads them back as a model and runs them.
