@@ -317,6 +317,70 @@ static void test_dwconv(void) {
     }
 }
 
+// ---- ADD: every path against the twin, realistic and extreme parameters ----
+static void check_add(size_t count, int extreme, int mode) {
+    ember_qs8_add_params p;
+    if (!extreme) {  // as TFLite's Prepare: left shift 20, inputs rescaled to twice the larger scale
+        const double sa = ldexp(1.0 + (double)(rnd() % 1000) / 1000, -rnd_range(3, 9));
+        const double sb = ldexp(1.0 + (double)(rnd() % 1000) / 1000, -rnd_range(3, 9));
+        const double so = ldexp(1.0 + (double)(rnd() % 1000) / 1000, -rnd_range(2, 9));
+        const double twice = 2 * (sa > sb ? sa : sb);
+        p.left_shift = 20;
+        ember_quantize_multiplier(sa / twice, &p.a_multiplier, &p.a_shift);
+        ember_quantize_multiplier(sb / twice, &p.b_multiplier, &p.b_shift);
+        ember_quantize_multiplier(twice / ((1 << 20) * so), &p.out_multiplier, &p.out_shift);
+        p.a_zero_point = rnd_range(-128, 127);
+        p.b_zero_point = rnd_range(-128, 127);
+        p.out_zero_point = rnd_range(-128, 127);
+        p.min = (rnd() % 3 == 0) ? rnd_range(-128, 0) : -128;
+        p.max = (rnd() % 3 == 0) ? rnd_range(p.min, 127) : 127;
+    } else {  // any multiplier (also negative, INT32_MIN), shifts beyond +-31, wrapping sums, wide clamps
+        static const int32_t ms[] = {0, 1, INT32_MAX, 1 << 30, (1 << 30) + 1, INT32_MIN, -1, 1518500250};
+        static const int32_t ss[] = {-40, -31, -30, 0, 1, 31, 30, -1, 16, 40};
+        int32_t *mult[3] = {&p.a_multiplier, &p.b_multiplier, &p.out_multiplier}, *shift[3] = {&p.a_shift, &p.b_shift, &p.out_shift};
+        for (int i = 0; i < 3; i++) {
+            *mult[i] = (rnd() & 1) ? ms[rnd() % 8] : (int32_t)rnd();
+            *shift[i] = (rnd() & 1) ? ss[rnd() % 10] : rnd_range(-31, 31);
+        }
+        p.left_shift = rnd_range(-2, 33);
+        p.a_zero_point = (rnd() & 1) ? ((rnd() & 1) ? -128 : 127) : rnd_range(-300, 300);
+        p.b_zero_point = (rnd() & 1) ? ((rnd() & 1) ? -128 : 127) : rnd_range(-300, 300);
+        p.out_zero_point = rnd_range(-100000, 100000);
+        p.min = rnd_range(-1000, 127);  // outside [-128, 127] too: the twin truncates the clamped value
+        p.max = rnd_range(p.min, 1000);
+    }
+    const size_t off = rnd() % 4;  // unaligned starts
+    int8_t *a = xmalloc(count + off), *b = xmalloc(count + off), *want = xmalloc(count), *got = xmalloc(count + 1);
+    fill(a, count + off, mode, -128);
+    fill(b, count + off, (int)(rnd() % 4), -128);
+    ember_qs8_add__ref(count, a + off, b + off, want, &p);
+    char what[200];
+    snprintf(what, sizeof what, "qs8_add count=%zu ls=%d a=(%d,%d,zp %d) b=(%d,%d,zp %d) out=(%d,%d,zp %d) [%d,%d]", count, p.left_shift,
+             p.a_multiplier, p.a_shift, p.a_zero_point, p.b_multiplier, p.b_shift, p.b_zero_point, p.out_multiplier, p.out_shift,
+             p.out_zero_point, p.min, p.max);
+    const ember_kernel_table *t = ember_kernel_table_for("qs8_add");
+    for (size_t e = 1; e < t->count; e++) {
+        if (!ember_isa_available(t->entries[e].isa)) continue;
+        memset(got, 0x5A, count + 1);
+        ((ember_qs8_add_fn)t->entries[e].fn)(count, a + off, b + off, got, &p);
+        same_bytes(what, t->entries[e].name, got, want, count, 0);
+        g_checks++;
+        if (got[count] != 0x5A) FAIL("%s: %s wrote past the end", what, t->entries[e].name);
+    }
+    free(a); free(b); free(want); free(got);
+}
+
+static void test_add(void) {
+    const size_t counts[] = {1, 2, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        for (int extreme = 0; extreme <= 1; extreme++)
+            for (int rep = 0; rep < (g_quick ? 3 : 12); rep++) check_add(counts[i], extreme, (int)(rnd() % 4));
+    // MobileNetV2's residual adds (H*W*C), fewer under --quick.
+    const size_t layers[] = {56 * 56 * 24, 28 * 28 * 32, 14 * 14 * 64, 14 * 14 * 96, 7 * 7 * 160};
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
+        check_add(g_quick ? layers[i] / 8 + 5 : layers[i], (int)(i & 1), FILL_RANDOM);
+}
+
 // ---- Elementwise ops: scalar only; checked against float semantics within one step ----
 static void test_elementwise(void) {
     // ADD: TFLite's usual parameters (left shift 20, twice the larger input scale).
@@ -615,7 +679,7 @@ int main(int argc, char **argv) {
     const ember_isa chosen = ember_kernels_init(-1);
     printf("kernel_tests: seed %" PRIu64 "%s; cpu features:", g_seed, g_quick ? " (quick)" : "");
     for (int i = 0; i < 32; i++) if (ember_cpu_features() >> i & 1) printf(" %s", ember_isa_name((ember_isa)i));
-    printf("; chosen: gemm %s, dwconv %s, crc %s\n", ember_kernel_name("qs8_gemm"), ember_kernel_name("qs8_dwconv3x3"), ember_kernel_name("crc32c"));
+    printf("; chosen: gemm %s, dwconv %s, add %s, crc %s\n", ember_kernel_name("qs8_gemm"), ember_kernel_name("qs8_dwconv3x3"), ember_kernel_name("qs8_add"), ember_kernel_name("crc32c"));
     fflush(stdout);
     if (expect && strcmp(expect, ember_isa_name(chosen)) != 0) {
         FAIL("dispatch chose %s for the GEMM, expected %s", ember_isa_name(chosen), expect);
@@ -625,6 +689,7 @@ int main(int argc, char **argv) {
     test_gemm();
     test_conv();
     test_dwconv();
+    test_add();
     test_elementwise();
     test_encoder();
     test_crc();
