@@ -41,6 +41,20 @@ static inline size_t ember_gemm_row_chunk(size_t k, size_t mr) {
     return rows < mr ? mr : rows;
 }
 
+/// The last partial group of 8 k of a row (krem = k % 8 bytes at p) as 8 readable bytes: in place
+/// when those 8 bytes end inside the matrix (`limit` = the end of its last row: rows are
+/// [m][a_stride], so they are the next row's bytes), else a zero-padded copy in `buf`. The bytes
+/// past k meet the packing's zero weights, so their values never matter; this spares the copy
+/// for every row but the last few (the stem convolution has k = 27).
+static inline const int8_t *ember_gemm_a_end(const int8_t *a, size_t m_end, size_t a_stride, size_t k) {
+    return m_end ? a + (m_end - 1) * a_stride + k : a;
+}
+static inline const int8_t *ember_gemm_ktail(const int8_t *p, size_t krem, const int8_t *limit, int8_t buf[8]) {
+    if (p + 8 <= limit) return p;
+    for (size_t i = 0; i < 8; i++) buf[i] = i < krem ? p[i] : 0;  // no library call: it would spill vector registers
+    return buf;
+}
+
 // ---- Depthwise 3x3 packing "qs8-dw3x3-c16-v1" ----
 #define EMBER_DW_CB 16
 static inline size_t ember_dw_block_bytes(void) { return EMBER_DW_CB * sizeof(int32_t) + 9 * EMBER_DW_CB; }

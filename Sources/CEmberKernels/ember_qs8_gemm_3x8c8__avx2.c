@@ -33,6 +33,7 @@ void ember_qs8_gemm_3x8c8__avx2(size_t m_begin, size_t m_end, size_t n, size_t k
     const size_t block = ember_gemm_block_bytes(k), kfull = k / 8, krem = k % 8;
     const ember_avx2_out o = ember_avx2_out_load(q);
     const size_t mc = ember_gemm_row_chunk(k, MR);
+    const int8_t *const a_limit = ember_gemm_a_end(a, m_end, a_stride, k);
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
         for (size_t nb = 0; nb < n; nb += 8) {
@@ -52,9 +53,9 @@ void ember_qs8_gemm_3x8c8__avx2(size_t m_begin, size_t m_end, size_t n, size_t k
                 const int8_t *wp = w;
                 for (size_t kb = 0; kb < kfull; kb++, wp += 64) mac_block(acc, wp, ap, kb * 8);
                 if (krem) {
-                    int8_t t[MR][8] = {{0}};
+                    int8_t t[MR][8];
                     const int8_t *tp[MR];
-                    for (int r = 0; r < MR; r++) { memcpy(t[r], ap[r] + kfull * 8, krem); tp[r] = t[r]; }
+                    for (int r = 0; r < MR; r++) tp[r] = ember_gemm_ktail(ap[r] + kfull * 8, krem, a_limit, t[r]);
                     mac_block(acc, wp, tp, 0);
                 }
                 for (size_t r = 0; r < MR && m + r < m1; r++) {

@@ -240,7 +240,43 @@ static void check_conv(size_t h, size_t w, size_t cin, size_t cout, size_t kh, s
     free(in); free(wt); free(cols); free(bias); free(want); free(got); free(packed); free_requant(&r);
 }
 
+/// im2col alone against a naive loop (its span copies may over-copy: output sized exactly, so
+/// ASan builds catch any write past it). Rows [oy0, oy1) only.
+static void check_im2col(size_t h, size_t w, size_t c, size_t kh, size_t kw, size_t stride, size_t pad, size_t dil) {
+    const size_t effh = (kh - 1) * dil + 1, effw = (kw - 1) * dil + 1;
+    if (h + 2 * pad < effh || w + 2 * pad < effw) return;
+    const size_t oh = (h + 2 * pad - effh) / stride + 1, ow = (w + 2 * pad - effw) / stride + 1, row = kh * kw * c;
+    const size_t oy0 = (size_t)rnd() % oh, oy1 = oy0 + 1 + (size_t)rnd() % (oh - oy0);
+    int8_t *in = xmalloc(h * w * c), *got = xmalloc((oy1 - oy0) * ow * row), *want = xmalloc((oy1 - oy0) * ow * row);
+    fill(in, h * w * c, FILL_RANDOM, -128);
+    const int8_t padv = (int8_t)rnd_range(-128, 127);
+    for (size_t oy = oy0; oy < oy1; oy++)
+        for (size_t ox = 0; ox < ow; ox++)
+            for (size_t ky = 0; ky < kh; ky++)
+                for (size_t kx = 0; kx < kw; kx++)
+                    for (size_t ch = 0; ch < c; ch++) {
+                        const ptrdiff_t iy = (ptrdiff_t)(oy * stride + ky * dil) - (ptrdiff_t)pad;
+                        const ptrdiff_t ix = (ptrdiff_t)(ox * stride + kx * dil) - (ptrdiff_t)pad;
+                        const int inside = iy >= 0 && ix >= 0 && iy < (ptrdiff_t)h && ix < (ptrdiff_t)w;
+                        want[((oy - oy0) * ow + ox) * row + (ky * kw + kx) * c + ch] =
+                            inside ? in[((size_t)iy * w + (size_t)ix) * c + ch] : padv;
+                    }
+    ember_qs8_im2col(in, h, w, c, kh, kw, stride, stride, dil, dil, pad, pad, oy0, oy1, ow, padv, got);
+    char what[128];
+    snprintf(what, sizeof what, "im2col %zux%zux%zu k%zux%zu s%zu p%zu d%zu rows %zu..%zu", h, w, c, kh, kw, stride, pad, dil, oy0, oy1);
+    same_bytes(what, "ember_qs8_im2col", got, want, (oy1 - oy0) * ow * row, row);
+    free(in); free(got); free(want);
+}
+
 static void test_conv(void) {
+    for (size_t c = 1; c <= 12; c++)
+        for (size_t kk = 1; kk <= 3; kk += 2)
+            for (size_t stride = 1; stride <= 2; stride++)
+                for (size_t pad = 0; pad <= 1; pad++)
+                    for (size_t dil = 1; dil <= 2; dil++) check_im2col(7 + c % 3, 9 - c % 4, c, kk, kk, stride, pad, dil);
+    check_im2col(20, 20, 3, 3, 3, 2, 0, 1);  // the stem's shape, reduced
+    check_im2col(5, 6, 16, 3, 3, 1, 1, 1);   // 48-byte spans
+    check_im2col(5, 6, 5, 3, 5, 1, 1, 1);    // kh != kw
     check_conv(g_quick ? 15 : 32, g_quick ? 15 : 32, 3, 32, 3, 2, 1, 1);  // MobileNetV2 stem, reduced
     check_conv(7, 9, 5, 13, 3, 1, 1, 1);
     check_conv(8, 8, 16, 8, 3, 2, 0, 1);
