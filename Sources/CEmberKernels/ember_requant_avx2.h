@@ -1,20 +1,23 @@
 // x86-64 AVX2 output stage: exact TFLite MultiplyByQuantizedMultiplier on 8 lanes.
 // SaturatingRoundingDoublingHighMul = floor((a*b + 2^30) / 2^31) is formed from 64-bit
 // VPMULDQ products (bits 31..62 are the result; AVX2 has no 64-bit arithmetic shift, but the
-// low 32 bits of a logical shift are the same), plus the INT32_MIN^2 saturation case.
+// low 32 bits of a logical shift are the same), plus the INT32_MIN^2 saturation case. The odd
+// lanes reach VPMULDQ through VPSHUFD: written as a 64-bit shift, clang emulated a full 64-bit
+// multiply (three VPMULUDQ).
 #ifndef EMBER_REQUANT_AVX2_H
 #define EMBER_REQUANT_AVX2_H
 #include <immintrin.h>
 #include "ember_kernels_internal.h"
 
 typedef struct ember_avx2_rq {
-    __m256i mult, lshift, rshift, rmask, rthresh;
+    __m256i mult, mult_odd, lshift, rshift, rmask, rthresh;  ///< mult_odd: each odd lane's multiplier copied below it
     int any_lshift, any_min_mult;  ///< steps that can be skipped when no lane needs them
 } ember_avx2_rq;
 
 EMBER_TARGET_AVX2 static inline ember_avx2_rq ember_avx2_rq_load(const int32_t mult[8], const int32_t lshift[8], const int32_t rshift[8]) {
     ember_avx2_rq r;
     r.mult = _mm256_loadu_si256((const __m256i *)mult);
+    r.mult_odd = _mm256_shuffle_epi32(r.mult, 0xF5);
     r.lshift = _mm256_loadu_si256((const __m256i *)lshift);
     r.rshift = _mm256_loadu_si256((const __m256i *)rshift);
     const __m256i one = _mm256_set1_epi32(1);
@@ -29,7 +32,7 @@ EMBER_TARGET_AVX2 static inline __m256i ember_avx2_mbqm(__m256i x, const ember_a
     if (r->any_lshift) x = _mm256_sllv_epi32(x, r->lshift);
     const __m256i nudge = _mm256_set1_epi64x((int64_t)1 << 30);
     const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, r->mult), nudge);
-    const __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(r->mult, 32)), nudge);
+    const __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_shuffle_epi32(x, 0xF5), r->mult_odd), nudge);
     __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
     if (r->any_min_mult) {
         const __m256i imin = _mm256_set1_epi32(INT32_MIN);
@@ -60,6 +63,30 @@ EMBER_TARGET_AVX2 static inline __m128i ember_avx2_output8(__m256i acc, const em
     __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
     w = _mm_min_epi16(_mm_max_epi16(_mm_adds_epi16(w, o->zp), o->mn), o->mx);
     return _mm_packs_epi16(w, w);
+}
+
+/// Zero point and clamp as 16 int16 lanes, for output stages that pack two rows at once.
+typedef struct ember_avx2_out16 {
+    __m256i zp, mn, mx;
+} ember_avx2_out16;
+
+EMBER_TARGET_AVX2 static inline ember_avx2_out16 ember_avx2_out16_load(const ember_qs8_output *q) {
+    ember_avx2_out16 o;
+    o.zp = _mm256_set1_epi16((int16_t)ember_clamp(q->zero_point, INT16_MIN, INT16_MAX));
+    o.mn = _mm256_set1_epi16((int16_t)ember_clamp(q->min, -128, 127));
+    o.mx = _mm256_set1_epi16((int16_t)ember_clamp(q->max, -128, 127));
+    return o;
+}
+
+/// Output stage of four rows of 8 channels at once (requantized int32 lanes v0..v3): one pack,
+/// zero point and clamp sequence for all of them, as ember_avx2_output8 does per row. Returns the
+/// rows' 8 bytes as the 64-bit lanes 0..3.
+EMBER_TARGET_AVX2 static inline __m256i ember_avx2_output4x8(__m256i v0, __m256i v1, __m256i v2, __m256i v3, const ember_avx2_out16 *o) {
+    __m256i w01 = _mm256_packs_epi32(v0, v1), w23 = _mm256_packs_epi32(v2, v3);  // [r0 c0-3, r1 c0-3 | r0 c4-7, r1 c4-7]
+    w01 = _mm256_min_epi16(_mm256_max_epi16(_mm256_adds_epi16(w01, o->zp), o->mn), o->mx);
+    w23 = _mm256_min_epi16(_mm256_max_epi16(_mm256_adds_epi16(w23, o->zp), o->mn), o->mx);
+    const __m256i b = _mm256_packs_epi16(w01, w23);  // 4-byte groups: r0 lo, r1 lo, r2 lo, r3 lo | r0 hi, ...
+    return _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
 
 static inline void ember_store_partial8(int8_t *dst, const int8_t v[8], size_t count) {
