@@ -1,26 +1,29 @@
 // qs8 GEMM, 3 rows x 8 channels, k in blocks of 8, x86-64 AVX2. Bytes are sign-extended to int16
 // and multiplied with VPMADDWD (pairs summed in int32, exact); VPMADDUBSW would saturate on raw
-// int8. Each block's weights are sign-extended once per chunk of rows into an int16 buffer, so
-// VPMADDWD takes them straight from memory: 12 accumulators, one row and one product register
-// fit the 16 YMM registers without spilling (converting per tile needed a 17th register).
-// The output stage is unrolled over the 3 rows; rows past the end repeat the last row and store
+// int8. For K <= 1024, each chunk of rows and each block's weights are sign-extended to int16
+// once (the rows with their k tail zero-filled), so the inner loop is one VBROADCASTI128 per row
+// and VPMADDWD straight from memory: 12 accumulators, one row and one product register fit the 16
+// YMM registers (converting per tile needed a 17th and clang spilled an accumulator).
+// The output stage is unrolled over the rows; rows past the end repeat the last row and store
 // to it (the same bytes).
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_X86_64)
 #include "ember_requant_avx2.h"
 
 #define MR 3
-#define KMAX16 1024  ///< longest K whose block is converted to int16 (16 KiB); longer K converts per tile
+#define KMAX16 1024           ///< longest K converted to int16; longer K converts per tile
+#define A16_ELEMENTS 12288    ///< int16 row buffer (24 KiB): bounds the rows per chunk
 
 EMBER_TARGET_AVX2 static inline __m256i row8(const int8_t *p) {
     return _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)p)));
 }
 
-/// One group of 8 k for the 3 rows: `w16` the group's 4 int16 weight vectors (channel pairs).
-EMBER_TARGET_AVX2 static inline void mac16(__m256i acc[MR][4], const int16_t *w16, const int8_t *a0, const int8_t *a1, const int8_t *a2) {
-    const int8_t *ap[MR] = {a0, a1, a2};
+/// One group of 8 k for the 3 rows, all int16: `a*` the rows' 8 values, `w16` the group's 4
+/// weight vectors (channel pairs).
+EMBER_TARGET_AVX2 static inline void mac16(__m256i acc[MR][4], const int16_t *w16, const int16_t *a0, const int16_t *a1, const int16_t *a2) {
+    const int16_t *ap[MR] = {a0, a1, a2};
     for (int r = 0; r < MR; r++) {
-        const __m256i va = row8(ap[r]);
+        const __m256i va = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)ap[r]));
         for (int p = 0; p < 4; p++)
             acc[r][p] = _mm256_add_epi32(acc[r][p], _mm256_madd_epi16(va, _mm256_load_si256((const __m256i *)(w16 + 16 * p))));
         // Compiler barrier: without it clang keeps the 4 weight vectors in registers across the
@@ -29,7 +32,7 @@ EMBER_TARGET_AVX2 static inline void mac16(__m256i acc[MR][4], const int16_t *w1
     }
 }
 
-/// The same from int8 weights (K > KMAX16), sign-extended here.
+/// The same from int8 rows and weights (K > KMAX16), sign-extended here.
 EMBER_TARGET_AVX2 static inline void mac8(__m256i acc[MR][4], const int8_t *w8, const int8_t *a0, const int8_t *a1, const int8_t *a2) {
     const int8_t *ap[MR] = {a0, a1, a2};
     for (int p = 0; p < 4; p++) {
@@ -51,39 +54,55 @@ EMBER_TARGET_AVX2 static inline void store_row(int8_t *dst, __m128i v, size_t nc
     memcpy(dst, tmp, ncount);
 }
 
-/// Rows [m0, m1) of one block of 8 channels; `w16` is the block's int16 weights or NULL.
-EMBER_TARGET_AVX2 static void block_rows(size_t m0, size_t m1, size_t kfull, size_t krem, const int8_t *a, size_t a_stride,
-                                         const int8_t *a_limit, const uint8_t *blk, const int16_t *w16, int8_t *out,
-                                         size_t out_stride, size_t ncount, const ember_avx2_rq *rqp, const ember_avx2_out *op) {
+typedef struct {
+    size_t kfull, krem, a_stride, out_stride, ncount;
+    const int8_t *a, *a_limit;   ///< int8 rows (K > KMAX16)
+    const int16_t *a16, *w16;    ///< int16 rows of the chunk (row stride kp * 8) and block weights, or NULL
+} tile_args;
+
+/// Rows [m0, m1) of one block of 8 channels (`out` points at the block's first channel).
+EMBER_TARGET_AVX2 static void block_rows(size_t m0, size_t m1, const tile_args *t, const uint8_t *blk, int8_t *out,
+                                         const ember_avx2_rq *rqp, const ember_avx2_out *op) {
     const ember_avx2_rq rq = *rqp;  // local copies: int8 stores may alias anything
     const ember_avx2_out o = *op;
+    const size_t kfull = t->kfull, krem = t->krem, kp8 = (kfull + (krem != 0)) * 8;
     const __m256i bias = _mm256_loadu_si256((const __m256i *)blk);
     const int8_t *w8 = (const int8_t *)(blk + 32);
     for (size_t m = m0; m < m1; m += MR) {
         const size_t r1 = m + 1 < m1 ? m + 1 : m, r2 = m + 2 < m1 ? m + 2 : r1;
-        const int8_t *a0 = a + m * a_stride, *a1 = a + r1 * a_stride, *a2 = a + r2 * a_stride;
         __m256i acc[MR][4];
         for (int r = 0; r < MR; r++)
             for (int p = 0; p < 4; p++) acc[r][p] = _mm256_setzero_si256();
-        if (w16) {
-            for (size_t kb = 0; kb < kfull; kb++) mac16(acc, w16 + kb * 64, a0 + kb * 8, a1 + kb * 8, a2 + kb * 8);
+        if (t->a16) {
+            const int16_t *a0 = t->a16 + (m - m0) * kp8, *a1 = t->a16 + (r1 - m0) * kp8, *a2 = t->a16 + (r2 - m0) * kp8;
+            for (size_t i = 0; i < kp8; i += 8) mac16(acc, t->w16 + i * 8, a0 + i, a1 + i, a2 + i);
         } else {
+            const int8_t *a0 = t->a + m * t->a_stride, *a1 = t->a + r1 * t->a_stride, *a2 = t->a + r2 * t->a_stride;
             for (size_t kb = 0; kb < kfull; kb++) mac8(acc, w8 + kb * 64, a0 + kb * 8, a1 + kb * 8, a2 + kb * 8);
-        }
-        if (krem) {
-            int8_t t[MR][8];
-            const int8_t *t0 = ember_gemm_ktail(a0 + kfull * 8, krem, a_limit, t[0]);
-            const int8_t *t1 = ember_gemm_ktail(a1 + kfull * 8, krem, a_limit, t[1]);
-            const int8_t *t2 = ember_gemm_ktail(a2 + kfull * 8, krem, a_limit, t[2]);
-            if (w16) mac16(acc, w16 + kfull * 64, t0, t1, t2);
-            else mac8(acc, w8 + kfull * 64, t0, t1, t2);
+            if (krem) {
+                int8_t tb[MR][8];
+                mac8(acc, w8 + kfull * 64, ember_gemm_ktail(a0 + kfull * 8, krem, t->a_limit, tb[0]),
+                     ember_gemm_ktail(a1 + kfull * 8, krem, t->a_limit, tb[1]), ember_gemm_ktail(a2 + kfull * 8, krem, t->a_limit, tb[2]));
+            }
         }
         const __m128i v0 = ember_avx2_output8(_mm256_add_epi32(reduce8(acc[0]), bias), &rq, &o);
         const __m128i v1 = ember_avx2_output8(_mm256_add_epi32(reduce8(acc[1]), bias), &rq, &o);
         const __m128i v2 = ember_avx2_output8(_mm256_add_epi32(reduce8(acc[2]), bias), &rq, &o);
-        store_row(out + m * out_stride, v0, ncount);
-        store_row(out + r1 * out_stride, v1, ncount);
-        store_row(out + r2 * out_stride, v2, ncount);
+        store_row(out + m * t->out_stride, v0, t->ncount);
+        store_row(out + r1 * t->out_stride, v1, t->ncount);
+        store_row(out + r2 * t->out_stride, v2, t->ncount);
+    }
+}
+
+/// Rows [m0, m1) of `a` as int16, kp8 values per row (the k tail zero-filled).
+EMBER_TARGET_AVX2 static void rows_to_int16(const int8_t *a, size_t a_stride, size_t m0, size_t m1, size_t k, size_t kp8, int16_t *a16) {
+    const size_t kfull8 = k / 8 * 8;
+    for (size_t m = m0; m < m1; m++, a16 += kp8) {
+        const int8_t *row = a + m * a_stride;
+        size_t i = 0;
+        for (; i + 16 <= kfull8; i += 16)
+            _mm256_storeu_si256((__m256i *)(a16 + i), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(row + i))));
+        for (; i < kp8; i++) a16[i] = i < k ? row[i] : 0;
     }
 }
 
@@ -91,26 +110,30 @@ EMBER_TARGET_AVX2
 void ember_qs8_gemm_3x8c8__avx2(size_t m_begin, size_t m_end, size_t n, size_t k,
                                 const int8_t *a, size_t a_stride, const void *packed,
                                 int8_t *out, size_t out_stride, const ember_qs8_output *q) {
-    const size_t block = ember_gemm_block_bytes(k), kfull = k / 8, krem = k % 8, kp = kfull + (krem != 0);
+    const size_t block = ember_gemm_block_bytes(k), kp8 = ember_round_up(k, 8);
     const ember_avx2_out o = ember_avx2_out_load(q);
-    const size_t mc = ember_gemm_row_chunk(k, MR);
-    const int8_t *const a_limit = ember_gemm_a_end(a, m_end, a_stride, k);
+    const int convert = kp8 <= KMAX16;
+    size_t mc = ember_gemm_row_chunk(k, MR);
+    if (convert && mc * kp8 > A16_ELEMENTS) mc = A16_ELEMENTS / kp8 / MR * MR;
     _Alignas(32) int16_t w16[KMAX16 * 8];
+    _Alignas(32) int16_t a16[A16_ELEMENTS];
+    tile_args t = {k / 8, k % 8, a_stride, out_stride, 8, a, ember_gemm_a_end(a, m_end, a_stride, k),
+                   convert ? a16 : NULL, convert ? w16 : NULL};
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
+        if (convert) rows_to_int16(a, a_stride, m0, m1, k, kp8, a16);
         for (size_t nb = 0; nb < n; nb += 8) {
             const uint8_t *blk = (const uint8_t *)packed + (nb / 8) * block;
             int32_t mult[8], ls[8], rs[8];
             ember_load_requant8(q, nb, n, mult, ls, rs);
             const ember_avx2_rq rq = ember_avx2_rq_load(mult, ls, rs);
-            const int convert = kp * 8 <= KMAX16;
             if (convert) {
                 const int8_t *w8 = (const int8_t *)(blk + 32);
-                for (size_t i = 0; i < kp * 64; i += 16)
+                for (size_t i = 0; i < kp8 * 8; i += 16)
                     _mm256_store_si256((__m256i *)(w16 + i), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w8 + i))));
             }
-            block_rows(m0, m1, kfull, krem, a, a_stride, a_limit, blk, convert ? w16 : NULL, out + nb, out_stride,
-                       n - nb < 8 ? n - nb : 8, &rq, &o);
+            t.ncount = n - nb < 8 ? n - nb : 8;
+            block_rows(m0, m1, &t, blk, out + nb, &rq, &o);
         }
     }
 }
