@@ -1,9 +1,9 @@
 // qs8 GEMM, 3 rows x 8 channels, k in blocks of 8, x86-64 AVX2. Bytes are sign-extended to int16
 // and multiplied with VPMADDWD (pairs summed in int32, exact); VPMADDUBSW would saturate on raw
-// int8. For K <= 1024, each chunk of rows and each block's weights are sign-extended to int16
-// once (the rows with their k tail zero-filled), so the inner loop is one VBROADCASTI128 per row
-// and VPMADDWD straight from memory: 12 accumulators, one row and one product register fit the 16
-// YMM registers (converting per tile needed a 17th and clang spilled an accumulator).
+// int8. For K <= 1024, each chunk of rows (the k tail as ember_gemm_ktail reads it) and each
+// block's weights are sign-extended to int16 once, so the inner loop is one VBROADCASTI128 per
+// row and VPMADDWD straight from memory: 12 accumulators, one row and one product register fit
+// the 16 YMM registers (converting per tile needed a 17th and clang spilled an accumulator).
 // The output stage is unrolled over the rows; rows past the end repeat the last row and store
 // to it (the same bytes).
 #include "ember_kernels_internal.h"
@@ -94,15 +94,22 @@ EMBER_TARGET_AVX2 static void block_rows(size_t m0, size_t m1, const tile_args *
     }
 }
 
-/// Rows [m0, m1) of `a` as int16, kp8 values per row (the k tail zero-filled).
-EMBER_TARGET_AVX2 static void rows_to_int16(const int8_t *a, size_t a_stride, size_t m0, size_t m1, size_t k, size_t kp8, int16_t *a16) {
+/// Rows [m0, m1) of `a` as int16, kp8 values per row; the k tail as ember_gemm_ktail reads it.
+EMBER_TARGET_AVX2 static void rows_to_int16(const int8_t *a, size_t a_stride, size_t m0, size_t m1, size_t k, size_t kp8,
+                                            const int8_t *a_limit, int16_t *a16) {
     const size_t kfull8 = k / 8 * 8;
     for (size_t m = m0; m < m1; m++, a16 += kp8) {
         const int8_t *row = a + m * a_stride;
         size_t i = 0;
         for (; i + 16 <= kfull8; i += 16)
             _mm256_storeu_si256((__m256i *)(a16 + i), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(row + i))));
-        for (; i < kp8; i++) a16[i] = i < k ? row[i] : 0;
+        for (; i + 8 <= kfull8; i += 8)
+            _mm_storeu_si128((__m128i *)(a16 + i), _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(row + i))));
+        if (i < kp8) {
+            int8_t t[8];
+            const int8_t *p = ember_gemm_ktail(row + i, k - i, a_limit, t);
+            _mm_storeu_si128((__m128i *)(a16 + i), _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)p)));
+        }
     }
 }
 
@@ -121,7 +128,7 @@ void ember_qs8_gemm_3x8c8__avx2(size_t m_begin, size_t m_end, size_t n, size_t k
                    convert ? a16 : NULL, convert ? w16 : NULL};
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
-        if (convert) rows_to_int16(a, a_stride, m0, m1, k, kp8, a16);
+        if (convert) rows_to_int16(a, a_stride, m0, m1, k, kp8, t.a_limit, a16);
         for (size_t nb = 0; nb < n; nb += 8) {
             const uint8_t *blk = (const uint8_t *)packed + (nb / 8) * block;
             int32_t mult[8], ls[8], rs[8];

@@ -37,11 +37,10 @@ EMBER_TARGET_I8MM static void ember_qs8_gemm_8x8c8__i8mm_rows(size_t m0, size_t 
         if (krem) {  // the partial last group of 8 first (ember_gemm_ktail)
             const int8_t *wt = w + kfull * 64;
             const int8x16_t w0 = vld1q_s8(wt), w1 = vld1q_s8(wt + 16), w2 = vld1q_s8(wt + 32), w3 = vld1q_s8(wt + 48);
-            int8_t t[MR][8];
-            const int8_t *tp[MR];
-            for (size_t r = 0; r < MR; r++) tp[r] = ember_gemm_ktail(ap[r] + kfull * 8, krem, a_limit, t[r]);
             for (int rp = 0; rp < MR / 2; rp++) {
-                const int8x16_t va = rows2(tp[2 * rp], tp[2 * rp + 1]);
+                int8_t t0[8], t1[8];
+                const int8x16_t va = rows2(ember_gemm_ktail(ap[2 * rp] + kfull * 8, krem, a_limit, t0),
+                                           ember_gemm_ktail(ap[2 * rp + 1] + kfull * 8, krem, a_limit, t1));
                 acc[rp][0] = vmmlaq_s32(acc[rp][0], va, w0);
                 acc[rp][1] = vmmlaq_s32(acc[rp][1], va, w1);
                 acc[rp][2] = vmmlaq_s32(acc[rp][2], va, w2);
