@@ -10,7 +10,8 @@
 #include "ember_kernels_internal.h"
 
 typedef struct ember_avx2_rq {
-    __m256i mult, mult_odd, lshift, rshift, rmask, rthresh;  ///< mult_odd: each odd lane's multiplier copied below it
+    __m256i mult, mult_odd, lshift, rshift, rround;  ///< mult_odd: each odd lane's multiplier copied below it;
+                                                     ///< rround: 2^(rshift-1), 0 without a right shift
     int any_lshift, any_min_mult;  ///< steps that can be skipped when no lane needs them
 } ember_avx2_rq;
 
@@ -20,9 +21,7 @@ EMBER_TARGET_AVX2 static inline ember_avx2_rq ember_avx2_rq_load(const int32_t m
     r.mult_odd = _mm256_shuffle_epi32(r.mult, 0xF5);
     r.lshift = _mm256_loadu_si256((const __m256i *)lshift);
     r.rshift = _mm256_loadu_si256((const __m256i *)rshift);
-    const __m256i one = _mm256_set1_epi32(1);
-    r.rmask = _mm256_sub_epi32(_mm256_sllv_epi32(one, r.rshift), one);
-    r.rthresh = _mm256_srli_epi32(r.rmask, 1);
+    r.rround = _mm256_srli_epi32(_mm256_sllv_epi32(_mm256_set1_epi32(1), r.rshift), 1);
     r.any_lshift = r.any_min_mult = 0;
     for (int i = 0; i < 8; i++) { r.any_lshift |= lshift[i] != 0; r.any_min_mult |= mult[i] == INT32_MIN; }
     return r;
@@ -39,9 +38,12 @@ EMBER_TARGET_AVX2 static inline __m256i ember_avx2_mbqm(__m256i x, const ember_a
         const __m256i sat = _mm256_and_si256(_mm256_cmpeq_epi32(x, imin), _mm256_cmpeq_epi32(r->mult, imin));
         h = _mm256_blendv_epi8(h, _mm256_set1_epi32(INT32_MAX), sat);
     }
-    const __m256i rem = _mm256_and_si256(h, r->rmask);
-    const __m256i thr = _mm256_sub_epi32(r->rthresh, _mm256_cmpgt_epi32(_mm256_setzero_si256(), h));
-    return _mm256_sub_epi32(_mm256_srav_epi32(h, r->rshift), _mm256_cmpgt_epi32(rem, thr));
+    // RoundingDivideByPOT rounds half away from zero, which is symmetric: round |h| half up and
+    // restore the sign. |h| + 2^(e-1) < 2^32 fits an unsigned lane (logical shift); h is never
+    // INT32_MIN here (the most negative product of two int32, -(2^62 - 2^31), gives -(2^31 - 1)),
+    // and VPSIGND leaves h = 0 at 0.
+    const __m256i mag = _mm256_srlv_epi32(_mm256_add_epi32(_mm256_abs_epi32(h), r->rround), r->rshift);
+    return _mm256_sign_epi32(mag, h);
 }
 
 /// Zero point and clamp of one call's output, as int16 lanes (see ember_output_value).
