@@ -41,10 +41,18 @@ EMBER_TARGET_AVX2 static inline void mac8(__m256i acc[MR][4], const int8_t *w8, 
     }
 }
 
-/// acc[p] = [c2p x4 partial | c2p+1 x4 partial] to [c0..c7].
+/// acc[p] = [c2p x4 partial | c2p+1 x4 partial] to the sums in the order [c0 c2 c4 c6 c1 c3 c5 c7]
+/// (unpacks and adds; VPHADDD and a lane-crossing VPERMD cost more). The bias and requantization
+/// constants are permuted to that order once per block, and the output bytes back by one PSHUFB.
 EMBER_TARGET_AVX2 static inline __m256i reduce8(const __m256i acc[4]) {
-    const __m256i s = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[0], acc[1]), _mm256_hadd_epi32(acc[2], acc[3]));
-    return _mm256_permutevar8x32_epi32(s, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    const __m256i s01 = _mm256_add_epi32(_mm256_unpacklo_epi32(acc[0], acc[1]), _mm256_unpackhi_epi32(acc[0], acc[1]));
+    const __m256i s23 = _mm256_add_epi32(_mm256_unpacklo_epi32(acc[2], acc[3]), _mm256_unpackhi_epi32(acc[2], acc[3]));
+    return _mm256_add_epi32(_mm256_unpacklo_epi64(s01, s23), _mm256_unpackhi_epi64(s01, s23));
+}
+
+/// Requantized 8 lanes in reduce8's order to 8 output bytes in channel order.
+EMBER_TARGET_AVX2 static inline __m128i output8(__m256i acc, const ember_avx2_rq *rq, const ember_avx2_out *o) {
+    return _mm_shuffle_epi8(ember_avx2_output8(acc, rq, o), _mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8, 9, 10, 11, 12, 13, 14, 15));
 }
 
 EMBER_TARGET_AVX2 static inline void store_row(int8_t *dst, __m128i v, size_t ncount) {
@@ -66,7 +74,7 @@ EMBER_TARGET_AVX2 static void block_rows(size_t m0, size_t m1, const tile_args *
     const ember_avx2_rq rq = *rqp;  // local copies: int8 stores may alias anything
     const ember_avx2_out o = *op;
     const size_t kfull = t->kfull, krem = t->krem, kp8 = (kfull + (krem != 0)) * 8;
-    const __m256i bias = _mm256_loadu_si256((const __m256i *)blk);
+    const __m256i bias = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)blk), _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
     const int8_t *w8 = (const int8_t *)(blk + 32);
     for (size_t m = m0; m < m1; m += MR) {
         const size_t r1 = m + 1 < m1 ? m + 1 : m, r2 = m + 2 < m1 ? m + 2 : r1;
@@ -85,9 +93,9 @@ EMBER_TARGET_AVX2 static void block_rows(size_t m0, size_t m1, const tile_args *
                      ember_gemm_ktail(a1 + kfull * 8, krem, t->a_limit, tb[1]), ember_gemm_ktail(a2 + kfull * 8, krem, t->a_limit, tb[2]));
             }
         }
-        const __m128i v0 = ember_avx2_output8(_mm256_add_epi32(reduce8(acc[0]), bias), &rq, &o);
-        const __m128i v1 = ember_avx2_output8(_mm256_add_epi32(reduce8(acc[1]), bias), &rq, &o);
-        const __m128i v2 = ember_avx2_output8(_mm256_add_epi32(reduce8(acc[2]), bias), &rq, &o);
+        const __m128i v0 = output8(_mm256_add_epi32(reduce8(acc[0]), bias), &rq, &o);
+        const __m128i v1 = output8(_mm256_add_epi32(reduce8(acc[1]), bias), &rq, &o);
+        const __m128i v2 = output8(_mm256_add_epi32(reduce8(acc[2]), bias), &rq, &o);
         store_row(out + m * t->out_stride, v0, t->ncount);
         store_row(out + r1 * t->out_stride, v1, t->ncount);
         store_row(out + r2 * t->out_stride, v2, t->ncount);
@@ -131,9 +139,13 @@ void ember_qs8_gemm_3x8c8__avx2(size_t m_begin, size_t m_end, size_t n, size_t k
         if (convert) rows_to_int16(a, a_stride, m0, m1, k, kp8, t.a_limit, a16);
         for (size_t nb = 0; nb < n; nb += 8) {
             const uint8_t *blk = (const uint8_t *)packed + (nb / 8) * block;
-            int32_t mult[8], ls[8], rs[8];
+            int32_t mult[8], ls[8], rs[8], pm[8], pl[8], pr[8];
             ember_load_requant8(q, nb, n, mult, ls, rs);
-            const ember_avx2_rq rq = ember_avx2_rq_load(mult, ls, rs);
+            for (int j = 0; j < 8; j++) {  // reduce8's channel order
+                const int c = j < 4 ? 2 * j : 2 * (j - 4) + 1;
+                pm[j] = mult[c]; pl[j] = ls[c]; pr[j] = rs[c];
+            }
+            const ember_avx2_rq rq = ember_avx2_rq_load(pm, pl, pr);
             if (convert) {
                 const int8_t *w8 = (const int8_t *)(blk + 32);
                 for (size_t i = 0; i < kp8 * 8; i += 16)
