@@ -43,16 +43,25 @@ EMBER_TARGET_AVX2 static inline void mac8(__m256i acc[MR][4], const int8_t *w8, 
 
 /// acc[p] = [c2p x4 partial | c2p+1 x4 partial] to the sums in the order [c0 c2 c4 c6 c1 c3 c5 c7]
 /// (unpacks and adds; VPHADDD and a lane-crossing VPERMD cost more). The bias and requantization
-/// constants are permuted to that order once per block, and the output bytes back by one PSHUFB.
+/// constants are permuted to that order once per block; output3 restores channel order.
 EMBER_TARGET_AVX2 static inline __m256i reduce8(const __m256i acc[4]) {
     const __m256i s01 = _mm256_add_epi32(_mm256_unpacklo_epi32(acc[0], acc[1]), _mm256_unpackhi_epi32(acc[0], acc[1]));
     const __m256i s23 = _mm256_add_epi32(_mm256_unpacklo_epi32(acc[2], acc[3]), _mm256_unpackhi_epi32(acc[2], acc[3]));
     return _mm256_add_epi32(_mm256_unpacklo_epi64(s01, s23), _mm256_unpackhi_epi64(s01, s23));
 }
 
-/// Requantized 8 lanes in reduce8's order to 8 output bytes in channel order.
-EMBER_TARGET_AVX2 static inline __m128i output8(__m256i acc, const ember_avx2_rq *rq, const ember_avx2_out *o) {
-    return _mm_shuffle_epi8(ember_avx2_output8(acc, rq, o), _mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+/// Output stage of the 3 rows at once (requantized, reduce8's order): zero point and clamp on
+/// 16 int16 lanes, as ember_avx2_output8 does per row. The packs leave each row's even channels
+/// in the low half and its odd channels in the high half; interleaving the halves' bytes puts
+/// every row in channel order. Rows 0 and 1 in the result's two 64-bit halves, row 2 in `*r2`.
+EMBER_TARGET_AVX2 static inline __m128i output3(__m256i v0, __m256i v1, __m256i v2, const ember_avx2_out16 *o, __m128i *r2) {
+    __m256i w01 = _mm256_packs_epi32(v0, v1), w22 = _mm256_packs_epi32(v2, v2);
+    w01 = _mm256_min_epi16(_mm256_max_epi16(_mm256_adds_epi16(w01, o->zp), o->mn), o->mx);
+    w22 = _mm256_min_epi16(_mm256_max_epi16(_mm256_adds_epi16(w22, o->zp), o->mn), o->mx);
+    const __m256i b = _mm256_packs_epi16(w01, w22);  // [r0 even, r1 even, r2 even, r2 even | the odd ones]
+    const __m128i lo = _mm256_castsi256_si128(b), hi = _mm256_extracti128_si256(b, 1);
+    *r2 = _mm_unpackhi_epi8(lo, hi);
+    return _mm_unpacklo_epi8(lo, hi);
 }
 
 EMBER_TARGET_AVX2 static inline void store_row(int8_t *dst, __m128i v, size_t ncount) {
@@ -70,9 +79,9 @@ typedef struct {
 
 /// Rows [m0, m1) of one block of 8 channels (`out` points at the block's first channel).
 EMBER_TARGET_AVX2 static void block_rows(size_t m0, size_t m1, const tile_args *t, const uint8_t *blk, int8_t *out,
-                                         const ember_avx2_rq *rqp, const ember_avx2_out *op) {
+                                         const ember_avx2_rq *rqp, const ember_avx2_out16 *op) {
     const ember_avx2_rq rq = *rqp;  // local copies: int8 stores may alias anything
-    const ember_avx2_out o = *op;
+    const ember_avx2_out16 o = *op;
     const size_t kfull = t->kfull, krem = t->krem, kp8 = (kfull + (krem != 0)) * 8;
     const __m256i bias = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)blk), _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
     const int8_t *w8 = (const int8_t *)(blk + 32);
@@ -93,11 +102,12 @@ EMBER_TARGET_AVX2 static void block_rows(size_t m0, size_t m1, const tile_args *
                      ember_gemm_ktail(a1 + kfull * 8, krem, t->a_limit, tb[1]), ember_gemm_ktail(a2 + kfull * 8, krem, t->a_limit, tb[2]));
             }
         }
-        const __m128i v0 = output8(_mm256_add_epi32(reduce8(acc[0]), bias), &rq, &o);
-        const __m128i v1 = output8(_mm256_add_epi32(reduce8(acc[1]), bias), &rq, &o);
-        const __m128i v2 = output8(_mm256_add_epi32(reduce8(acc[2]), bias), &rq, &o);
-        store_row(out + m * t->out_stride, v0, t->ncount);
-        store_row(out + r1 * t->out_stride, v1, t->ncount);
+        __m128i v2;
+        const __m128i v01 = output3(ember_avx2_mbqm(_mm256_add_epi32(reduce8(acc[0]), bias), &rq),
+                                    ember_avx2_mbqm(_mm256_add_epi32(reduce8(acc[1]), bias), &rq),
+                                    ember_avx2_mbqm(_mm256_add_epi32(reduce8(acc[2]), bias), &rq), &o, &v2);
+        store_row(out + m * t->out_stride, v01, t->ncount);
+        store_row(out + r1 * t->out_stride, _mm_unpackhi_epi64(v01, v01), t->ncount);
         store_row(out + r2 * t->out_stride, v2, t->ncount);
     }
 }
@@ -126,7 +136,7 @@ void ember_qs8_gemm_3x8c8__avx2(size_t m_begin, size_t m_end, size_t n, size_t k
                                 const int8_t *a, size_t a_stride, const void *packed,
                                 int8_t *out, size_t out_stride, const ember_qs8_output *q) {
     const size_t block = ember_gemm_block_bytes(k), kp8 = ember_round_up(k, 8);
-    const ember_avx2_out o = ember_avx2_out_load(q);
+    const ember_avx2_out16 o = ember_avx2_out16_load(q);
     const int convert = kp8 <= KMAX16;
     size_t mc = ember_gemm_row_chunk(k, MR);
     if (convert && mc * kp8 > A16_ELEMENTS) mc = A16_ELEMENTS / kp8 / MR * MR;

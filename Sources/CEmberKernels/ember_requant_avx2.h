@@ -80,17 +80,6 @@ EMBER_TARGET_AVX2 static inline ember_avx2_out16 ember_avx2_out16_load(const emb
     return o;
 }
 
-/// Output stage of four rows of 8 channels at once (requantized int32 lanes v0..v3): one pack,
-/// zero point and clamp sequence for all of them, as ember_avx2_output8 does per row. Returns the
-/// rows' 8 bytes as the 64-bit lanes 0..3.
-EMBER_TARGET_AVX2 static inline __m256i ember_avx2_output4x8(__m256i v0, __m256i v1, __m256i v2, __m256i v3, const ember_avx2_out16 *o) {
-    __m256i w01 = _mm256_packs_epi32(v0, v1), w23 = _mm256_packs_epi32(v2, v3);  // [r0 c0-3, r1 c0-3 | r0 c4-7, r1 c4-7]
-    w01 = _mm256_min_epi16(_mm256_max_epi16(_mm256_adds_epi16(w01, o->zp), o->mn), o->mx);
-    w23 = _mm256_min_epi16(_mm256_max_epi16(_mm256_adds_epi16(w23, o->zp), o->mn), o->mx);
-    const __m256i b = _mm256_packs_epi16(w01, w23);  // 4-byte groups: r0 lo, r1 lo, r2 lo, r3 lo | r0 hi, ...
-    return _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-}
-
 static inline void ember_store_partial8(int8_t *dst, const int8_t v[8], size_t count) {
     memcpy(dst, v, count < 8 ? count : 8);
 }
