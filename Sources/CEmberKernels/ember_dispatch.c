@@ -58,6 +58,14 @@ static const ember_kernel_entry softmax_f32_entries[] = {
     ENTRY(ember_f32_softmax_masked__avx2, EMBER_ISA_AVX2, 0),
 #endif
 };
+static const ember_kernel_entry add_entries[] = {
+    ENTRY(ember_qs8_add__ref, EMBER_ISA_SCALAR, 0),
+#if defined(EMBER_ARCH_ARM64)
+    ENTRY(ember_qs8_add__neon, EMBER_ISA_NEON, 0),
+#elif defined(EMBER_ARCH_X86_64)
+    ENTRY(ember_qs8_add__avx2, EMBER_ISA_AVX2, 0),
+#endif
+};
 static const ember_kernel_entry crc_entries[] = {
     ENTRY(ember_crc32c__ref, EMBER_ISA_SCALAR, 0),
 #if defined(EMBER_ARCH_ARM64)
@@ -70,7 +78,6 @@ static const ember_kernel_entry crc_entries[] = {
 // Operators with only a portable implementation still get a table, so names and reports are uniform.
 static void scalar_only(void) {}
 static const ember_kernel_entry im2col_entries[] = {{"ember_qs8_im2col__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
-static const ember_kernel_entry add_entries[] = {{"ember_qs8_add__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 static const ember_kernel_entry mean_entries[] = {{"ember_qs8_mean_hw__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 static const ember_kernel_entry avgpool_entries[] = {{"ember_qs8_avgpool__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 static const ember_kernel_entry softmax_entries[] = {{"ember_qs8_softmax__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
@@ -80,7 +87,7 @@ static const ember_kernel_entry requantize_entries[] = {{"ember_qs8_requantize__
 static const ember_kernel_entry pooling_entries[] = {{"ember_f32_pooling__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 
 #define TABLE(op_, arr_) {op_, arr_, sizeof(arr_) / sizeof(arr_[0])}
-enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32, T_LAYERNORM };  // positions of the dispatched operators in tables[]
+enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32, T_LAYERNORM, T_IM2COL, T_ADD };  // positions of the dispatched operators in tables[]
 static const ember_kernel_table tables[] = {
     TABLE("qs8_gemm", gemm_entries),
     TABLE("qs8_dwconv3x3", dwconv_entries),
@@ -200,6 +207,11 @@ void ember_f32_gelu(size_t count, const float *x, float *out) {
 
 void ember_f32_softmax_masked(size_t rows, size_t cols, const float *x, const uint8_t *mask, float scale, float *out) {
     ((ember_f32_softmax_fn)choice(T_SOFTMAX_F32)->fn)(rows, cols, x, mask, scale, out);
+}
+
+void ember_qs8_add(size_t count, const int8_t *a, const int8_t *b, int8_t *out, const ember_qs8_add_params *p) {
+    if (count == 0) return;
+    ((ember_qs8_add_fn)choice(T_ADD)->fn)(count, a, b, out, p);
 }
 
 uint32_t ember_crc32c(uint32_t crc, const void *data, size_t length) {

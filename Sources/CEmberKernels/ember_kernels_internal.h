@@ -41,6 +41,20 @@ static inline size_t ember_gemm_row_chunk(size_t k, size_t mr) {
     return rows < mr ? mr : rows;
 }
 
+/// The last partial group of 8 k of a row (krem = k % 8 bytes at p) as 8 readable bytes: in place
+/// when those 8 bytes end inside the matrix (`limit` = the end of its last row: rows are
+/// [m][a_stride], so they are the next row's bytes), else a zero-padded copy in `buf`. The bytes
+/// past k meet the packing's zero weights, so their values never matter; this spares the copy
+/// for every row but the last few (the stem convolution has k = 27).
+static inline const int8_t *ember_gemm_a_end(const int8_t *a, size_t m_end, size_t a_stride, size_t k) {
+    return m_end ? a + (m_end - 1) * a_stride + k : a;
+}
+static inline const int8_t *ember_gemm_ktail(const int8_t *p, size_t krem, const int8_t *limit, int8_t buf[8]) {
+    if (p + 8 <= limit) return p;
+    for (size_t i = 0; i < 8; i++) buf[i] = i < krem ? p[i] : 0;  // no library call: it would spill vector registers
+    return buf;
+}
+
 // ---- Depthwise 3x3 packing "qs8-dw3x3-c16-v1" ----
 #define EMBER_DW_CB 16
 static inline size_t ember_dw_block_bytes(void) { return EMBER_DW_CB * sizeof(int32_t) + 9 * EMBER_DW_CB; }
@@ -62,6 +76,8 @@ typedef void (*ember_f32_gelu_fn)(size_t count, const float *x, float *out);
 typedef void (*ember_f32_softmax_fn)(size_t rows, size_t cols, const float *x, const uint8_t *mask, float scale, float *out);
 typedef void (*ember_f32_layernorm_fn)(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,
                                        float eps, float *out);
+typedef void (*ember_qs8_add_fn)(size_t count, const int8_t *a, const int8_t *b, int8_t *out,
+                                 const ember_qs8_add_params *p);
 typedef uint32_t (*ember_crc32c_fn)(uint32_t crc, const void *data, size_t length);
 
 /// One row of an operator's kernel table.
@@ -111,6 +127,10 @@ void ember_qs8_dwconv3x3_c16__neon(const int8_t *, size_t, size_t, size_t, size_
 void ember_qs8_dwconv3x3_c16__avx2(const int8_t *, size_t, size_t, size_t, size_t, size_t, size_t, size_t,
                                    size_t, size_t, size_t, const void *, int8_t, int8_t *, const ember_qs8_output *);
 
+void ember_qs8_add__ref(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
+void ember_qs8_add__neon(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
+void ember_qs8_add__avx2(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
+
 void ember_qd8_gemm__ref(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                          const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
@@ -145,6 +165,14 @@ static inline void ember_load_requant8(const ember_qs8_output *q, size_t n0, siz
         if (s < -31) s = -31;
         mult[j] = m; lshift[j] = s > 0 ? s : 0; rshift[j] = s > 0 ? 0 : -s;
     }
+}
+
+/// One multiplier and shift in every lane, split as ember_requantize does (shift limited to
+/// [-31, 31], positive = left); for operators with per-tensor requantization (ADD).
+static inline void ember_uniform_requant(int32_t m, int32_t s, size_t lanes, int32_t *mult, int32_t *lshift, int32_t *rshift) {
+    if (s > 31) s = 31;
+    if (s < -31) s = -31;
+    for (size_t j = 0; j < lanes; j++) { mult[j] = m; lshift[j] = s > 0 ? s : 0; rshift[j] = s > 0 ? 0 : -s; }
 }
 
 #endif

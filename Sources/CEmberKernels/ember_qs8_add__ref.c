@@ -2,7 +2,7 @@
 // rescaled by their own multipliers, summed, rescaled to the output, clamped.
 #include "ember_kernels_internal.h"
 
-void ember_qs8_add(size_t count, const int8_t *a, const int8_t *b, int8_t *out, const ember_qs8_add_params *p) {
+void ember_qs8_add__ref(size_t count, const int8_t *a, const int8_t *b, int8_t *out, const ember_qs8_add_params *p) {
     const int32_t ls = p->left_shift < 0 ? 0 : (p->left_shift > 30 ? 30 : p->left_shift);
     for (size_t i = 0; i < count; i++) {
         const int32_t x = ember_wrap_mul((int32_t)a[i] - p->a_zero_point, (int32_t)1 << ls);

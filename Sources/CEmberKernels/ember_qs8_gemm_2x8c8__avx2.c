@@ -30,6 +30,7 @@ void ember_qs8_gemm_2x8c8__avx2(size_t m_begin, size_t m_end, size_t n, size_t k
     const size_t block = ember_gemm_block_bytes(k), kfull = k / 8, krem = k % 8;
     const ember_avx2_out o = ember_avx2_out_load(q);
     const size_t mc = ember_gemm_row_chunk(k, 2);
+    const int8_t *const a_limit = ember_gemm_a_end(a, m_end, a_stride, k);
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
         for (size_t nb = 0; nb < n; nb += 8) {
@@ -48,10 +49,9 @@ void ember_qs8_gemm_2x8c8__avx2(size_t m_begin, size_t m_end, size_t n, size_t k
                 const int8_t *wp = w;
                 for (size_t kb = 0; kb < kfull; kb++, wp += 64) mac_block(acc0, acc1, wp, row8(a0 + kb * 8), row8(a1 + kb * 8));
                 if (krem) {
-                    int8_t t0[8] = {0}, t1[8] = {0};
-                    memcpy(t0, a0 + kfull * 8, krem);
-                    memcpy(t1, a1 + kfull * 8, krem);
-                    mac_block(acc0, acc1, wp, row8(t0), row8(t1));
+                    int8_t t0[8], t1[8];
+                    mac_block(acc0, acc1, wp, row8(ember_gemm_ktail(a0 + kfull * 8, krem, a_limit, t0)),
+                              row8(ember_gemm_ktail(a1 + kfull * 8, krem, a_limit, t1)));
                 }
                 int8_t v[8];
                 _mm_storel_epi64((__m128i *)v, ember_avx2_output8(_mm256_add_epi32(reduce8(acc0), bias), &rq, &o));

@@ -25,7 +25,7 @@ static inline int8x8_t finish(const int32x4_t acc[8], int32x4_t bias_lo, int32x4
 }
 
 /// Rows [m0, m1) of one block of 8 channels; row m goes to dst + (m - m0) * dst_stride.
-static void ember_qs8_gemm_2x8c8__neon_rows(size_t m0, size_t m1, size_t kfull, size_t krem,
+static void ember_qs8_gemm_2x8c8__neon_rows(size_t m0, size_t m1, size_t kfull, size_t krem, const int8_t *a_limit,
                                             const int8_t *a, size_t a_stride, const uint8_t *blk,
                                             int8_t *dst, size_t dst_stride, const ember_neon_rq *r0p,
                                             const ember_neon_rq *r1p, const ember_neon_out *op) {
@@ -38,10 +38,10 @@ static void ember_qs8_gemm_2x8c8__neon_rows(size_t m0, size_t m1, size_t kfull, 
         const int8_t *a0 = a + m * a_stride, *a1 = a0 + i1 * a_stride;
         int32x4_t acc0[8], acc1[8];
         for (int j = 0; j < 8; j++) { acc0[j] = vdupq_n_s32(0); acc1[j] = vdupq_n_s32(0); }
-        if (krem) {  // the partial last group of 8 first, from zero-padded copies
-            int8_t t0[8] = {0}, t1[8] = {0};
-            for (size_t i = 0; i < krem; i++) { t0[i] = a0[kfull * 8 + i]; t1[i] = a1[kfull * 8 + i]; }
-            mac_block(acc0, acc1, w + kfull * 64, vld1_s8(t0), vld1_s8(t1));
+        if (krem) {  // the partial last group of 8 first (ember_gemm_ktail)
+            int8_t t0[8], t1[8];
+            mac_block(acc0, acc1, w + kfull * 64, vld1_s8(ember_gemm_ktail(a0 + kfull * 8, krem, a_limit, t0)),
+                      vld1_s8(ember_gemm_ktail(a1 + kfull * 8, krem, a_limit, t1)));
         }
         const int8_t *wp = w;
         for (size_t kb = 0; kb < kfull; kb++, wp += 64, a0 += 8, a1 += 8) mac_block(acc0, acc1, wp, vld1_s8(a0), vld1_s8(a1));
@@ -57,6 +57,7 @@ void ember_qs8_gemm_2x8c8__neon(size_t m_begin, size_t m_end, size_t n, size_t k
     const size_t block = ember_gemm_block_bytes(k), kfull = k / 8, krem = k % 8;
     const ember_neon_out o = ember_neon_out_load(q);
     const size_t mc = ember_gemm_row_chunk(k, 2);
+    const int8_t *const a_limit = ember_gemm_a_end(a, m_end, a_stride, k);
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
         for (size_t nb = 0; nb < n; nb += 8) {
@@ -65,10 +66,10 @@ void ember_qs8_gemm_2x8c8__neon(size_t m_begin, size_t m_end, size_t n, size_t k
             ember_load_requant8(q, nb, n, mult, ls, rs);
             const ember_neon_rq r0 = ember_neon_rq_load(mult, ls, rs), r1 = ember_neon_rq_load(mult + 4, ls + 4, rs + 4);
             if (n - nb >= 8) {
-                ember_qs8_gemm_2x8c8__neon_rows(m0, m1, kfull, krem, a, a_stride, blk, out + m0 * out_stride + nb, out_stride, &r0, &r1, &o);
+                ember_qs8_gemm_2x8c8__neon_rows(m0, m1, kfull, krem, a_limit, a, a_stride, blk, out + m0 * out_stride + nb, out_stride, &r0, &r1, &o);
             } else {
                 int8_t tmp[EMBER_GEMM_MAX_CHUNK * 8];
-                ember_qs8_gemm_2x8c8__neon_rows(m0, m1, kfull, krem, a, a_stride, blk, tmp, 8, &r0, &r1, &o);
+                ember_qs8_gemm_2x8c8__neon_rows(m0, m1, kfull, krem, a_limit, a, a_stride, blk, tmp, 8, &r0, &r1, &o);
                 for (size_t m = m0; m < m1; m++) memcpy(out + m * out_stride + nb, tmp + (m - m0) * 8, n - nb);
             }
         }

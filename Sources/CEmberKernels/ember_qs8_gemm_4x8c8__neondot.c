@@ -22,7 +22,7 @@ EMBER_TARGET_NEONDOT static inline int8x16_t dup8(const int8_t *p) {
     } while (0)
 
 /// Rows [m0, m1) of one block of 8 channels; row m goes to dst + (m - m0) * dst_stride.
-EMBER_TARGET_NEONDOT static void ember_qs8_gemm_4x8c8__neondot_rows(size_t m0, size_t m1, size_t kfull, size_t krem,
+EMBER_TARGET_NEONDOT static void ember_qs8_gemm_4x8c8__neondot_rows(size_t m0, size_t m1, size_t kfull, size_t krem, const int8_t *a_limit,
                                             const int8_t *a, size_t a_stride, const uint8_t *blk,
                                             int8_t *dst, size_t dst_stride, const ember_neon_rq *r0p,
                                             const ember_neon_rq *r1p, const ember_neon_out *op) {
@@ -37,18 +37,14 @@ EMBER_TARGET_NEONDOT static void ember_qs8_gemm_4x8c8__neondot_rows(size_t m0, s
         int8_t *d0 = dst + (m - m0) * dst_stride;
         int32x4_t c00 = vdupq_n_s32(0), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         int32x4_t c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-        if (krem) {  // the partial last group of 8 first, from zero-padded copies
+        if (krem) {  // the partial last group of 8 first (ember_gemm_ktail)
             const int8_t *wt = w + kfull * 64;
             const int8x16_t w0 = vld1q_s8(wt), w1 = vld1q_s8(wt + 16), w2 = vld1q_s8(wt + 32), w3 = vld1q_s8(wt + 48);
-            int8_t t[4][8] = {{0}};
-            for (size_t i = 0; i < krem; i++) {
-                t[0][i] = a0[kfull * 8 + i]; t[1][i] = a1[kfull * 8 + i];
-                t[2][i] = a2[kfull * 8 + i]; t[3][i] = a3[kfull * 8 + i];
-            }
-            MAC_ROW(c00, c01, c02, c03, dup8(t[0]));
-            MAC_ROW(c10, c11, c12, c13, dup8(t[1]));
-            MAC_ROW(c20, c21, c22, c23, dup8(t[2]));
-            MAC_ROW(c30, c31, c32, c33, dup8(t[3]));
+            int8_t t[4][8];
+            MAC_ROW(c00, c01, c02, c03, dup8(ember_gemm_ktail(a0 + kfull * 8, krem, a_limit, t[0])));
+            MAC_ROW(c10, c11, c12, c13, dup8(ember_gemm_ktail(a1 + kfull * 8, krem, a_limit, t[1])));
+            MAC_ROW(c20, c21, c22, c23, dup8(ember_gemm_ktail(a2 + kfull * 8, krem, a_limit, t[2])));
+            MAC_ROW(c30, c31, c32, c33, dup8(ember_gemm_ktail(a3 + kfull * 8, krem, a_limit, t[3])));
         }
         const int8_t *wp = w;
         for (size_t kb = 0; kb < kfull; kb++) {
@@ -73,6 +69,7 @@ void ember_qs8_gemm_4x8c8__neondot(size_t m_begin, size_t m_end, size_t n, size_
     const size_t block = ember_gemm_block_bytes(k), kfull = k / 8, krem = k % 8;
     const ember_neon_out o = ember_neon_out_load(q);
     const size_t mc = ember_gemm_row_chunk(k, 4);
+    const int8_t *const a_limit = ember_gemm_a_end(a, m_end, a_stride, k);
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
         for (size_t nb = 0; nb < n; nb += 8) {
@@ -81,10 +78,10 @@ void ember_qs8_gemm_4x8c8__neondot(size_t m_begin, size_t m_end, size_t n, size_
             ember_load_requant8(q, nb, n, mult, ls, rs);
             const ember_neon_rq r0 = ember_neon_rq_load(mult, ls, rs), r1 = ember_neon_rq_load(mult + 4, ls + 4, rs + 4);
             if (n - nb >= 8) {
-                ember_qs8_gemm_4x8c8__neondot_rows(m0, m1, kfull, krem, a, a_stride, blk, out + m0 * out_stride + nb, out_stride, &r0, &r1, &o);
+                ember_qs8_gemm_4x8c8__neondot_rows(m0, m1, kfull, krem, a_limit, a, a_stride, blk, out + m0 * out_stride + nb, out_stride, &r0, &r1, &o);
             } else {
                 int8_t tmp[EMBER_GEMM_MAX_CHUNK * 8];
-                ember_qs8_gemm_4x8c8__neondot_rows(m0, m1, kfull, krem, a, a_stride, blk, tmp, 8, &r0, &r1, &o);
+                ember_qs8_gemm_4x8c8__neondot_rows(m0, m1, kfull, krem, a_limit, a, a_stride, blk, tmp, 8, &r0, &r1, &o);
                 for (size_t m = m0; m < m1; m++) memcpy(out + m * out_stride + nb, tmp + (m - m0) * 8, n - nb);
             }
         }

@@ -17,7 +17,7 @@ EMBER_TARGET_I8MM static inline int8x16_t rows2(const int8_t *p, const int8_t *q
 }
 
 /// Rows [m0, m1) of one block of 8 channels; row m goes to dst + (m - m0) * dst_stride.
-EMBER_TARGET_I8MM static void ember_qs8_gemm_8x8c8__i8mm_rows(size_t m0, size_t m1, size_t kfull, size_t krem,
+EMBER_TARGET_I8MM static void ember_qs8_gemm_8x8c8__i8mm_rows(size_t m0, size_t m1, size_t kfull, size_t krem, const int8_t *a_limit,
                                                              const int8_t *a, size_t a_stride, const uint8_t *blk,
                                                              int8_t *dst, size_t dst_stride, const ember_neon_rq *r0p,
                                                              const ember_neon_rq *r1p, const ember_neon_out *op) {
@@ -34,14 +34,13 @@ EMBER_TARGET_I8MM static void ember_qs8_gemm_8x8c8__i8mm_rows(size_t m0, size_t 
         int32x4_t acc[MR / 2][4];
         for (int rp = 0; rp < MR / 2; rp++)
             for (int p = 0; p < 4; p++) acc[rp][p] = vdupq_n_s32(0);
-        if (krem) {  // the partial last group of 8 first, from zero-padded copies
+        if (krem) {  // the partial last group of 8 first (ember_gemm_ktail)
             const int8_t *wt = w + kfull * 64;
             const int8x16_t w0 = vld1q_s8(wt), w1 = vld1q_s8(wt + 16), w2 = vld1q_s8(wt + 32), w3 = vld1q_s8(wt + 48);
-            int8_t t[MR][8] = {{0}};
-            for (size_t r = 0; r < MR; r++)
-                for (size_t i = 0; i < krem; i++) t[r][i] = ap[r][kfull * 8 + i];
             for (int rp = 0; rp < MR / 2; rp++) {
-                const int8x16_t va = rows2(t[2 * rp], t[2 * rp + 1]);
+                int8_t t0[8], t1[8];
+                const int8x16_t va = rows2(ember_gemm_ktail(ap[2 * rp] + kfull * 8, krem, a_limit, t0),
+                                           ember_gemm_ktail(ap[2 * rp + 1] + kfull * 8, krem, a_limit, t1));
                 acc[rp][0] = vmmlaq_s32(acc[rp][0], va, w0);
                 acc[rp][1] = vmmlaq_s32(acc[rp][1], va, w1);
                 acc[rp][2] = vmmlaq_s32(acc[rp][2], va, w2);
@@ -79,6 +78,7 @@ void ember_qs8_gemm_8x8c8__i8mm(size_t m_begin, size_t m_end, size_t n, size_t k
     const size_t block = ember_gemm_block_bytes(k), kfull = k / 8, krem = k % 8;
     const ember_neon_out o = ember_neon_out_load(q);
     const size_t mc = ember_gemm_row_chunk(k, MR);
+    const int8_t *const a_limit = ember_gemm_a_end(a, m_end, a_stride, k);
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
         for (size_t nb = 0; nb < n; nb += 8) {
@@ -87,10 +87,10 @@ void ember_qs8_gemm_8x8c8__i8mm(size_t m_begin, size_t m_end, size_t n, size_t k
             ember_load_requant8(q, nb, n, mult, ls, rs);
             const ember_neon_rq r0 = ember_neon_rq_load(mult, ls, rs), r1 = ember_neon_rq_load(mult + 4, ls + 4, rs + 4);
             if (n - nb >= 8) {
-                ember_qs8_gemm_8x8c8__i8mm_rows(m0, m1, kfull, krem, a, a_stride, blk, out + m0 * out_stride + nb, out_stride, &r0, &r1, &o);
+                ember_qs8_gemm_8x8c8__i8mm_rows(m0, m1, kfull, krem, a_limit, a, a_stride, blk, out + m0 * out_stride + nb, out_stride, &r0, &r1, &o);
             } else {
                 int8_t tmp[EMBER_GEMM_MAX_CHUNK * 8];
-                ember_qs8_gemm_8x8c8__i8mm_rows(m0, m1, kfull, krem, a, a_stride, blk, tmp, 8, &r0, &r1, &o);
+                ember_qs8_gemm_8x8c8__i8mm_rows(m0, m1, kfull, krem, a_limit, a, a_stride, blk, tmp, 8, &r0, &r1, &o);
                 for (size_t m = m0; m < m1; m++) memcpy(out + m * out_stride + nb, tmp + (m - m0) * 8, n - nb);
             }
         }

@@ -22,14 +22,15 @@ static inline ember_neon_rq ember_neon_rq_load(const int32_t mult[4], const int3
     return r;
 }
 
-/// RoundingDivideByPOT with ties away from zero: negative x with e > 0 is first lowered by one
-/// (saturating), then SRSHL rounds ties up. Equal to the remainder/threshold definition for
-/// every x and 0 <= e <= 31: floor((x - 1 + 2^(e-1)) / 2^e) adds one exactly when the
-/// remainder exceeds 2^(e-1); INT32_MIN saturates instead of wrapping, and the rounding add
-/// cannot carry into the result. `neg_e` = -e per lane (sign bit set iff e > 0).
+/// RoundingDivideByPOT with ties away from zero: negative x with e > 0 is first lowered by one,
+/// then SRSHL rounds ties up. Equal to the remainder/threshold definition for 0 <= e <= 31:
+/// floor((x - 1 + 2^(e-1)) / 2^e) adds one exactly when the remainder exceeds 2^(e-1), and the
+/// rounding add cannot carry into the result. `neg_e` = -e per lane (sign bit set iff e > 0).
+/// The lowering is one SSRA (x + ((x & neg_e) >> 31)), which wraps for x = INT32_MIN: x must
+/// not be INT32_MIN. SQRDMULH never returns it (the most negative product of two int32 is
+/// -(2^62 - 2^31), whose rounded doubling high half is -(2^31 - 1)), so this is exact after it.
 static inline int32x4_t ember_neon_rdbp(int32x4_t x, int32x4_t neg_e) {
-    const int32x4_t fixup = vshrq_n_s32(vandq_s32(x, neg_e), 31);
-    return vrshlq_s32(vqaddq_s32(x, fixup), neg_e);
+    return vrshlq_s32(vsraq_n_s32(x, vandq_s32(x, neg_e), 31), neg_e);
 }
 
 static inline int32x4_t ember_neon_mbqm(int32x4_t x, const ember_neon_rq *r) {

@@ -240,7 +240,43 @@ static void check_conv(size_t h, size_t w, size_t cin, size_t cout, size_t kh, s
     free(in); free(wt); free(cols); free(bias); free(want); free(got); free(packed); free_requant(&r);
 }
 
+/// im2col alone against a naive loop (its span copies may over-copy: output sized exactly, so
+/// ASan builds catch any write past it). Rows [oy0, oy1) only.
+static void check_im2col(size_t h, size_t w, size_t c, size_t kh, size_t kw, size_t stride, size_t pad, size_t dil) {
+    const size_t effh = (kh - 1) * dil + 1, effw = (kw - 1) * dil + 1;
+    if (h + 2 * pad < effh || w + 2 * pad < effw) return;
+    const size_t oh = (h + 2 * pad - effh) / stride + 1, ow = (w + 2 * pad - effw) / stride + 1, row = kh * kw * c;
+    const size_t oy0 = (size_t)rnd() % oh, oy1 = oy0 + 1 + (size_t)rnd() % (oh - oy0);
+    int8_t *in = xmalloc(h * w * c), *got = xmalloc((oy1 - oy0) * ow * row), *want = xmalloc((oy1 - oy0) * ow * row);
+    fill(in, h * w * c, FILL_RANDOM, -128);
+    const int8_t padv = (int8_t)rnd_range(-128, 127);
+    for (size_t oy = oy0; oy < oy1; oy++)
+        for (size_t ox = 0; ox < ow; ox++)
+            for (size_t ky = 0; ky < kh; ky++)
+                for (size_t kx = 0; kx < kw; kx++)
+                    for (size_t ch = 0; ch < c; ch++) {
+                        const ptrdiff_t iy = (ptrdiff_t)(oy * stride + ky * dil) - (ptrdiff_t)pad;
+                        const ptrdiff_t ix = (ptrdiff_t)(ox * stride + kx * dil) - (ptrdiff_t)pad;
+                        const int inside = iy >= 0 && ix >= 0 && iy < (ptrdiff_t)h && ix < (ptrdiff_t)w;
+                        want[((oy - oy0) * ow + ox) * row + (ky * kw + kx) * c + ch] =
+                            inside ? in[((size_t)iy * w + (size_t)ix) * c + ch] : padv;
+                    }
+    ember_qs8_im2col(in, h, w, c, kh, kw, stride, stride, dil, dil, pad, pad, oy0, oy1, ow, padv, got);
+    char what[128];
+    snprintf(what, sizeof what, "im2col %zux%zux%zu k%zux%zu s%zu p%zu d%zu rows %zu..%zu", h, w, c, kh, kw, stride, pad, dil, oy0, oy1);
+    same_bytes(what, "ember_qs8_im2col", got, want, (oy1 - oy0) * ow * row, row);
+    free(in); free(got); free(want);
+}
+
 static void test_conv(void) {
+    for (size_t c = 1; c <= 12; c++)
+        for (size_t kk = 1; kk <= 3; kk += 2)
+            for (size_t stride = 1; stride <= 2; stride++)
+                for (size_t pad = 0; pad <= 1; pad++)
+                    for (size_t dil = 1; dil <= 2; dil++) check_im2col(7 + c % 3, 9 - c % 4, c, kk, kk, stride, pad, dil);
+    check_im2col(20, 20, 3, 3, 3, 2, 0, 1);  // the stem's shape, reduced
+    check_im2col(5, 6, 16, 3, 3, 1, 1, 1);   // 48-byte spans
+    check_im2col(5, 6, 5, 3, 5, 1, 1, 1);    // kh != kw
     check_conv(g_quick ? 15 : 32, g_quick ? 15 : 32, 3, 32, 3, 2, 1, 1);  // MobileNetV2 stem, reduced
     check_conv(7, 9, 5, 13, 3, 1, 1, 1);
     check_conv(8, 8, 16, 8, 3, 2, 0, 1);
@@ -315,6 +351,70 @@ static void test_dwconv(void) {
         const size_t s = layers[i][2];
         check_dw(hh, hh, layers[i][1], s, s == 1 ? 1 : 0, s == 1 ? 1 : 0, FILL_RANDOM, 0);
     }
+}
+
+// ---- ADD: every path against the twin, realistic and extreme parameters ----
+static void check_add(size_t count, int extreme, int mode) {
+    ember_qs8_add_params p;
+    if (!extreme) {  // as TFLite's Prepare: left shift 20, inputs rescaled to twice the larger scale
+        const double sa = ldexp(1.0 + (double)(rnd() % 1000) / 1000, -rnd_range(3, 9));
+        const double sb = ldexp(1.0 + (double)(rnd() % 1000) / 1000, -rnd_range(3, 9));
+        const double so = ldexp(1.0 + (double)(rnd() % 1000) / 1000, -rnd_range(2, 9));
+        const double twice = 2 * (sa > sb ? sa : sb);
+        p.left_shift = 20;
+        ember_quantize_multiplier(sa / twice, &p.a_multiplier, &p.a_shift);
+        ember_quantize_multiplier(sb / twice, &p.b_multiplier, &p.b_shift);
+        ember_quantize_multiplier(twice / ((1 << 20) * so), &p.out_multiplier, &p.out_shift);
+        p.a_zero_point = rnd_range(-128, 127);
+        p.b_zero_point = rnd_range(-128, 127);
+        p.out_zero_point = rnd_range(-128, 127);
+        p.min = (rnd() % 3 == 0) ? rnd_range(-128, 0) : -128;
+        p.max = (rnd() % 3 == 0) ? rnd_range(p.min, 127) : 127;
+    } else {  // any multiplier (also negative, INT32_MIN), shifts beyond +-31, wrapping sums, wide clamps
+        static const int32_t ms[] = {0, 1, INT32_MAX, 1 << 30, (1 << 30) + 1, INT32_MIN, -1, 1518500250};
+        static const int32_t ss[] = {-40, -31, -30, 0, 1, 31, 30, -1, 16, 40};
+        int32_t *mult[3] = {&p.a_multiplier, &p.b_multiplier, &p.out_multiplier}, *shift[3] = {&p.a_shift, &p.b_shift, &p.out_shift};
+        for (int i = 0; i < 3; i++) {
+            *mult[i] = (rnd() & 1) ? ms[rnd() % 8] : (int32_t)rnd();
+            *shift[i] = (rnd() & 1) ? ss[rnd() % 10] : rnd_range(-31, 31);
+        }
+        p.left_shift = rnd_range(-2, 33);
+        p.a_zero_point = (rnd() & 1) ? ((rnd() & 1) ? -128 : 127) : rnd_range(-300, 300);
+        p.b_zero_point = (rnd() & 1) ? ((rnd() & 1) ? -128 : 127) : rnd_range(-300, 300);
+        p.out_zero_point = rnd_range(-100000, 100000);
+        p.min = rnd_range(-1000, 127);  // outside [-128, 127] too: the twin truncates the clamped value
+        p.max = rnd_range(p.min, 1000);
+    }
+    const size_t off = rnd() % 4;  // unaligned starts
+    int8_t *a = xmalloc(count + off), *b = xmalloc(count + off), *want = xmalloc(count), *got = xmalloc(count + 1);
+    fill(a, count + off, mode, -128);
+    fill(b, count + off, (int)(rnd() % 4), -128);
+    ember_qs8_add__ref(count, a + off, b + off, want, &p);
+    char what[200];
+    snprintf(what, sizeof what, "qs8_add count=%zu ls=%d a=(%d,%d,zp %d) b=(%d,%d,zp %d) out=(%d,%d,zp %d) [%d,%d]", count, p.left_shift,
+             p.a_multiplier, p.a_shift, p.a_zero_point, p.b_multiplier, p.b_shift, p.b_zero_point, p.out_multiplier, p.out_shift,
+             p.out_zero_point, p.min, p.max);
+    const ember_kernel_table *t = ember_kernel_table_for("qs8_add");
+    for (size_t e = 1; e < t->count; e++) {
+        if (!ember_isa_available(t->entries[e].isa)) continue;
+        memset(got, 0x5A, count + 1);
+        ((ember_qs8_add_fn)t->entries[e].fn)(count, a + off, b + off, got, &p);
+        same_bytes(what, t->entries[e].name, got, want, count, 0);
+        g_checks++;
+        if (got[count] != 0x5A) FAIL("%s: %s wrote past the end", what, t->entries[e].name);
+    }
+    free(a); free(b); free(want); free(got);
+}
+
+static void test_add(void) {
+    const size_t counts[] = {1, 2, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        for (int extreme = 0; extreme <= 1; extreme++)
+            for (int rep = 0; rep < (g_quick ? 3 : 12); rep++) check_add(counts[i], extreme, (int)(rnd() % 4));
+    // MobileNetV2's residual adds (H*W*C), fewer under --quick.
+    const size_t layers[] = {56 * 56 * 24, 28 * 28 * 32, 14 * 14 * 64, 14 * 14 * 96, 7 * 7 * 160};
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
+        check_add(g_quick ? layers[i] / 8 + 5 : layers[i], (int)(i & 1), FILL_RANDOM);
 }
 
 // ---- Elementwise ops: scalar only; checked against float semantics within one step ----
@@ -615,7 +715,7 @@ int main(int argc, char **argv) {
     const ember_isa chosen = ember_kernels_init(-1);
     printf("kernel_tests: seed %" PRIu64 "%s; cpu features:", g_seed, g_quick ? " (quick)" : "");
     for (int i = 0; i < 32; i++) if (ember_cpu_features() >> i & 1) printf(" %s", ember_isa_name((ember_isa)i));
-    printf("; chosen: gemm %s, dwconv %s, crc %s\n", ember_kernel_name("qs8_gemm"), ember_kernel_name("qs8_dwconv3x3"), ember_kernel_name("crc32c"));
+    printf("; chosen: gemm %s, dwconv %s, add %s, crc %s\n", ember_kernel_name("qs8_gemm"), ember_kernel_name("qs8_dwconv3x3"), ember_kernel_name("qs8_add"), ember_kernel_name("crc32c"));
     fflush(stdout);
     if (expect && strcmp(expect, ember_isa_name(chosen)) != 0) {
         FAIL("dispatch chose %s for the GEMM, expected %s", ember_isa_name(chosen), expect);
@@ -625,6 +725,7 @@ int main(int argc, char **argv) {
     test_gemm();
     test_conv();
     test_dwconv();
+    test_add();
     test_elementwise();
     test_encoder();
     test_crc();

@@ -1,4 +1,4 @@
-// Kernel benchmark: GOPS (2 ops per MAC) of every GEMM and depthwise path this CPU has, for
+// Kernel benchmark: GOPS (2 ops per MAC) of every GEMM and depthwise path (and the ADD paths) this CPU has, for
 // every MobileNetV2 1.0/224 layer shape, with 1 and 2 threads (rows split over the thread pool),
 // and the per-inference total of those layers. Not a test: numbers depend on the machine.
 //
@@ -39,6 +39,24 @@ static const struct { size_t h, c, stride, count; } dw_layers[] = {
     {112, 32, 1, 1}, {112, 96, 2, 1}, {56, 144, 1, 1}, {56, 144, 2, 1}, {28, 192, 1, 2},
     {28, 192, 2, 1}, {14, 384, 1, 4}, {14, 576, 1, 2}, {14, 576, 2, 1}, {7, 960, 1, 3},
 };
+
+// Residual ADDs: elements (H*W*C), count.
+static const struct { size_t count, times; } add_layers[] = {
+    {56 * 56 * 24, 1}, {28 * 28 * 32, 2}, {14 * 14 * 64, 3}, {14 * 14 * 96, 2}, {7 * 7 * 160, 2},
+};
+
+typedef struct {
+    ember_qs8_add_fn fn;
+    size_t count, per_task;
+    const int8_t *a, *b;
+    int8_t *out;
+    const ember_qs8_add_params *p;
+} add_job;
+static void add_task(void *ctx, size_t t) {
+    const add_job *j = ctx;
+    const size_t b = t * j->per_task, e = b + j->per_task < j->count ? b + j->per_task : j->count;
+    j->fn(e - b, j->a + b, j->b + b, j->out + b, j->p);
+}
 
 typedef struct {
     ember_qs8_gemm_fn fn;
@@ -171,6 +189,30 @@ int main(int argc, char **argv) {
                 free(in); free(w); free(out); free(mult); free(shift); free(packed);
             }
             printf("| all depthwise layers of one inference | | | | %.1f | %.3f |\n", total_ops / total * 1e-9, total * 1e3);
+            fflush(stdout);
+        }
+        const ember_kernel_table *at = ember_kernel_table_for("qs8_add");
+        for (size_t e = 0; e < at->count; e++) {
+            const ember_kernel_entry *ke = &at->entries[e];
+            if (!ember_isa_available(ke->isa) || (only && !strstr(ke->name, only))) continue;
+            printf("\n## %s, %zu thread%s\n| elements | x | Gelem/s | ms/layer |\n|---|---|---|---|\n", ke->name, threads, threads > 1 ? "s" : "");
+            double total = 0;
+            for (size_t l = 0; l < sizeof add_layers / sizeof add_layers[0]; l++) {
+                if (only_layer != (size_t)-1 && l != only_layer) continue;
+                g_once_count = add_layers[l].times;
+                const size_t n = add_layers[l].count;
+                int8_t *a = malloc(n), *b = malloc(n), *out = malloc(n);
+                for (size_t i = 0; i < n; i++) { a[i] = rnd8(); b[i] = rnd8(); }
+                // MobileNetV2-like parameters (left shift 20, multipliers below 1).
+                const ember_qs8_add_params p = {-5, 3, -2, 20, 1518500250, -1, 1288490189, -1, 1717986918, -18, -128, 127};
+                const size_t per = threads == 1 ? n : (n + 2 * threads - 1) / (2 * threads);
+                add_job job = {(ember_qs8_add_fn)ke->fn, n, per, a, b, out, &p};
+                const double sec = time_runs(pool, (n + per - 1) / per, add_task, &job, min_time);
+                printf("| %zu | %zu | %.2f | %.3f |\n", n, add_layers[l].times, (double)n / sec * 1e-9, sec * 1e3);
+                total += sec * (double)add_layers[l].times;
+                free(a); free(b); free(out);
+            }
+            printf("| all ADD layers of one inference | | | %.3f |\n", total * 1e3);
             fflush(stdout);
         }
         ember_threadpool_destroy(pool);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Executed AArch64 instructions of each GEMM and depthwise kernel for the layers of one
+# Executed AArch64 instructions of each GEMM, depthwise and ADD kernel for the layers of one
 # MobileNetV2 1.0/224 inference (tools/bench-kernels --once), under qemu-user as Cortex-A72,
 # Cortex-A76 and "max". Deterministic: the same binary gives the same counts on every run.
 #   tools/qemu-icount/count-kernels.sh [--layer I]   (per layer; default: all layers)
@@ -14,7 +14,7 @@ clang --target=aarch64-linux-gnu -fuse-ld=lld -O2 -static -ffp-contract=off -ISo
 printf '| -cpu | kernel | instructions | SDOT | SMMLA |\n|---|---|---|---|---|\n'
 for cpu in cortex-a72 cortex-a76 max; do
   case $cpu in
-    cortex-a72) kernels="ember_qs8_gemm_2x8c8__neon ember_qs8_dwconv3x3_c16__neon" ;;
+    cortex-a72) kernels="ember_qs8_gemm_2x8c8__neon ember_qs8_dwconv3x3_c16__neon ember_qs8_add__neon" ;;
     cortex-a76) kernels="ember_qs8_gemm_4x8c8__neondot" ;;
     max) kernels="ember_qs8_gemm_8x8c8__i8mm" ;;
   esac

@@ -123,7 +123,7 @@ void ember_qs8_dwconv3x3(const int8_t *in, size_t h, size_t w, size_t c,
 // ---------------------------------------------------------------------------------------------
 
 /// TFLite int8 ADD: both inputs rescaled with left_shift then their multipliers, summed,
-/// rescaled to the output, clamped. Parameters as TFLite's ArithmeticParams.
+/// rescaled to the output, clamped. Parameters as TFLite's ArithmeticParams (min <= max).
 typedef struct ember_qs8_add_params {
     int32_t a_zero_point, b_zero_point, out_zero_point;
     int32_t left_shift;

@@ -112,6 +112,8 @@ extension Kernel {
     }
 
     /// Fill the output with the pad value, then copy each contiguous run of input into place.
+    /// Without padding of the last axis a run is a whole row of pixels (the stem's 224x224x3 pad
+    /// would otherwise copy 3 bytes at a time).
     private func runPad(_ p: Pad, arena: UnsafeMutableRawPointer) {
         let input = p.input.pointer(arena: arena)
         let out = p.out.mutablePointer(arena: arena)
@@ -120,12 +122,13 @@ extension Kernel {
         let (o0, o1, o2, o3) = p.outShape
         let (b0, b1, b2, b3) = p.before
         let row = i3 * p.elementSize
+        let wholeRows = i3 == o3  // then b3 == 0 and the i2 runs of a row are adjacent in both
         for a in 0..<i0 {
             for b in 0..<i1 {
-                for c in 0..<i2 {
+                for c in stride(from: 0, to: i2, by: wholeRows ? max(i2, 1) : 1) {
                     let src = ((a * i1 + b) * i2 + c) * row
                     let dst = ((((a + b0) * o1 + (b + b1)) * o2 + (c + b2)) * o3 + b3) * p.elementSize
-                    (out + dst).copyMemory(from: input + src, byteCount: row)
+                    (out + dst).copyMemory(from: input + src, byteCount: wholeRows ? i2 * row : row)
                 }
             }
         }
