@@ -13,9 +13,14 @@ struct PublishedEvent {
     let payloads: [[UInt8]]
 
     func int(_ path: String...) -> Int64? {
-        var value: JSONValue? = body
-        for key in path { value = value?[key] }
-        return value?.asNumber.map { Int64($0) }
+        // A plain loop without optional chaining: Swift 6.3.1's optimizer crashes (ownership
+        // verifier) on `value = value?[key]` over an Optional<JSONValue> in release builds.
+        var value = body
+        for key in path {
+            guard let next = value[key] else { return nil }
+            value = next
+        }
+        return value.asNumber.map { Int64($0) }
     }
 }
 
