@@ -1,0 +1,48 @@
+// Multi-head self-attention over one sequence, float32, portable C. Every output element is
+// computed by the same sequence of IEEE operations whatever the vector width the compiler picks
+// (the loops vectorize across independent outputs, never across a reduction, and the library is
+// built with -ffp-contract=off), so results are identical on every CPU.
+#include <math.h>
+#include <string.h>
+#include "ember_kernels_internal.h"
+
+size_t ember_f32_attention_scratch(size_t tokens, size_t head_size) {
+    return (2 * head_size + 1) * tokens * sizeof(float);
+}
+
+void ember_f32_attention(size_t tokens, size_t heads, size_t head_size, const float *qkv, size_t qkv_stride,
+                         const uint8_t *mask, size_t head_begin, size_t head_end, float *scratch,
+                         float *out, size_t out_stride) {
+    const size_t hidden = heads * head_size;
+    const float scale = 1.0f / sqrtf((float)head_size);
+    float *kt = scratch;                          // [head_size][tokens]: K of this head, transposed
+    float *v = kt + head_size * tokens;           // [tokens][head_size]
+    float *p = v + tokens * head_size;            // [tokens]: one query's scores, then probabilities
+    for (size_t h = head_begin; h < head_end; h++) {
+        const size_t q_off = h * head_size, k_off = hidden + h * head_size, v_off = 2 * hidden + h * head_size;
+        for (size_t j = 0; j < tokens; j++) {
+            const float *row = qkv + j * qkv_stride;
+            for (size_t d = 0; d < head_size; d++) kt[d * tokens + j] = row[k_off + d];
+            memcpy(v + j * head_size, row + v_off, head_size * sizeof(float));
+        }
+        for (size_t i = 0; i < tokens; i++) {
+            const float *q = qkv + i * qkv_stride + q_off;
+            // scores[j] = sum_d q[d] * k[j][d], summed in order of d for every j.
+            for (size_t j = 0; j < tokens; j++) p[j] = q[0] * kt[j];
+            for (size_t d = 1; d < head_size; d++) {
+                const float qd = q[d];
+                const float *kd = kt + d * tokens;
+                for (size_t j = 0; j < tokens; j++) p[j] = p[j] + qd * kd[j];
+            }
+            ember_f32_softmax_masked(1, tokens, p, mask, scale, p);
+            // out[c] = sum_j p[j] * v[j][c], summed in order of j for every c.
+            float *o = out + i * out_stride + h * head_size;
+            for (size_t c = 0; c < head_size; c++) o[c] = p[0] * v[c];
+            for (size_t j = 1; j < tokens; j++) {
+                const float pj = p[j];
+                const float *vj = v + j * head_size;
+                for (size_t c = 0; c < head_size; c++) o[c] = o[c] + pj * vj[c];
+            }
+        }
+    }
+}
