@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat"]),
         // Board profiles (boards/*.toml, embedded), sysfs readings, the power / latency governor.
         .target(name: "EmberGovernor"),
+        // BERT WordPiece tokenizer, pure Swift with generated Unicode tables (no Foundation, no ICU).
+        .target(name: "EmberTokenizer"),
 
         .executableTarget(name: "emberd", dependencies: ["EmberDaemon"]),
         .executableTarget(name: "ember", dependencies: [
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "EmberGPIOTests", dependencies: ["EmberGPIO", "EmberTransport"]),
         .testTarget(name: "EmberDaemonTests", dependencies: ["EmberDaemon", "EmberTransport"]),
         .testTarget(name: "EmberGovernorTests", dependencies: ["EmberGovernor"]),
+        .testTarget(name: "EmberTokenizerTests", dependencies: ["EmberTokenizer"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,83 @@
+/// BERT's WordPiece tokenizer, equal to Hugging Face `tokenizers`' BertWordPieceTokenizer (a
+/// BertNormalizer with text cleaning and CJK splitting, the BertPreTokenizer, WordPiece with "##"
+/// continuations and a 100-scalar word limit, [CLS] … [SEP] and truncation). docs/encoder.md, "Tokenizer".
+public struct WordPieceTokenizer: Sendable {
+    /// Longer words (in scalars, after normalization) become [UNK], as in BERT.
+    public static let maxInputCharsPerWord = 100
+
+    public let maxLength: Int
+    public let lowercase: Bool
+    public let stripAccents: Bool
+    public let clsID: Int32
+    public let sepID: Int32
+    public let padID: Int32
+    public let unkID: Int32
+
+    let vocabulary: [String]
+    let trie: VocabularyTrie
+    let tables = ScalarTables.shared
+    /// Special tokens matched in the raw text before normalization (Hugging Face's added tokens).
+    let specials: [(scalars: [UInt32], id: Int32)]
+
+    /// - Parameters:
+    ///   - vocabulary: the tokens in id order (vocab.txt, one per line; see `vocabulary(fromFileContents:)`).
+    ///   - lowercase: lowercase the text (uncased models).
+    ///   - stripAccents: decompose (NFD) and drop nonspacing marks; Hugging Face's default is `lowercase`.
+    ///   - maxLength: the most ids `encode` returns, [CLS] and [SEP] included.
+    public init(vocabulary: [String], lowercase: Bool, stripAccents: Bool, maxLength: Int) throws(TokenizerError) {
+        guard maxLength >= 2 else { throw TokenizerError(.maxLengthTooSmall(maxLength)) }
+        guard vocabulary.count <= Int(Int32.max) else { throw TokenizerError(.vocabularyTooLarge(vocabulary.count)) }
+        var index: [String: Int32] = [:]
+        for (id, token) in vocabulary.enumerated() where ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].contains(token) {
+            index[token] = Int32(id)  // the last of repeated tokens, like the trie
+        }
+        func id(_ token: String) throws(TokenizerError) -> Int32 {
+            guard let id = index[token] else { throw TokenizerError(.missingSpecialToken(token)) }
+            return id
+        }
+        self.clsID = try id("[CLS]")
+        self.sepID = try id("[SEP]")
+        self.padID = try id("[PAD]")
+        self.unkID = try id("[UNK]")
+        self.specials = index.sorted { $0.key < $1.key }.map { (Array($0.key.unicodeScalars.map(\.value)), $0.value) }
+        self.vocabulary = vocabulary
+        self.trie = VocabularyTrie(vocabulary: vocabulary)
+        self.lowercase = lowercase
+        self.stripAccents = stripAccents
+        self.maxLength = maxLength
+    }
+
+    /// The lines of a vocab.txt, each with trailing whitespace removed, as Hugging Face reads it.
+    public static func vocabulary(fromFileContents text: String) -> [String] {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.map { line in
+            var scalars = line.unicodeScalars[...]
+            while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() }
+            return String(scalars)
+        }
+    }
+
+    /// [CLS] tokens... [SEP], truncated so the whole fits in maxLength.
+    public func encode(_ text: String) -> [Int32] {
+        var writer = PieceWriter(tokenizer: self, limit: maxLength - 1)
+        writer.ids.append(clsID)
+        writer.write(text)
+        writer.ids.append(sepID)
+        return writer.ids
+    }
+
+    /// `encode` padded with [PAD] to `length` ids (at least maxLength), and its attention mask
+    /// (1 for real tokens, 0 for padding).
+    public func encode(_ text: String, paddedTo length: Int) -> (ids: [Int32], attentionMask: [Int32]) {
+        var ids = encode(text)
+        let n = ids.count
+        if length > n { ids += repeatElement(padID, count: length - n) }
+        return (ids, Array(repeating: 1, count: n) + repeatElement(0, count: ids.count - n))
+    }
+
+    /// The tokens `encode` gives, as strings (for debugging and `ember tokenize`).
+    public func tokens(_ text: String) -> [String] {
+        encode(text).map { vocabulary[Int($0)] }
+    }
+}
