@@ -44,7 +44,7 @@ let package = Package(
 
         .executableTarget(name: "emberd", dependencies: ["EmberDaemon"]),
         .executableTarget(name: "ember", dependencies: [
-            "EmberFormat", "EmberImport", "EmberEngine", "EmberTransport", "CEmberKernels", "EmberGovernor",
+            "EmberFormat", "EmberImport", "EmberEngine", "EmberTransport", "CEmberKernels", "EmberGovernor", "EmberTokenizer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
