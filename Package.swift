@@ -36,7 +36,7 @@ let package = Package(
         // GPIO triggers: line lookup, edge requests, debounce/interval gate, outputs, input sources.
         .target(name: "EmberGPIO", dependencies: ["CGPIOD", "EmberTransport"]),
         // Configuration, services, life cycle, logging, stats.
-        .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat"]),
+        .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat", "EmberTokenizer"]),
         // Board profiles (boards/*.toml, embedded), sysfs readings, the power / latency governor.
         .target(name: "EmberGovernor"),
         // BERT WordPiece tokenizer, pure Swift with generated Unicode tables (no Foundation, no ICU).
