@@ -56,6 +56,41 @@ def build_corpus(n):
     return out[:n]
 
 
+INFO_MANUALS = ["coreutils", "diffutils", "find", "find.info-1", "find.info-2", "gnupg", "gnupg.info-1", "gnupg.info-2",
+                "grep", "sed", "gzip", "wget", "bc", "ed", "gettext", "time", "bzip2", "rluserman"]
+
+
+def build_info_corpus(n):
+    """Sentences of the GNU info manuals Debian installs (/usr/share/info): prose paragraphs only
+    (no menus, headers or indented examples), split at sentence ends, 6 to 50 words ending in a
+    full stop, mostly letters, deduplicated, shuffled with seed 5."""
+    import gzip
+    seen, out = set(), []
+    for name in INFO_MANUALS:
+        path = Path("/usr/share/info") / (name + ".gz" if ".info" in name else name + ".info.gz")
+        if not path.exists():
+            continue
+        text = gzip.open(path, "rt", encoding="utf-8", errors="replace").read()
+        for para in re.split(r"\n\s*\n", text):
+            lines = para.split("\n")
+            if any(l.startswith(("*", "File:", "   ", "\x1f", "Node:", "--")) for l in lines):
+                continue
+            s = " ".join(" ".join(lines).split())
+            for sent in re.split(r"(?<=[.!?])\s+(?=[A-Z])", s):
+                if not 6 <= len(sent.split()) <= 50 or not sent.endswith("."):
+                    continue
+                if sum(c.isalpha() for c in sent) < 0.7 * len(sent) or any(c in sent for c in "\\{}"):
+                    continue
+                key = re.sub(r"\W+", " ", sent.lower()).strip()
+                if key not in seen:
+                    seen.add(key)
+                    out.append(sent)
+    random.Random(5).shuffle(out)
+    if len(out) < n:
+        sys.exit(f"only {len(out)} sentences found in /usr/share/info")
+    return out[:n]
+
+
 def forward(w, ids, cfg):
     h, heads = cfg["hidden"], cfg["heads"]
     d = h // heads
@@ -80,11 +115,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model", type=Path)
     ap.add_argument("--build-corpus", type=int)
+    ap.add_argument("--source", choices=["fortunes", "info"], default="info")
+    ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
     if args.build_corpus:
-        (OUT / "corpus.txt").write_text("\n".join(build_corpus(args.build_corpus)) + "\n", encoding="utf-8")
-    sentences = (OUT / "corpus.txt").read_text(encoding="utf-8").splitlines()
+        corpus = (build_corpus if args.source == "fortunes" else build_info_corpus)(args.build_corpus)
+        (out / "corpus.txt").write_text("\n".join(corpus) + "\n", encoding="utf-8")
+    sentences = (out / "corpus.txt").read_text(encoding="utf-8").splitlines()
 
     import json
     c = json.loads((args.model / "config.json").read_text())
@@ -99,10 +138,10 @@ def main():
     s = e @ e.T
     np.fill_diagonal(s, -2)
     nearest = s.argmax(1)
-    (OUT / "tokens.txt").write_text("".join(",".join(map(str, i)) + "\n" for i in ids))
-    (OUT / "embeddings.f16").write_bytes(e.astype("<f2").tobytes())
-    (OUT / "nearest.txt").write_text("".join(f"{n}\n" for n in nearest))
-    print(f"{len(sentences)} sentences, {sum(map(len, ids))} tokens, dim {e.shape[1]} -> {OUT}")
+    (out / "tokens.txt").write_text("".join(",".join(map(str, i)) + "\n" for i in ids))
+    (out / "embeddings.f16").write_bytes(e.astype("<f2").tobytes())
+    (out / "nearest.txt").write_text("".join(f"{n}\n" for n in nearest))
+    print(f"{len(sentences)} sentences, {sum(map(len, ids))} tokens, dim {e.shape[1]} -> {out}")
 
 
 if __name__ == "__main__":

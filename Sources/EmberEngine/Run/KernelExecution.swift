@@ -19,10 +19,10 @@ extension Kernel {
         case .requantize: return name("qs8_requantize")
         case .dequantize: return name("qs8_dequantize")
         case .embedding: return "embedding lookup (Swift)"
-        case .layerNorm: return name("f32_layernorm")
+        case .layerNorm: return "ember_f32_encoder_layernorm"
         case .dynamicLinear: return "ember_qd8_quantize_rows + " + name("qd8_gemm")
-        case .attention: return "ember_f32_attention + " + name("f32_softmax_masked")
-        case .gelu: return name("f32_gelu")
+        case .attention: return "ember_f32_attention (ember_f32_encoder_softmax)"
+        case .gelu: return "ember_f32_encoder_gelu"
         case .residualAdd: return "residual add (Swift)"
         case .meanPooling: return "ember_f32_mean_pool"
         case .l2Normalize: return "ember_f32_l2_normalize"
@@ -64,7 +64,7 @@ extension Kernel {
         switch self {
         case .embedding(let e): runEmbedding(e, items, arena: arena)
         case .layerNorm(let l):
-            ember_f32_layernorm(items.count, l.dim, floats(l.input, arena) + items.lowerBound * l.dim, l.gamma, l.beta, l.epsilon,
+            ember_f32_encoder_layernorm(items.count, l.dim, floats(l.input, arena) + items.lowerBound * l.dim, l.gamma, l.beta, l.epsilon,
                                 mutableFloats(l.out, arena) + items.lowerBound * l.dim)
         case .dynamicLinear(let l):
             let q = scratch.assumingMemoryBound(to: Int8.self)
@@ -78,7 +78,7 @@ extension Kernel {
                                 items.lowerBound, items.upperBound, scratch.assumingMemoryBound(to: Float.self),
                                 mutableFloats(a.out, arena), a.heads * a.headSize)
         case .gelu(let g):
-            ember_f32_gelu(items.count * g.width, floats(g.input, arena) + items.lowerBound * g.width,
+            ember_f32_encoder_gelu(items.count * g.width, floats(g.input, arena) + items.lowerBound * g.width,
                            mutableFloats(g.out, arena) + items.lowerBound * g.width)
         case .residualAdd(let r):
             let a = floats(r.input, arena), b = floats(r.b!, arena), out = mutableFloats(r.out, arena)
