@@ -14,6 +14,7 @@ packages=(
   libc6-dev-arm64-cross libgcc-12-dev-arm64-cross   # AArch64 cross sysroot for the C kernels
   debootstrap          # the Debian trixie chroot that cross-builds with swiftlang 6.0.3 (tools/cross)
   binutils             # readelf, for the .deb dependencies
+  python3-venv         # the tokenizer oracle check's venv (tools/test-steps/75-tokenizer-oracle.sh)
 )
 
 missing=()

@@ -22,17 +22,36 @@ struct PieceWriter {
     }
 
     mutating func write(_ text: String) {
-        let scalars = text.unicodeScalars
-        var i = scalars.startIndex
-        while i < scalars.endIndex && ids.count < limit {
-            let v = scalars[i].value
-            if v == 0x5B /* [ */, let (id, next) = special(in: scalars, at: i) {
-                flushWord()
-                ids.append(id)
-                i = next
-                continue
+        var text = text
+        text.withUTF8 { write(utf8: $0) }  // native strings are contiguous UTF-8 already: no copy
+    }
+
+    /// Decodes the (valid, as every String is) UTF-8 itself: cheaper than String's scalar view.
+    private mutating func write(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        var i = 0
+        while i < bytes.count && ids.count < limit {
+            let b0 = bytes[i]
+            let v: UInt32
+            if b0 < 0x80 {
+                if b0 == UInt8(ascii: "["), let (id, length) = special(in: bytes, at: i) {
+                    flushWord()
+                    ids.append(id)
+                    i += length
+                    continue
+                }
+                v = UInt32(b0)
+                i += 1
+            } else if b0 < 0xE0 {
+                v = UInt32(b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
+                i += 2
+            } else if b0 < 0xF0 {
+                v = UInt32(b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
+                i += 3
+            } else {
+                v = UInt32(b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6
+                    | UInt32(bytes[i + 3] & 0x3F)
+                i += 4
             }
-            i = scalars.index(after: i)
             let f = tables.flags(v)
             if f.contains(.drop) { continue }
             if f.contains(.space) { flushWord(); continue }
@@ -48,23 +67,11 @@ struct PieceWriter {
         if ids.count > limit { ids.removeLast(ids.count - limit) }
     }
 
-    /// The special token starting at `i`, if any, and the index after it (the longest wins).
-    private func special(in scalars: String.UnicodeScalarView, at i: String.UnicodeScalarView.Index)
-        -> (Int32, String.UnicodeScalarView.Index)?
-    {
-        var best: (Int32, String.UnicodeScalarView.Index)? = nil
-        var bestCount = 0
-        for (pattern, id) in tokenizer.specials where pattern.count > bestCount {
-            var j = i
-            var k = 0
-            while k < pattern.count && j < scalars.endIndex && scalars[j].value == pattern[k] {
-                j = scalars.index(after: j)
-                k += 1
-            }
-            if k == pattern.count {
-                best = (id, j)
-                bestCount = k
-            }
+    /// The special token whose UTF-8 starts at `i`, if any, and its length (the longest wins).
+    private func special(in bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (Int32, Int)? {
+        var best: (Int32, Int)? = nil
+        for (pattern, id) in tokenizer.specials where pattern.count > best?.1 ?? 0 && pattern.count <= bytes.count - i {
+            if bytes[i..<(i + pattern.count)].elementsEqual(pattern) { best = (id, pattern.count) }
         }
         return best
     }

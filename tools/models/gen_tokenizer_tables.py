@@ -8,7 +8,8 @@ and White_Space, the old `unicode_categories` crate for control / punctuation / 
 `unicode-normalization-alignments` crate for NFD), and Swift's stdlib has yet another version.
 
 Run from the repository root with the venv of make_tokenizer_goldens.py:
-    .build-tokenizer-venv/bin/python tools/models/gen_tokenizer_tables.py
+    .build-tokenizer-venv/bin/python tools/models/gen_tokenizer_tables.py [--check]
+(--check: compare with the committed file, write nothing; exit 1 if it differs)
 """
 import sys
 import unicodedata
@@ -180,8 +181,15 @@ def write(flags, lower_map, strip_map, ccc):
         "}",
         "",
     ]
+    text = "\n".join(parts)
+    if "--check" in sys.argv:
+        with open(OUT, encoding="utf-8") as f:
+            if f.read() != text:
+                sys.exit(f"{OUT} differs from what the oracle gives")
+        print(f"{OUT} is up to date", file=sys.stderr)
+        return
     with open(OUT, "w", encoding="utf-8") as f:
-        f.write("\n".join(parts))
+        f.write(text)
     print(f"{OUT}: {len(fr)} flag ranges, {len(lk)} lowercase and {len(sk)} strip mappings, "
           f"{len(ccc)} marks in {len(cr)} class ranges", file=sys.stderr)
 
