@@ -51,7 +51,7 @@ public final class Engine {
     public func run(input: [UInt8]) throws(EngineError) -> [UInt8] {
         try checkSingleInput(bytes: input.count)
         input.withUnsafeBytes { state.input(0).copyMemory(from: $0) }
-        state.run()
+        runAll()
         return [UInt8](state.output(0))
     }
 
@@ -63,8 +63,13 @@ public final class Engine {
             throw .invalidInput("output buffer has \(output.count) bytes, the model's output has \(out.count)")
         }
         state.input(0).copyMemory(from: input)
-        state.run()
+        runAll()
         output.copyMemory(from: out)
+    }
+
+    /// Every step; an encoder over all `maxTokens` ids of its input (as `embed` sets its own count).
+    private func runAll() {
+        if plan.maxTokens > 0 { state.run(tokens: plan.maxTokens) } else { state.run() }
     }
 
     private func checkSingleInput(bytes: Int) throws(EngineError) {
