@@ -66,7 +66,7 @@ public struct BertFolder: Sendable {
         }
         if tokens.last == "" { tokens.removeLast() }
         guard !tokens.isEmpty else { throw .model("vocab.txt is empty") }
-        for special in ["[CLS]", "[SEP]", "[UNK]"] where !tokens.contains(special) {
+        for special in ["[CLS]", "[SEP]", "[UNK]", "[PAD]"] where !tokens.contains(special) {
             throw .model("vocab.txt has no \(special) token")
         }
         var settings = TokenizerSettings(vocabulary: tokens, lowercase: true, stripAccents: true, maxLength: maxPositions)
