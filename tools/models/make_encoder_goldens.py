@@ -10,12 +10,16 @@ measures the engine alone. Writes, next to corpus.txt:
   embeddings.f16  float16 little-endian [sentences][384]: the reference embeddings
   nearest.txt     per sentence, the index of its nearest other sentence by float32 cosine
 
-Usage (from the repository root, venv with torch, numpy, safetensors, tokenizers; see
-tools/test-steps/80-encoder.sh):
-  python tools/models/make_encoder_goldens.py MODEL_FOLDER [--build-corpus N]
+Usage (from the repository root):
+  python3 -m venv .build-models/venv
+  .build-models/venv/bin/pip install torch==2.13.0+cpu numpy safetensors tokenizers
+  tools/models/fetch_minilm.sh
+  .build-models/venv/bin/python tools/models/make_encoder_goldens.py .build-models/all-MiniLM-L6-v2 \
+      [--build-corpus N [--source fortunes|info]] [--out DIR]
 --build-corpus N rewrites corpus.txt with N fortunes from /usr/share/games/fortunes (Debian's
-fortunes packages): each fortune joined to one line, 6 to 40 words, mostly letters, deduplicated
-case- and punctuation-insensitively, shuffled with seed 5.
+fortunes packages; what testdata/encoder holds: 1,200): each fortune joined to one line, 6 to 40
+words, mostly letters, deduplicated case- and punctuation-insensitively, shuffled with seed 5;
+--source info takes sentences of the GNU info manuals in /usr/share/info instead.
 """
 import argparse, math, random, re, sys
 from pathlib import Path
@@ -115,7 +119,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model", type=Path)
     ap.add_argument("--build-corpus", type=int)
-    ap.add_argument("--source", choices=["fortunes", "info"], default="info")
+    ap.add_argument("--source", choices=["fortunes", "info"], default="fortunes")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     out = args.out
