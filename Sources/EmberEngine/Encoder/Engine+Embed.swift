@@ -23,7 +23,7 @@ extension Engine {
         tokenIds.withUnsafeBytes { input.copyMemory(from: $0) }
         state.run(tokens: tokenIds.count)
         let out = state.output(0)
-        return [Float](out.bindMemory(to: Float.self))
+        return (0..<(out.count / 4)).map { out.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) }
     }
 
     /// Embeddings of sentences of different lengths, in order; each runs with its own length
