@@ -15,9 +15,9 @@ void ember_f32_attention(size_t tokens, size_t heads, size_t head_size, const fl
                          float *out, size_t out_stride) {
     const size_t hidden = heads * head_size;
     const float scale = 1.0f / sqrtf((float)head_size);
-    float *kt = scratch;                          // [head_size][tokens]: K of this head, transposed
-    float *v = kt + head_size * tokens;           // [tokens][head_size]
-    float *p = v + tokens * head_size;            // [tokens]: one query's scores, then probabilities
+    float *restrict kt = scratch;                 // [head_size][tokens]: K of this head, transposed
+    float *restrict v = kt + head_size * tokens;  // [tokens][head_size]
+    float *restrict p = v + tokens * head_size;   // [tokens]: one query's scores, then probabilities
     for (size_t h = head_begin; h < head_end; h++) {
         const size_t q_off = h * head_size, k_off = hidden + h * head_size, v_off = 2 * hidden + h * head_size;
         for (size_t j = 0; j < tokens; j++) {
@@ -26,22 +26,22 @@ void ember_f32_attention(size_t tokens, size_t heads, size_t head_size, const fl
             memcpy(v + j * head_size, row + v_off, head_size * sizeof(float));
         }
         for (size_t i = 0; i < tokens; i++) {
-            const float *q = qkv + i * qkv_stride + q_off;
+            const float *restrict q = qkv + i * qkv_stride + q_off;
             // scores[j] = sum_d q[d] * k[j][d], summed in order of d for every j.
             for (size_t j = 0; j < tokens; j++) p[j] = q[0] * kt[j];
             for (size_t d = 1; d < head_size; d++) {
                 const float qd = q[d];
-                const float *kd = kt + d * tokens;
+                const float *restrict kd = kt + d * tokens;
                 for (size_t j = 0; j < tokens; j++) p[j] = p[j] + qd * kd[j];
             }
             (void)mask;
-            ember_f32_encoder_softmax(tokens, p, scale, p);
+            ember_f32_encoder_softmax(tokens, p, scale);
             // out[c] = sum_j p[j] * v[j][c], summed in order of j for every c.
-            float *o = out + i * out_stride + h * head_size;
+            float *restrict o = out + i * out_stride + h * head_size;
             for (size_t c = 0; c < head_size; c++) o[c] = p[0] * v[c];
             for (size_t j = 1; j < tokens; j++) {
                 const float pj = p[j];
-                const float *vj = v + j * head_size;
+                const float *restrict vj = v + j * head_size;
                 for (size_t c = 0; c < head_size; c++) o[c] = o[c] + pj * vj[c];
             }
         }

@@ -42,7 +42,7 @@ static inline float erf_abs(float a) {
     return 1.0f - 1.0f / p;
 }
 
-void ember_f32_encoder_gelu(size_t count, const float *x, float *out) {
+void ember_f32_encoder_gelu(size_t count, const float *restrict x, float *restrict out) {
     for (size_t i = 0; i < count; i++) {
         const float v = x[i];
         const float a = fabsf(v) * 0.70710678118654752f;
@@ -75,12 +75,12 @@ static inline float exp_nonpositive(float x) {
     return p * scale;
 }
 
-void ember_f32_encoder_softmax(size_t cols, const float *x, float scale, float *out) {
+void ember_f32_encoder_softmax(size_t cols, float *v, float scale) {
     float max = -INFINITY;
-    for (size_t c = 0; c < cols; c++) { const float s = scale * x[c]; max = s > max ? s : max; }
-    for (size_t c = 0; c < cols; c++) out[c] = exp_nonpositive(scale * x[c] - max);
+    for (size_t c = 0; c < cols; c++) { const float s = scale * v[c]; max = s > max ? s : max; }
+    for (size_t c = 0; c < cols; c++) v[c] = exp_nonpositive(scale * v[c] - max);
     double sum = 0;
-    for (size_t c = 0; c < cols; c++) sum += out[c];
+    for (size_t c = 0; c < cols; c++) sum += v[c];
     const float inv = (float)(1.0 / sum);
-    for (size_t c = 0; c < cols; c++) out[c] = out[c] * inv;
+    for (size_t c = 0; c < cols; c++) v[c] = v[c] * inv;
 }

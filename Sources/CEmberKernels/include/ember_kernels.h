@@ -224,7 +224,7 @@ void ember_f32_l2_normalize(size_t rows, size_t dim, const float *x, float eps, 
 void ember_f32_encoder_layernorm(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,
                                  float eps, float *out);
 void ember_f32_encoder_gelu(size_t count, const float *x, float *out);
-void ember_f32_encoder_softmax(size_t cols, const float *x, float scale, float *out);
+void ember_f32_encoder_softmax(size_t cols, float *values, float scale);  // in place
 
 /// Bytes of float scratch one ember_f32_attention call needs for `tokens` tokens.
 size_t ember_f32_attention_scratch(size_t tokens, size_t head_size);
