@@ -6,11 +6,19 @@
 #include <string.h>
 #include "ember_kernels_internal.h"
 
+// x86-64: an AVX2 clone of each function, chosen by the loader for CPUs that have it (same
+// operations in the same order per element, only wider vectors: the same bits).
+#if defined(EMBER_ARCH_X86_64) && defined(__ELF__)
+#define EMBER_WIDE __attribute__((target_clones("avx2", "default")))
+#else
+#define EMBER_WIDE
+#endif
+
 size_t ember_f32_attention_scratch(size_t tokens, size_t head_size) {
     return (2 * head_size + 1) * tokens * sizeof(float);
 }
 
-void ember_f32_attention(size_t tokens, size_t heads, size_t head_size, const float *qkv, size_t qkv_stride,
+EMBER_WIDE void ember_f32_attention(size_t tokens, size_t heads, size_t head_size, const float *qkv, size_t qkv_stride,
                          const uint8_t *mask, size_t head_begin, size_t head_end, float *scratch,
                          float *out, size_t out_stride) {
     const size_t hidden = heads * head_size;

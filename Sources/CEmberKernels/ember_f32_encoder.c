@@ -9,6 +9,14 @@
 #include <string.h>
 #include "ember_kernels_internal.h"
 
+// x86-64: an AVX2 clone of each function, chosen by the loader for CPUs that have it (same
+// operations in the same order per element, only wider vectors: the same bits).
+#if defined(EMBER_ARCH_X86_64) && defined(__ELF__)
+#define EMBER_WIDE __attribute__((target_clones("avx2", "default")))
+#else
+#define EMBER_WIDE
+#endif
+
 void ember_f32_encoder_layernorm(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,
                                  float eps, float *out) {
     for (size_t r = 0; r < rows; r++) {
@@ -42,7 +50,7 @@ static inline float erf_abs(float a) {
     return 1.0f - 1.0f / p;
 }
 
-void ember_f32_encoder_gelu(size_t count, const float *restrict x, float *restrict out) {
+EMBER_WIDE void ember_f32_encoder_gelu(size_t count, const float *restrict x, float *restrict out) {
     for (size_t i = 0; i < count; i++) {
         const float v = x[i];
         const float a = fabsf(v) * 0.70710678118654752f;
@@ -75,7 +83,7 @@ static inline float exp_nonpositive(float x) {
     return p * scale;
 }
 
-void ember_f32_encoder_softmax(size_t cols, float *v, float scale) {
+EMBER_WIDE void ember_f32_encoder_softmax(size_t cols, float *v, float scale) {
     float max = -INFINITY;
     for (size_t c = 0; c < cols; c++) { const float s = scale * v[c]; max = s > max ? s : max; }
     for (size_t c = 0; c < cols; c++) v[c] = exp_nonpositive(scale * v[c] - max);
