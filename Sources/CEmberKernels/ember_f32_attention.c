@@ -35,17 +35,39 @@ EMBER_WIDE void ember_f32_attention(size_t tokens, size_t heads, size_t head_siz
         }
         for (size_t i = 0; i < tokens; i++) {
             const float *restrict q = qkv + i * qkv_stride + q_off;
-            // scores[j] = sum_d q[d] * k[j][d], summed in order of d for every j.
-            for (size_t j = 0; j < tokens; j++) p[j] = q[0] * kt[j];
-            for (size_t d = 1; d < head_size; d++) {
-                const float qd = q[d];
-                const float *restrict kd = kt + d * tokens;
-                for (size_t j = 0; j < tokens; j++) p[j] = p[j] + qd * kd[j];
+            // scores[j] = sum_d q[d] * k[j][d], summed in order of d for every j; 8 scores at
+            // a time stay in registers across d.
+            size_t j = 0;
+            for (; j + 8 <= tokens; j += 8) {
+                float acc[8];
+                for (size_t u = 0; u < 8; u++) acc[u] = q[0] * kt[j + u];
+                for (size_t d = 1; d < head_size; d++) {
+                    const float qd = q[d];
+                    const float *restrict kd = kt + d * tokens + j;
+                    for (size_t u = 0; u < 8; u++) acc[u] = acc[u] + qd * kd[u];
+                }
+                for (size_t u = 0; u < 8; u++) p[j + u] = acc[u];
+            }
+            for (; j < tokens; j++) {
+                float acc = q[0] * kt[j];
+                for (size_t d = 1; d < head_size; d++) acc = acc + q[d] * kt[d * tokens + j];
+                p[j] = acc;
             }
             (void)mask;
             ember_f32_encoder_softmax(tokens, p, scale);
             // out[c] = sum_j p[j] * v[j][c], summed in order of j for every c.
             float *restrict o = out + i * out_stride + h * head_size;
+            if (head_size == 32) {  // MiniLM and BERT-base's head size: the sums stay in registers
+                float acc[32];
+                for (size_t c = 0; c < 32; c++) acc[c] = p[0] * v[c];
+                for (size_t j = 1; j < tokens; j++) {
+                    const float pj = p[j];
+                    const float *restrict vj = v + j * 32;
+                    for (size_t c = 0; c < 32; c++) acc[c] = acc[c] + pj * vj[c];
+                }
+                for (size_t c = 0; c < 32; c++) o[c] = acc[c];
+                continue;
+            }
             for (size_t c = 0; c < head_size; c++) o[c] = p[0] * v[c];
             for (size_t j = 1; j < tokens; j++) {
                 const float pj = p[j];
