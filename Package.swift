@@ -38,8 +38,8 @@ let package = Package(
         // The TOML subset parser shared by emberd's configuration and the board profiles.
         .target(name: "EmberTOML"),
         // Configuration, services, life cycle, logging, stats, GPIO triggers wired to the scheduler,
-        // the governor asked before each request.
-        .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat", "EmberGPIO", "EmberGovernor", "EmberTOML"]),
+        // the governor asked before each request; encoders served with their tokenizer.
+        .target(name: "EmberDaemon", dependencies: ["EmberEngine", "EmberTransport", "EmberFormat", "EmberGPIO", "EmberGovernor", "EmberTOML", "EmberTokenizer"]),
         // Board profiles (boards/*.toml, embedded), sysfs readings, the power / latency governor.
         .target(name: "EmberGovernor", dependencies: ["EmberTOML"]),
         // BERT WordPiece tokenizer, pure Swift with generated Unicode tables (no Foundation, no ICU).
@@ -47,7 +47,7 @@ let package = Package(
 
         .executableTarget(name: "emberd", dependencies: ["EmberDaemon"]),
         .executableTarget(name: "ember", dependencies: [
-            "EmberFormat", "EmberImport", "EmberEngine", "EmberTransport", "CEmberKernels", "EmberGovernor",
+            "EmberFormat", "EmberImport", "EmberEngine", "EmberTransport", "CEmberKernels", "EmberGovernor", "EmberTokenizer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

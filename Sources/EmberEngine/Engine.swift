@@ -52,7 +52,7 @@ public final class Engine {
     public func run(input: [UInt8], threads: Int? = nil) throws(EngineError) -> [UInt8] {
         try checkSingleInput(bytes: input.count)
         input.withUnsafeBytes { state.input(0).copyMemory(from: $0) }
-        state.run(threads: threads ?? state.threads)
+        runAll(threads: threads)
         return [UInt8](state.output(0))
     }
 
@@ -64,8 +64,15 @@ public final class Engine {
             throw .invalidInput("output buffer has \(output.count) bytes, the model's output has \(out.count)")
         }
         state.input(0).copyMemory(from: input)
-        state.run()
+        runAll()
         output.copyMemory(from: out)
+    }
+
+    /// Every step; an encoder over all `maxTokens` ids of its input (as `embed` sets its own count).
+    /// `threads`: at most this many of the pool's threads (nil: all of them).
+    private func runAll(threads: Int? = nil) {
+        let limit = threads ?? state.threads
+        if plan.maxTokens > 0 { state.run(tokens: plan.maxTokens, threads: limit) } else { state.run(threads: limit) }
     }
 
     private func checkSingleInput(bytes: Int) throws(EngineError) {

@@ -38,6 +38,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("cold-runs"), help: "New processes to time for cold start (0 to skip).")
     var coldRuns = 5
 
+    @Option(help: "Encoders: tokens per run, special tokens included (default 128, at most the model's maximum).")
+    var tokens: Int?
+
     @Flag(help: "Also print each op's median time over the timed runs (a separate pass).")
     var profile = false
 
@@ -59,7 +62,19 @@ struct BenchCommand: ParsableCommand {
                 return UInt8(truncatingIfNeeded: rng >> 56)
             }
             var output = [UInt8](repeating: 0, count: engine.state.output(0).count)
+            // Encoders: [CLS], fixed pseudo-random word ids, [SEP] (latency depends on the count only).
+            let tokenCount = engine.isEncoder ? min(tokens ?? 128, engine.maxTokens) : 0
+            let ids: [Int32] = tokenCount == 0 ? [] : (0..<tokenCount).map { i in
+                if i == 0 { return 101 }
+                if i == tokenCount - 1 { return 102 }
+                rng = rng &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Int32(1000 + (rng >> 33) % 20_000)
+            }
             func once() throws {
+                if tokenCount > 0 {
+                    _ = try engine.embed(tokenIds: ids)
+                    return
+                }
                 try input.withUnsafeBytes { i in try output.withUnsafeMutableBytes { o in try engine.run(input: i, output: o) } }
             }
             let first = try clock.measure { try once() }
@@ -72,6 +87,9 @@ struct BenchCommand: ParsableCommand {
 
             print("model:        \(self.model) (\(model.metadata.name), \(model.ops.count) ops, \(mebibytes(model.weightBytes)) of weights)")
             print("threads:      \(threads)")
+            if tokenCount > 0 {
+                print("tokens:       \(tokenCount) per run, \(format(Double(tokenCount) * 1000 / percentile(0.5))) tokens/s at p50")
+            }
             print("arena:        \(mebibytes(engine.arenaSize)) (+ \(mebibytes(engine.plan.scratchPerTask)) scratch per thread)")
             print("load:         \(format(milliseconds(load))) ms (map + validate + checksum)")
             print("plan:         \(format(milliseconds(plan))) ms")
@@ -81,7 +99,8 @@ struct BenchCommand: ParsableCommand {
                 let steps = engine.plan.steps
                 var perStep = [[UInt64]](repeating: [], count: steps.count)
                 for _ in 0..<runs {
-                    for (i, t) in engine.state.runProfiled().enumerated() { perStep[i].append(t) }
+                    let t = tokenCount > 0 ? engine.state.runProfiled(tokens: tokenCount) : engine.state.runProfiled()
+                    for (i, t) in t.enumerated() { perStep[i].append(t) }
                 }
                 let medians = perStep.map { $0.sorted()[$0.count / 2] }
                 let total = max(medians.reduce(0, +), 1)

@@ -7,22 +7,25 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// `ember convert MODEL.tflite -o MODEL.ember [--labels FILE] [--preprocess FILE|PRESET]`.
+/// `ember convert MODEL.tflite -o MODEL.ember [--labels FILE] [--preprocess FILE|PRESET]`, or
+/// `ember convert BERT_FOLDER -o MODEL.ember [--max-length N]` for a Hugging Face encoder.
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a full-integer TFLite model to an .ember file.",
+        abstract: "Convert a full-integer TFLite model or a Hugging Face BERT folder to an .ember file.",
         discussion: """
             Reads the .tflite flatbuffer (checked as untrusted input), lowers its operators to \
             Ember's (CONV_2D, DEPTHWISE_CONV_2D, ADD, PAD, MEAN, AVERAGE_POOL_2D, FULLY_CONNECTED, \
             RESHAPE, SOFTMAX, QUANTIZE, DEQUANTIZE), packs the weights for Ember's kernels and \
             computes every requantization parameter, then writes and validates the .ember file. \
             An unsupported op or option is reported with the op's index and what is missing. \
-            See docs/converting.md.
+            A folder (config.json, model.safetensors, vocab.txt) is converted to an int8 encoder: \
+            Linear weights quantized per output channel, activations quantized per row at run time, \
+            the vocabulary and tokenizer settings stored in the file. See docs/converting.md.
             """
     )
 
-    @Argument(help: "The .tflite model.")
+    @Argument(help: "The .tflite model, or a Hugging Face BERT-family folder.")
     var model: String
 
     @Option(name: [.short, .customLong("output")], help: "The .ember file to write.")
@@ -39,8 +42,20 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Model name stored in the file (default: the model file's name without extension).")
     var name: String?
 
+    @Option(help: "Encoders: longest token sequence, special tokens included (default: the folder's max_seq_length).")
+    var maxLength: Int?
+
     func run() throws {
         do {
+            if BertFolder.looksLikeFolder(model) {
+                let base = String(model.split(separator: "/").last ?? Substring(model))
+                let options = BertConverter.Options(name: name ?? base, producer: "ember convert from \(base)/model.safetensors",
+                                                    maxLength: maxLength)
+                let writer = try BertConverter.convert(BertFolder(path: model), options: options)
+                try writer.write(to: output)
+                print("\(output): \(writer.ops.count) ops, \(writer.tensors.count) tensors (int8 encoder)")
+                return
+            }
             let tflite = try readFile(model)
             let fileName = String(model.split(separator: "/").last ?? Substring(model))
             var options = ConversionOptions(

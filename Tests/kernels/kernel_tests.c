@@ -654,6 +654,65 @@ static void test_encoder(void) {
 }
 
 // ---- CRC-32C ----
+// The encoder's portable float operators: close to libm, and the same bits on every CPU (the
+// hash of their outputs on fixed inputs is a constant, checked natively and under qemu-aarch64).
+static uint64_t fnv_floats(uint64_t h, const float *v, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        uint32_t b;
+        memcpy(&b, &v[i], 4);
+        for (int j = 0; j < 4; j++) { h ^= (b >> (8 * j)) & 0xff; h *= 1099511628211ull; }
+    }
+    return h;
+}
+
+static void test_encoder_portable(void) {
+    enum { T = 37, HEADS = 3, D = 8, HID = HEADS * D, G = 4001 };
+    uint64_t saved = g_rng;
+    g_rng = 12345;  // fixed inputs: the hash below is a constant
+    static float qkv[T * 3 * HID], att[T * HID], scratch[(2 * D + 1) * T], gx[G], gy[G], ln[T * HID], gamma[HID], beta[HID];
+    for (size_t i = 0; i < sizeof qkv / 4; i++) qkv[i] = 3.0f * frand();
+    for (size_t i = 0; i < HID; i++) { gamma[i] = 1.0f + 0.5f * frand(); beta[i] = 0.2f * frand(); }
+    for (size_t i = 0; i < G; i++) gx[i] = -10.0f + 20.0f * (float)i / (G - 1);
+    g_rng = saved;
+    if (ember_f32_attention_scratch(T, D) != sizeof scratch) FAIL("attention scratch is %zu bytes, expected %zu", ember_f32_attention_scratch(T, D), sizeof scratch);
+    ember_f32_attention(T, HEADS, D, qkv, 3 * HID, NULL, 0, HEADS, scratch, att, HID);
+    ember_f32_encoder_layernorm(T, HID, att, gamma, beta, 1e-12f, ln);
+    ember_f32_encoder_gelu(G, gx, gy);
+    uint64_t h = fnv_floats(fnv_floats(fnv_floats(14695981039346656037ull, att, T * HID), ln, T * HID), gy, G);
+    // Head size 32 has its own register-blocked path: same bits as the generic one.
+    static float qkv32[T * 3 * 64], att32[T * 64], scratch32[(2 * 32 + 1) * T];
+    for (size_t i = 0; i < sizeof qkv32 / 4; i++) qkv32[i] = qkv[i % (sizeof qkv / 4)] * 0.5f;
+    ember_f32_attention(T, 2, 32, qkv32, 3 * 64, NULL, 0, 2, scratch32, att32, 64);
+    h = fnv_floats(h, att32, T * 64);
+    g_checks++;
+    const uint64_t want = 0x8e852492a42cb567ull;
+    if (h != want) FAIL("portable encoder ops hash %016" PRIx64 ", expected %016" PRIx64 " (not the same bits as on x86-64)", h, want);
+    // Accuracy against double-precision formulas.
+    for (size_t i = 0; i < G; i++) {
+        const double x = gx[i], want_g = x * 0.5 * (1.0 + erf(x / sqrt(2.0)));
+        g_checks++;
+        if (fabs(gy[i] - want_g) > 1e-6 * (1.0 + fabs(want_g))) { FAIL("gelu(%g) = %.9g, want %.9g", x, gy[i], want_g); break; }
+    }
+    for (size_t i = 0; i < T; i++) {
+        for (size_t hd = 0; hd < HEADS; hd++) {
+            double p[T], sum = 0, mx = -1e300;
+            for (size_t j = 0; j < T; j++) {
+                double s = 0;
+                for (size_t c = 0; c < D; c++) s += (double)qkv[i * 3 * HID + hd * D + c] * qkv[j * 3 * HID + HID + hd * D + c];
+                p[j] = s / sqrt((double)D);
+                if (p[j] > mx) mx = p[j];
+            }
+            for (size_t j = 0; j < T; j++) { p[j] = exp(p[j] - mx); sum += p[j]; }
+            for (size_t c = 0; c < D; c++) {
+                double o = 0;
+                for (size_t j = 0; j < T; j++) o += p[j] / sum * qkv[j * 3 * HID + 2 * HID + hd * D + c];
+                g_checks++;
+                if (!close_to(att[i * HID + hd * D + c], o, 1e-5)) { FAIL("attention[%zu][%zu] = %.9g, want %.9g", i, hd * D + c, att[i * HID + hd * D + c], o); return; }
+            }
+        }
+    }
+}
+
 static void test_crc(void) {
     g_checks++;
     if (ember_crc32c(0, "123456789", 9) != 0xE3069283u) FAIL("crc32c check value: got %08x", ember_crc32c(0, "123456789", 9));
@@ -728,6 +787,7 @@ int main(int argc, char **argv) {
     test_add();
     test_elementwise();
     test_encoder();
+    test_encoder_portable();
     test_crc();
     test_threadpool();
     if (g_failures) { fprintf(stderr, "kernel_tests: %d FAILED of %ld checks (seed %" PRIu64 ")\n", g_failures, g_checks, g_seed); return 1; }

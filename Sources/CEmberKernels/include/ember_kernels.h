@@ -216,6 +216,28 @@ void ember_f32_mean_pool(size_t tokens, size_t dim, const float *x, const uint8_
 /// Each row divided by max(||row||_2, eps).
 void ember_f32_l2_normalize(size_t rows, size_t dim, const float *x, float eps, float *out);
 
+/// The encoder's float operators with identical bits on every CPU (portable C, no libm
+/// transcendental, fixed summation order; the dispatched float kernels above are only within
+/// 1e-6 of each other across paths). Layer norm as ember_f32_layernorm (sums in double); GELU
+/// with erf from Abramowitz & Stegun 7.1.28 (|error| <= 3e-7); softmax of one row of scale * x
+/// with a polynomial exp.
+void ember_f32_encoder_layernorm(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,
+                                 float eps, float *out);
+void ember_f32_encoder_gelu(size_t count, const float *x, float *out);
+void ember_f32_encoder_softmax(size_t cols, float *values, float scale);  // in place
+
+/// Bytes of float scratch one ember_f32_attention call needs for `tokens` tokens.
+size_t ember_f32_attention_scratch(size_t tokens, size_t head_size);
+/// Self-attention of heads [head_begin, head_end) over one sequence: `qkv` is [tokens][qkv_stride]
+/// with Q, K, V of all heads side by side (Q at column 0, K at heads*head_size, V at
+/// 2*heads*head_size; head h at h*head_size within each); per head and query i:
+/// out[i][h*head_size + c] = sum_j softmax_j(q_i . k_j / sqrt(head_size)) v_j[c] over the keys
+/// (mask must be NULL: every token of the sequence is attended; the softmax is
+/// ember_f32_encoder_softmax). Portable C, identical results on every CPU.
+void ember_f32_attention(size_t tokens, size_t heads, size_t head_size, const float *qkv, size_t qkv_stride,
+                         const uint8_t *mask, size_t head_begin, size_t head_end, float *scratch,
+                         float *out, size_t out_stride);
+
 // ---------------------------------------------------------------------------------------------
 // Checksums (used by the .ember container)
 // ---------------------------------------------------------------------------------------------

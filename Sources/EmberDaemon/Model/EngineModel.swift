@@ -19,8 +19,8 @@ public struct EngineModelLoader: ModelLoader {
 
     public func load(path: String) throws -> any ServableModel {
         let file = try EmberModel(path: path)
-        guard file.metadata.kind == .classifier else {
-            throw ModelLoadError("\(path) is an encoder; this emberd serves classifiers only")
+        if file.metadata.kind == .encoder {
+            return try EncoderModel(file: file, instances: instances, threads: threadsPerInstance)
         }
         return try EngineModel(file: file, instances: instances, threads: threadsPerInstance)
     }

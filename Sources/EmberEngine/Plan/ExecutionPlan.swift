@@ -32,6 +32,9 @@ public struct ExecutionPlan: @unchecked Sendable {
     public let scratchPerTask: Int
     /// Operators that are views (reshape) and run no kernel.
     public let viewCount: Int
+    /// Encoders: the most tokens one run takes (the rows every activation is planned for); each
+    /// run processes its own count up to this. 0 for models without an embedding op.
+    public let maxTokens: Int
 
     /// Extra bytes after the arena and each scratch region: kernels may read (never use) a few
     /// bytes past the end of a row, as they may past the end of packed weights.
@@ -67,6 +70,12 @@ public struct ExecutionPlan: @unchecked Sendable {
             }
         }
 
+        // An encoder's token count: the rows of its embedding's token-id input.
+        var maxTokens = 0
+        if let embedding = graph.operators.first(where: { $0.kind == .embedding }), let ids = embedding.inputs.first,
+           ids < graph.tensors.count, graph.tensors[ids].shape.count == 1 {
+            maxTokens = graph.tensors[ids].shape[0]
+        }
         var steps: [Step] = []
         var scratch = 0
         var views = 0
@@ -90,7 +99,17 @@ public struct ExecutionPlan: @unchecked Sendable {
                 views += 1
                 continue
             case .embedding, .layerNorm, .dynamicLinear, .attention, .gelu, .residualAdd, .meanPooling, .l2Normalize:
-                throw reader.fail("encoder operators are not supported by this engine yet")
+                guard maxTokens > 0 else { throw reader.fail("encoder operator without an embedding op that sets the token count") }
+                switch op.kind {
+                case .embedding: kernel = try reader.embedding(tokens: maxTokens)
+                case .layerNorm: kernel = try reader.layerNorm(tokens: maxTokens)
+                case .dynamicLinear: kernel = try reader.dynamicLinear(tokens: maxTokens)
+                case .attention: kernel = try reader.attention(tokens: maxTokens)
+                case .gelu: kernel = try reader.gelu(tokens: maxTokens)
+                case .residualAdd: kernel = try reader.residualAdd(tokens: maxTokens)
+                case .meanPooling: kernel = try reader.meanPooling(tokens: maxTokens)
+                default: kernel = try reader.l2Normalize()
+                }
             }
             scratch = max(scratch, kernel.scratchBytesPerTask)
             steps.append(Step(operatorIndex: i, kind: op.kind, kernelName: kernel.kernelName, kernel: kernel))
@@ -112,5 +131,6 @@ public struct ExecutionPlan: @unchecked Sendable {
         self.arenaSize = layout.size
         self.scratchPerTask = scratch
         self.viewCount = views
+        self.maxTokens = maxTokens
     }
 }

@@ -37,6 +37,15 @@ enum Kernel {
     case quantize(Quantize)
     case requantize(Requantize)
     case dequantize(Dequantize)
+    // Encoder (float activations with a dynamic token count; docs/ops.md, "Encoder ops").
+    case embedding(Embedding)
+    case layerNorm(LayerNorm)
+    case dynamicLinear(DynamicLinear)
+    case attention(Attention)
+    case gelu(Rows)
+    case residualAdd(Rows)
+    case meanPooling(Rows)
+    case l2Normalize(Rows)
 
     struct Gemm {
         var a: Location, out: Location, packed: UnsafeRawPointer
@@ -105,5 +114,34 @@ enum Kernel {
 
     struct Dequantize {
         var input: Location, out: Location, count: Int, scale: Float, zeroPoint: Int32
+    }
+
+    /// out[t] = word[ids[t]] (float16 or float32 table) + positions[t], for the run's tokens.
+    struct Embedding {
+        var ids: Location, out: Location, word: UnsafeRawPointer, wordIsHalf: Bool, positions: UnsafeRawPointer
+        var vocabulary: Int, hidden: Int
+    }
+
+    struct LayerNorm {
+        var input: Location, out: Location, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>
+        var dim: Int, epsilon: Float
+    }
+
+    /// Rows quantized into the task's scratch (int8 [rows][k], then float scales and int32 zero
+    /// points at the offsets below), then ember_qd8_gemm_f32.
+    struct DynamicLinear {
+        var input: Location, out: Location, packed: UnsafeRawPointer
+        var weightScale: UnsafePointer<Float>, bias: UnsafePointer<Float>
+        var n: Int, k: Int
+        var scalesOffset: Int, zeroPointsOffset: Int, scratchBytes: Int
+    }
+
+    struct Attention {
+        var qkv: Location, out: Location, heads: Int, headSize: Int, scratchBytes: Int
+    }
+
+    /// Row-wise float ops: `b` is the second operand of residualAdd; `epsilon` of l2Normalize.
+    struct Rows {
+        var input: Location, b: Location?, out: Location, width: Int, epsilon: Float
     }
 }

@@ -31,10 +31,11 @@ public final class ExecutionState {
         var maxTasks: Int
         /// Tasks of the current run (`run(threads:)` lowers it).
         var tasks: Int
+        var tokens: Int
 
         func run(task: Int) {
             let begin = items * task / tasks, end = items * (task + 1) / tasks
-            kernel.run(begin..<end, arena: arena, scratch: scratch + task * scratchStride)
+            kernel.run(begin..<end, tokens: tokens, arena: arena, scratch: scratch + task * scratchStride)
         }
     }
 
@@ -69,10 +70,11 @@ public final class ExecutionState {
         stepCount = plan.steps.count
         contexts = .allocate(capacity: max(stepCount, 1))
         for (i, step) in plan.steps.enumerated() {
-            let (items, minimum) = step.kernel.workItems
+            let (items, minimum) = step.kernel.workItems(tokens: plan.maxTokens)
             let tasks = max(1, min(threads, items / max(minimum, 1)))
             (contexts + i).initialize(to: StepContext(kernel: step.kernel, arena: arena, scratch: scratch,
-                                                      scratchStride: scratchStride, items: items, maxTasks: tasks, tasks: tasks))
+                                                      scratchStride: scratchStride, items: items, maxTasks: tasks, tasks: tasks,
+                                                      tokens: plan.maxTokens))
         }
     }
 
@@ -88,6 +90,31 @@ public final class ExecutionState {
         var p: UnsafeMutableRawPointer?
         guard posix_memalign(&p, ArenaPlanner.alignment, max(bytes, ArenaPlanner.alignment)) == 0 else { return nil }
         return p
+    }
+
+    /// Encoders: runs every step on the first `tokens` token ids of input 0 (1...plan.maxTokens;
+    /// the caller checks), on at most `threads` of the pool's threads (nil: all). Work is re-split
+    /// for the count; nothing is allocated.
+    public func run(tokens: Int, threads wanted: Int? = nil) {
+        setTokens(tokens)
+        run(threads: wanted ?? threads)
+    }
+
+    /// `run(tokens:)` with the time of each step in nanoseconds.
+    public func runProfiled(tokens: Int) -> [UInt64] {
+        setTokens(tokens)
+        return runProfiled()
+    }
+
+    private func setTokens(_ tokens: Int) {
+        precondition((1...max(plan.maxTokens, 1)).contains(tokens), "tokens \(tokens) outside 1...\(plan.maxTokens)")
+        for i in 0..<stepCount {
+            let (items, minimum) = contexts[i].kernel.workItems(tokens: tokens)
+            contexts[i].items = items
+            contexts[i].maxTasks = max(1, min(threads, items / max(minimum, 1)))
+            contexts[i].tasks = contexts[i].maxTasks
+            contexts[i].tokens = tokens
+        }
     }
 
     /// Runs every step once on whatever the input tensors hold.

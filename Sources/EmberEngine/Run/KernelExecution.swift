@@ -1,4 +1,5 @@
 import CEmberKernels
+import EmberFormat
 
 /// How each planned kernel splits into tasks and runs one of them. All pointer arithmetic of the
 /// engine's run loop is here and in ExecutionState.swift.
@@ -17,12 +18,25 @@ extension Kernel {
         case .quantize: return name("qs8_quantize")
         case .requantize: return name("qs8_requantize")
         case .dequantize: return name("qs8_dequantize")
+        case .embedding: return "embedding lookup (Swift)"
+        case .layerNorm: return "ember_f32_encoder_layernorm"
+        case .dynamicLinear: return "ember_qd8_quantize_rows + " + name("qd8_gemm")
+        case .attention: return "ember_f32_attention (ember_f32_encoder_softmax)"
+        case .gelu: return "ember_f32_encoder_gelu"
+        case .residualAdd: return "residual add (Swift)"
+        case .meanPooling: return "ember_f32_mean_pool"
+        case .l2Normalize: return "ember_f32_l2_normalize"
         }
     }
 
-    /// Units of work that tasks split (rows of the output), and the fewest worth a task.
-    var workItems: (count: Int, minimumPerTask: Int) {
+    /// Units of work that tasks split (rows of the output), and the fewest worth a task; encoder
+    /// kernels count the run's `tokens`.
+    func workItems(tokens: Int) -> (count: Int, minimumPerTask: Int) {
         switch self {
+        case .embedding, .layerNorm, .gelu, .residualAdd: return (tokens, 16)
+        case .dynamicLinear: return (tokens, 4)
+        case .attention(let a): return (a.heads, 1)
+        case .meanPooling, .l2Normalize: return (1, 1)
         case .gemm(let g): return (g.m, 4)
         case .convolution(let c): return (c.outHeight, 1)
         case .depthwise(let d): return (d.outHeight, 1)
@@ -36,13 +50,43 @@ extension Kernel {
     }
 
     var scratchBytesPerTask: Int {
-        if case .convolution(let c) = self { return c.blockRows * c.outWidth * c.k }
-        return 0
+        switch self {
+        case .convolution(let c): return c.blockRows * c.outWidth * c.k
+        case .dynamicLinear(let l): return l.scratchBytes
+        case .attention(let a): return a.scratchBytes
+        default: return 0
+        }
     }
 
-    /// Runs work items `items` (a task's share) with the arena at `arena` and the task's scratch.
-    func run(_ items: Range<Int>, arena: UnsafeMutableRawPointer, scratch: UnsafeMutableRawPointer) {
+    /// Runs work items `items` (a task's share) with the arena at `arena` and the task's scratch;
+    /// encoder kernels process `tokens` rows.
+    func run(_ items: Range<Int>, tokens: Int, arena: UnsafeMutableRawPointer, scratch: UnsafeMutableRawPointer) {
         switch self {
+        case .embedding(let e): runEmbedding(e, items, arena: arena)
+        case .layerNorm(let l):
+            ember_f32_encoder_layernorm(items.count, l.dim, floats(l.input, arena) + items.lowerBound * l.dim, l.gamma, l.beta, l.epsilon,
+                                mutableFloats(l.out, arena) + items.lowerBound * l.dim)
+        case .dynamicLinear(let l):
+            let q = scratch.assumingMemoryBound(to: Int8.self)
+            let scales = (scratch + l.scalesOffset).assumingMemoryBound(to: Float.self)
+            let zeroPoints = (scratch + l.zeroPointsOffset).assumingMemoryBound(to: Int32.self)
+            ember_qd8_quantize_rows(items.count, l.k, floats(l.input, arena) + items.lowerBound * l.k, l.k, q, l.k, scales, zeroPoints)
+            ember_qd8_gemm_f32(0, items.count, l.n, l.k, q, l.k, scales, zeroPoints, l.packed, l.weightScale, l.bias,
+                               mutableFloats(l.out, arena) + items.lowerBound * l.n, l.n)
+        case .attention(let a):
+            ember_f32_attention(tokens, a.heads, a.headSize, floats(a.qkv, arena), 3 * a.heads * a.headSize, nil,
+                                items.lowerBound, items.upperBound, scratch.assumingMemoryBound(to: Float.self),
+                                mutableFloats(a.out, arena), a.heads * a.headSize)
+        case .gelu(let g):
+            ember_f32_encoder_gelu(items.count * g.width, floats(g.input, arena) + items.lowerBound * g.width,
+                           mutableFloats(g.out, arena) + items.lowerBound * g.width)
+        case .residualAdd(let r):
+            let a = floats(r.input, arena), b = floats(r.b!, arena), out = mutableFloats(r.out, arena)
+            for i in (items.lowerBound * r.width)..<(items.upperBound * r.width) { out[i] = a[i] + b[i] }
+        case .meanPooling(let p):
+            ember_f32_mean_pool(tokens, p.width, floats(p.input, arena), nil, mutableFloats(p.out, arena))
+        case .l2Normalize(let n):
+            ember_f32_l2_normalize(1, n.width, floats(n.input, arena), n.epsilon, mutableFloats(n.out, arena))
         case .gemm(let g):
             withUnsafePointer(to: g.output) { q in
                 ember_qs8_gemm(items.lowerBound, items.upperBound, g.n, g.k,
@@ -133,5 +177,34 @@ extension Kernel {
             }
         }
         _ = o0
+    }
+
+    @inline(__always)
+    private func floats(_ l: Location, _ arena: UnsafeMutableRawPointer) -> UnsafePointer<Float> {
+        l.pointer(arena: arena).assumingMemoryBound(to: Float.self)
+    }
+
+    @inline(__always)
+    private func mutableFloats(_ l: Location, _ arena: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Float> {
+        l.mutablePointer(arena: arena).assumingMemoryBound(to: Float.self)
+    }
+
+    /// Token ids outside the vocabulary (the engine's callers check them) read row 0.
+    private func runEmbedding(_ e: Embedding, _ items: Range<Int>, arena: UnsafeMutableRawPointer) {
+        let ids = e.ids.pointer(arena: arena).assumingMemoryBound(to: Int32.self)
+        let positions = e.positions.assumingMemoryBound(to: Float.self)
+        let out = mutableFloats(e.out, arena)
+        for t in items {
+            let id = Int(ids[t])
+            let row = (0..<e.vocabulary).contains(id) ? id * e.hidden : 0
+            let o = out + t * e.hidden, p = positions + t * e.hidden
+            if e.wordIsHalf {
+                let w = e.word.assumingMemoryBound(to: UInt16.self) + row
+                for c in 0..<e.hidden { o[c] = halfToFloat(w[c]) + p[c] }
+            } else {
+                let w = e.word.assumingMemoryBound(to: Float.self) + row
+                for c in 0..<e.hidden { o[c] = w[c] + p[c] }
+            }
+        }
     }
 }

@@ -1,0 +1,71 @@
+// Serves .ember encoders: a text request is tokenized with the WordPiece settings stored in the
+// file and answered with the float32 sentence embedding (docs/protocol.md, outputs.embedding).
+import EmberEngine
+import EmberFormat
+import EmberTokenizer
+import EmberTransport
+
+final class EncoderModel: ServableModel, @unchecked Sendable {
+    // Unchecked: `idle` is guarded by `lock`; the tokenizer and the plan are immutable.
+    private let lock = ConditionLock()
+    private var idle: [Engine]
+    private let instances: Int
+    private let tokenizer: WordPieceTokenizer
+    let kind: ServableKind = .encoder
+    let accepts: [InputKind] = [.text]
+    let inputs: [TensorInfo]
+    let outputs: [TensorInfo]
+    private let arenaBytes: Int
+    private let threads: Int
+    private let kernels: [String]
+
+    init(file: EmberModel, instances: Int, threads: Int) throws {
+        guard let settings = file.metadata.tokenizer else { throw ModelLoadError("the encoder stores no tokenizer settings") }
+        tokenizer = try WordPieceTokenizer(vocabulary: settings.vocabulary, lowercase: settings.lowercase,
+                                           stripAccents: settings.stripAccents, maxLength: settings.maxLength)
+        let first = try Engine(model: file, threads: threads)
+        guard first.isEncoder, settings.maxLength <= first.maxTokens else {
+            throw ModelLoadError("the encoder's graph takes \(first.maxTokens) tokens, its tokenizer up to \(settings.maxLength)")
+        }
+        idle = try [first] + (1..<instances).map { _ in
+            try Engine(plan: first.plan, metadata: file.metadata, threads: threads, model: file)
+        }
+        self.instances = instances
+        inputs = first.plan.inputs.map { TensorInfo(name: $0.tensor.name, dtype: .int32, shape: $0.tensor.shape) }
+        outputs = first.plan.outputs.map { TensorInfo(name: $0.tensor.name, dtype: .float32, shape: $0.tensor.shape) }
+        arenaBytes = first.arenaSize
+        kernels = Array(Set(first.plan.steps.map(\.kernelName))).sorted()
+        self.threads = threads
+    }
+
+    var engineStats: [(String, JSONValue)] {
+        [("arena_bytes", .int(Int64(arenaBytes))), ("instances", .int(Int64(instances))),
+         ("threads_per_instance", .int(Int64(threads))), ("max_tokens", .int(Int64(tokenizer.maxLength))),
+         ("kernels", .array(kernels.map { .string($0) }))]
+    }
+
+    func infer(_ input: RequestInput, options: InferenceOptions) throws -> InferenceOutput {
+        guard case .text(let text) = input else { throw InferenceError.invalidInput("an encoder takes text input") }
+        let ids = tokenizer.encode(text)
+        let engine = lock.withLock {
+            while idle.isEmpty { lock.wait() }
+            return idle.removeLast()
+        }
+        defer {
+            lock.withLock {
+                idle.append(engine)
+                lock.signal()
+            }
+        }
+        let embedding: [Float]
+        do { embedding = try engine.embed(tokenIds: ids, threads: options.threads) } catch {
+            if case .invalidInput(let message) = error { throw InferenceError.invalidInput(message) }
+            throw InferenceError.failed("\(error)")
+        }
+        var result = InferenceOutput(embedding: embedding)
+        if options.includeRaw, let info = outputs.first {
+            result.raw = RawTensor(info: info, bytes: embedding.withUnsafeBytes { [UInt8]($0) })
+        }
+        return result
+    }
+}
