@@ -5,6 +5,9 @@
 # plugin in the same run. One thread each.
 #
 #   tools/qemu-icount/count-inference.sh [MODEL.tflite]     (default: the bundled MobileNetV2)
+#   tools/qemu-icount/count-inference.sh --encoder [MODEL.ember]
+#       Ember only: instructions per embedding of all-MiniLM-L6-v2 (default: fetched and converted by
+#       tools/models/fetch_minilm.sh) at 16, 64 and 128 tokens.
 #
 # Per inference = (count with N+10 inferences - count with N) / 10, so process start, model load,
 # weight packing and the first inference cancel out. Counts are deterministic. Needs the AArch64
@@ -12,6 +15,8 @@
 # the wheels (PyPI) into .build-cross/py-arm64.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+encoder=0
+if [ "${1:-}" = --encoder ]; then encoder=1; shift; fi
 model=${1:-models/mobilenetv2/mobilenetv2_imagenet_int8.tflite}
 cross=${EMBER_CROSS_DIR:-$PWD/.build-cross}
 sysroot=$cross/sdks/ember-aarch64.artifactbundle/ember-aarch64/sysroot
@@ -19,6 +24,33 @@ ember=${EMBER_AARCH64_BIN:-.build-aarch64/release/ember}
 py=$cross/py-arm64
 [ -x "$ember" ] && [ -d "$sysroot" ] || { echo "count-inference: build for AArch64 first (tools/cross/build.sh)" >&2; exit 2; }
 plugin=$(tools/qemu-icount/build.sh)
+native_ember=${EMBER_BIN:-$(swift build -c release --show-bin-path)/ember}
+
+count() {  # -cpu, -L root, command...: total executed instructions and dot-product instructions
+  local cpu=$1 root=$2; shift 2
+  env -i PYTHONPATH="${py:-}/site" PYTHONHASHSEED=0 qemu-aarch64 -L "$root" -cpu "$cpu" \
+    -plugin "$plugin,top=0" -d plugin "$@" 2>&1 >/dev/null |
+    awk '/^icount total/ { n = $3 } /^icount all dot/ { d = $4 } END { print n, d }'
+}
+per_inference() {  # -cpu, -L root, runner (a function taking the inference count)
+  local cpu=$1 root=$2 runner=$3 a b
+  a=$(count "$cpu" "$root" $($runner 2)); b=$(count "$cpu" "$root" $($runner 12))
+  echo $(( (${b% *} - ${a% *}) / 10 )) $(( (${b#* } - ${a#* }) / 10 ))
+}
+
+if [ $encoder -eq 1 ]; then
+  [ "$model" != models/mobilenetv2/mobilenetv2_imagenet_int8.tflite ] || model=$(EMBER_BIN=$native_ember tools/models/fetch_minilm.sh)
+  echo "| -cpu | tokens | instructions per embedding | dot-product instructions |"
+  echo "|---|---|---|---|"
+  for cpu in cortex-a72 cortex-a76; do
+    for tokens in 16 64 128; do
+      encoder_cmd() { echo "$ember bench $model --tokens $tokens --threads 1 --warmup 0 --cold-runs 0 --runs $1"; }
+      read -r n d < <(per_inference "$cpu" "$sysroot" encoder_cmd)
+      printf '| %s | %s | %s | %s |\n' "$cpu" "$tokens" "$n" "$d"
+    done
+  done
+  exit 0
+fi
 
 if [ ! -f "$py/.ready" ]; then
   echo "count-inference: setting up an aarch64 Python in $py" >&2
@@ -39,7 +71,6 @@ if [ ! -f "$py/.ready" ]; then
 fi
 
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-native_ember=${EMBER_BIN:-$(swift build -c release --show-bin-path)/ember}
 "$native_ember" convert "$model" --preprocess imagenet -o "$work/m.ember" >/dev/null
 cp "$model" "$work/m.tflite"
 cat > "$work/litert_runs.py" <<'PY'
@@ -54,17 +85,6 @@ for _ in range(int(sys.argv[2])):
     interpreter.invoke()
 PY
 
-count() {  # -cpu, -L root, command...: total executed instructions and dot-product instructions
-  local cpu=$1 root=$2; shift 2
-  env -i PYTHONPATH="$py/site" PYTHONHASHSEED=0 qemu-aarch64 -L "$root" -cpu "$cpu" \
-    -plugin "$plugin,top=0" -d plugin "$@" 2>&1 >/dev/null |
-    awk '/^icount total/ { n = $3 } /^icount all dot/ { d = $4 } END { print n, d }'
-}
-per_inference() {  # -cpu, -L root, runner (a function taking the inference count)
-  local cpu=$1 root=$2 runner=$3 a b
-  a=$(count "$cpu" "$root" $($runner 2)); b=$(count "$cpu" "$root" $($runner 12))
-  echo $(( (${b% *} - ${a% *}) / 10 )) $(( (${b#* } - ${a#* }) / 10 ))
-}
 ember_cmd() { echo "$ember bench $work/m.ember --threads 1 --warmup 0 --cold-runs 0 --runs $1"; }
 litert_cmd() { echo "$py/root/usr/bin/python3 $work/litert_runs.py $work/m.tflite $1"; }
 
