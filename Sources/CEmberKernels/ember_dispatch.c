@@ -32,6 +32,7 @@ static const ember_kernel_entry qd8_gemm_entries[] = {
     ENTRY(ember_qd8_gemm_4x8c8__neondot, EMBER_ISA_NEONDOT, 4),
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qd8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),
+    ENTRY(ember_qd8_gemm_3x8c8__avx2, EMBER_ISA_AVX2, 3),
 #endif
 };
 static const ember_kernel_entry layernorm_entries[] = {
