@@ -537,6 +537,35 @@ static void qd8_paths_match_twin(void) {
     }
 }
 
+/// Every per-row quantizer path equals the twin bit for bit: random rows, rows whose values land
+/// on halves (ties round away from zero), all zeros, -0.0, huge values, infinities and NaN.
+static void qd8_quantize_paths_match_twin(void) {
+    const size_t rows = 9, k = 77;
+    float *x = xmalloc(rows * k * sizeof(float)), *s0 = xmalloc(rows * sizeof(float)), *s1 = xmalloc(rows * sizeof(float));
+    int8_t *q0 = xmalloc(rows * k), *q1 = xmalloc(rows * k);
+    int32_t *z0 = xmalloc(rows * sizeof(int32_t)), *z1 = xmalloc(rows * sizeof(int32_t));
+    for (size_t i = 0; i < rows * k; i++) x[i] = frand() * 5.0f;
+    for (size_t i = 0; i < k; i++) {
+        x[1 * k + i] = (float)((int)(i % 11) - 5) * 0.5f * (255.0f / 10.0f) / 255.0f * 2.0f;  // halves of the scale
+        x[2 * k + i] = 0.0f;
+        x[3 * k + i] = i % 3 ? -0.0f : 1e-30f;
+        x[4 * k + i] = i % 5 ? frand() : 3e38f;
+        x[5 * k + i] = i == 40 ? INFINITY : frand();
+        x[6 * k + i] = i % 7 == 3 ? NAN : frand() - 0.5f;
+        x[7 * k + i] = i == 70 ? -INFINITY : frand() + 2.0f;
+    }
+    const ember_kernel_table *t = ember_kernel_table_for("qd8_quantize_rows");
+    ember_qd8_quantize_rows__ref(rows, k, x, k, q0, k, s0, z0);
+    for (size_t e = 1; e < t->count; e++) {
+        if (!ember_isa_available(t->entries[e].isa)) continue;
+        ((ember_qd8_quantize_rows_fn)t->entries[e].fn)(rows, k, x, k, q1, k, s1, z1);
+        g_checks++;
+        if (memcmp(q0, q1, rows * k) || memcmp(s0, s1, rows * sizeof(float)) || memcmp(z0, z1, rows * sizeof(int32_t)))
+            FAIL("%s differs from ember_qd8_quantize_rows__ref", t->entries[e].name);
+    }
+    free(x); free(s0); free(s1); free(q0); free(q1); free(z0); free(z1);
+}
+
 static void test_encoder(void) {
     // Dynamic quantization: the float result equals the formula on exact int32 sums, bit for bit,
     // and approximates the float product within the quantization error.
@@ -577,6 +606,7 @@ static void test_encoder(void) {
     free(twin);
     free(got);
     qd8_paths_match_twin();
+    qd8_quantize_paths_match_twin();
     for (size_t r = 0; r < m; r++)
         for (size_t j = 0; j < n; j++) {
             int32_t acc = 0, wsum = 0;
