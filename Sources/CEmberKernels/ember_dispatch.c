@@ -32,6 +32,13 @@ static const ember_kernel_entry qd8_gemm_entries[] = {
     ENTRY(ember_qd8_gemm_4x8c8__neondot, EMBER_ISA_NEONDOT, 4),
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qd8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),
+    ENTRY(ember_qd8_gemm_3x8c8__avx2, EMBER_ISA_AVX2, 3),
+#endif
+};
+static const ember_kernel_entry qd8_quantize_entries[] = {
+    ENTRY(ember_qd8_quantize_rows__ref, EMBER_ISA_SCALAR, 0),
+#if defined(EMBER_ARCH_X86_64)
+    ENTRY(ember_qd8_quantize_rows__avx2, EMBER_ISA_AVX2, 0),
 #endif
 };
 static const ember_kernel_entry layernorm_entries[] = {
@@ -87,7 +94,7 @@ static const ember_kernel_entry requantize_entries[] = {{"ember_qs8_requantize__
 static const ember_kernel_entry pooling_entries[] = {{"ember_f32_pooling__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 
 #define TABLE(op_, arr_) {op_, arr_, sizeof(arr_) / sizeof(arr_[0])}
-enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32, T_LAYERNORM, T_IM2COL, T_ADD };  // positions of the dispatched operators in tables[]
+enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32, T_LAYERNORM, T_IM2COL, T_ADD, T_QD8_QUANTIZE };  // positions of the dispatched operators in tables[]
 static const ember_kernel_table tables[] = {
     TABLE("qs8_gemm", gemm_entries),
     TABLE("qs8_dwconv3x3", dwconv_entries),
@@ -98,6 +105,7 @@ static const ember_kernel_table tables[] = {
     TABLE("f32_layernorm", layernorm_entries),
     TABLE("qs8_im2col", im2col_entries),
     TABLE("qs8_add", add_entries),
+    TABLE("qd8_quantize_rows", qd8_quantize_entries),
     TABLE("qs8_mean_hw", mean_entries),
     TABLE("qs8_avgpool", avgpool_entries),
     TABLE("qs8_softmax", softmax_entries),
@@ -186,6 +194,12 @@ void ember_qs8_dwconv3x3(const int8_t *in, size_t h, size_t w, size_t c,
     if (oy_begin >= oy_end || c == 0 || out_w == 0) return;
     ((ember_qs8_dwconv3x3_fn)choice(T_DWCONV)->fn)(in, h, w, c, stride, pad_top, pad_left, out_h, out_w,
                                             oy_begin, oy_end, packed, input_zero_point, out, q);
+}
+
+void ember_qd8_quantize_rows(size_t rows, size_t k, const float *x, size_t x_stride,
+                             int8_t *q, size_t q_stride, float *scale, int32_t *zero_point) {
+    if (rows == 0) return;
+    ((ember_qd8_quantize_rows_fn)choice(T_QD8_QUANTIZE)->fn)(rows, k, x, x_stride, q, q_stride, scale, zero_point);
 }
 
 void ember_qd8_gemm_f32(size_t m_begin, size_t m_end, size_t n, size_t k,

@@ -72,6 +72,8 @@ typedef void (*ember_qd8_gemm_fn)(size_t m_begin, size_t m_end, size_t n, size_t
                                   const int8_t *q, size_t q_stride, const float *scale, const int32_t *zero_point,
                                   const void *packed, const float *w_scale, const float *bias,
                                   float *out, size_t out_stride);
+typedef void (*ember_qd8_quantize_rows_fn)(size_t rows, size_t k, const float *x, size_t x_stride,
+                                           int8_t *q, size_t q_stride, float *scale, int32_t *zero_point);
 typedef void (*ember_f32_gelu_fn)(size_t count, const float *x, float *out);
 typedef void (*ember_f32_softmax_fn)(size_t rows, size_t cols, const float *x, const uint8_t *mask, float scale, float *out);
 typedef void (*ember_f32_layernorm_fn)(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,
@@ -131,6 +133,8 @@ void ember_qs8_add__ref(size_t, const int8_t *, const int8_t *, int8_t *, const 
 void ember_qs8_add__neon(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
 void ember_qs8_add__avx2(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
 
+void ember_qd8_quantize_rows__ref(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);
+void ember_qd8_quantize_rows__avx2(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);
 void ember_qd8_gemm__ref(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                          const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
@@ -138,6 +142,8 @@ void ember_qd8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, 
 void ember_qd8_gemm_4x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                    const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_2x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                                const void *, const float *, const float *, float *, size_t);
+void ember_qd8_gemm_3x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                 const void *, const float *, const float *, float *, size_t);
 
 void ember_f32_layernorm__ref(size_t, size_t, const float *, const float *, const float *, float, float *);

@@ -7,7 +7,7 @@
 // The float output must not use fused multiply-add (the SIMD twins do not): the library is
 // built with -ffp-contract=off (Package.swift, the test and benchmark scripts).
 
-void ember_qd8_quantize_rows(size_t rows, size_t k, const float *x, size_t x_stride,
+void ember_qd8_quantize_rows__ref(size_t rows, size_t k, const float *x, size_t x_stride,
                              int8_t *q, size_t q_stride, float *scale, int32_t *zero_point) {
     for (size_t r = 0; r < rows; r++) {
         const float *v = x + r * x_stride;

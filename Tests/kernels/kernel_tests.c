@@ -503,6 +503,69 @@ static void test_elementwise(void) {
 static float frand(void) { return (float)((double)(rnd() >> 11) / 9007199254740992.0 * 2.0 - 1.0); }
 static int close_to(double got, double want, double tol) { return fabs(got - want) <= tol * (1.0 + fabs(want)); }
 
+/// Every qd8 path equals the twin on encoder-sized K (int16 row chunks of several tiles, K past
+/// the AVX2 3x8 kernel's int16 limit, an odd k tail) with uneven row splits and n % 8 != 0.
+static void qd8_paths_match_twin(void) {
+    static const size_t shapes[][3] = {{67, 21, 384}, {40, 13, 1536}, {9, 11, 1541}, {31, 8, 2000}, {5, 3, 8}};
+    const ember_kernel_table *qt = ember_kernel_table_for("qd8_gemm");
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const size_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+        int8_t *qa = xmalloc(m * k), *w = xmalloc(n * k);
+        float *scale = xmalloc(m * sizeof(float)), *ws = xmalloc(n * sizeof(float)), *bias = xmalloc(n * sizeof(float));
+        float *twin = xmalloc(m * n * sizeof(float)), *got = xmalloc(m * n * sizeof(float));
+        int32_t *zp = xmalloc(m * sizeof(int32_t));
+        for (size_t i = 0; i < m * k; i++) qa[i] = (int8_t)(rnd() >> 56);
+        for (size_t i = 0; i < n * k; i++) w[i] = (int8_t)(rnd() >> 56);
+        for (size_t r = 0; r < m; r++) { scale[r] = 0.01f + 0.02f * fabsf(frand()); zp[r] = (int32_t)(rnd() % 256) - 128; }
+        for (size_t j = 0; j < n; j++) { ws[j] = 0.001f + 0.01f * fabsf(frand()); bias[j] = frand(); }
+        void *packed = xmalloc(ember_qs8_gemm_packed_size(n, k));
+        ember_qs8_gemm_pack(n, k, w, NULL, -1, packed);
+        const float *b = s % 2 ? NULL : bias;
+        ember_qd8_gemm__ref(0, m, n, k, qa, k, scale, zp, packed, ws, b, twin, n);
+        for (size_t e = 1; e < qt->count; e++) {
+            if (!ember_isa_available(qt->entries[e].isa)) continue;
+            const ember_qd8_gemm_fn fn = (ember_qd8_gemm_fn)qt->entries[e].fn;
+            const size_t split = m / 3 + 1;
+            memset(got, 0, m * n * sizeof(float));
+            fn(0, split, n, k, qa, k, scale, zp, packed, ws, b, got, n);
+            fn(split, m, n, k, qa, k, scale, zp, packed, ws, b, got, n);
+            g_checks++;
+            if (memcmp(got, twin, m * n * sizeof(float)) != 0)
+                FAIL("%s differs from ember_qd8_gemm__ref at m=%zu n=%zu k=%zu", qt->entries[e].name, m, n, k);
+        }
+        free(qa); free(w); free(scale); free(ws); free(bias); free(twin); free(got); free(zp); free(packed);
+    }
+}
+
+/// Every per-row quantizer path equals the twin bit for bit: random rows, rows whose values land
+/// on halves (ties round away from zero), all zeros, -0.0, huge values, infinities and NaN.
+static void qd8_quantize_paths_match_twin(void) {
+    const size_t rows = 9, k = 77;
+    float *x = xmalloc(rows * k * sizeof(float)), *s0 = xmalloc(rows * sizeof(float)), *s1 = xmalloc(rows * sizeof(float));
+    int8_t *q0 = xmalloc(rows * k), *q1 = xmalloc(rows * k);
+    int32_t *z0 = xmalloc(rows * sizeof(int32_t)), *z1 = xmalloc(rows * sizeof(int32_t));
+    for (size_t i = 0; i < rows * k; i++) x[i] = frand() * 5.0f;
+    for (size_t i = 0; i < k; i++) {
+        x[1 * k + i] = (float)((int)(i % 11) - 5) * 0.5f * (255.0f / 10.0f) / 255.0f * 2.0f;  // halves of the scale
+        x[2 * k + i] = 0.0f;
+        x[3 * k + i] = i % 3 ? -0.0f : 1e-30f;
+        x[4 * k + i] = i % 5 ? frand() : 3e38f;
+        x[5 * k + i] = i == 40 ? INFINITY : frand();
+        x[6 * k + i] = i % 7 == 3 ? NAN : frand() - 0.5f;
+        x[7 * k + i] = i == 70 ? -INFINITY : frand() + 2.0f;
+    }
+    const ember_kernel_table *t = ember_kernel_table_for("qd8_quantize_rows");
+    ember_qd8_quantize_rows__ref(rows, k, x, k, q0, k, s0, z0);
+    for (size_t e = 1; e < t->count; e++) {
+        if (!ember_isa_available(t->entries[e].isa)) continue;
+        ((ember_qd8_quantize_rows_fn)t->entries[e].fn)(rows, k, x, k, q1, k, s1, z1);
+        g_checks++;
+        if (memcmp(q0, q1, rows * k) || memcmp(s0, s1, rows * sizeof(float)) || memcmp(z0, z1, rows * sizeof(int32_t)))
+            FAIL("%s differs from ember_qd8_quantize_rows__ref", t->entries[e].name);
+    }
+    free(x); free(s0); free(s1); free(q0); free(q1); free(z0); free(z1);
+}
+
 static void test_encoder(void) {
     // Dynamic quantization: the float result equals the formula on exact int32 sums, bit for bit,
     // and approximates the float product within the quantization error.
@@ -542,6 +605,8 @@ static void test_encoder(void) {
     }
     free(twin);
     free(got);
+    qd8_paths_match_twin();
+    qd8_quantize_paths_match_twin();
     for (size_t r = 0; r < m; r++)
         for (size_t j = 0; j < n; j++) {
             int32_t acc = 0, wsum = 0;

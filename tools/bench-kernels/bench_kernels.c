@@ -1,6 +1,8 @@
 // Kernel benchmark: GOPS (2 ops per MAC) of every GEMM and depthwise path (and the ADD paths) this CPU has, for
 // every MobileNetV2 1.0/224 layer shape, with 1 and 2 threads (rows split over the thread pool),
-// and the per-inference total of those layers. Not a test: numbers depend on the machine.
+// and the per-inference total of those layers; the same for the dynamic-quantization (qd8) GEMM
+// paths on all-MiniLM-L6-v2's layer shapes at 16, 64 and 128 tokens. Not a test: numbers depend
+// on the machine.
 //
 //   bench_kernels [--threads 1,2] [--min-time SECONDS] [--kernel SUBSTRING] [--layer I] [--once]
 //     --once     run each layer exactly as often as one inference does, untimed (for counting
@@ -70,6 +72,27 @@ static void gemm_task(void *ctx, size_t t) {
     const gemm_job *j = ctx;
     const size_t b = t * j->rows_per_task, e = b + j->rows_per_task < j->m ? b + j->rows_per_task : j->m;
     j->fn(b, e, j->n, j->k, j->a, j->k, j->packed, j->out, j->n, j->q);
+}
+
+// all-MiniLM-L6-v2 linear layers (K, N, how many per inference: 6 layers), at M = 16/64/128 tokens.
+static const struct { size_t k, n, count; const char *what; } qd8_layers[] = {
+    {384, 1152, 6, "fused QKV"}, {384, 384, 6, "attention out"}, {384, 1536, 6, "FFN up"}, {1536, 384, 6, "FFN down"},
+};
+static const size_t qd8_tokens[] = {16, 64, 128};
+
+typedef struct {
+    ember_qd8_gemm_fn fn;
+    size_t m, n, k, rows_per_task;
+    const int8_t *a;
+    const float *scale, *w_scale, *bias;
+    const int32_t *zp;
+    const void *packed;
+    float *out;
+} qd8_job;
+static void qd8_task(void *ctx, size_t t) {
+    const qd8_job *j = ctx;
+    const size_t b = t * j->rows_per_task, e = b + j->rows_per_task < j->m ? b + j->rows_per_task : j->m;
+    j->fn(b, e, j->n, j->k, j->a, j->k, j->scale, j->zp, j->packed, j->w_scale, j->bias, j->out, j->n);
 }
 
 typedef struct {
@@ -190,6 +213,41 @@ int main(int argc, char **argv) {
             }
             printf("| all depthwise layers of one inference | | | | %.1f | %.3f |\n", total_ops / total * 1e-9, total * 1e3);
             fflush(stdout);
+        }
+        const ember_kernel_table *qt = ember_kernel_table_for("qd8_gemm");
+        for (size_t e = 0; e < qt->count; e++) {
+            const ember_kernel_entry *ke = &qt->entries[e];
+            if (!ember_isa_available(ke->isa) || (only && !strstr(ke->name, only))) continue;
+            for (size_t ti2 = 0; ti2 < sizeof qd8_tokens / sizeof qd8_tokens[0]; ti2++) {
+                const size_t m = qd8_tokens[ti2];
+                printf("\n## %s, %zu thread%s, %zu tokens\n| M | K | N | x | GOPS | ms/layer |\n|---|---|---|---|---|---|\n", ke->name, threads, threads > 1 ? "s" : "", m);
+                double total = 0, total_ops = 0;
+                for (size_t l = 0; l < sizeof qd8_layers / sizeof qd8_layers[0]; l++) {
+                    if (only_layer != (size_t)-1 && l != only_layer) continue;
+                    g_once_count = qd8_layers[l].count;
+                    const size_t k = qd8_layers[l].k, n = qd8_layers[l].n;
+                    int8_t *a = malloc(m * k), *w = malloc(n * k);
+                    float *out = malloc(m * n * sizeof(float)), *scale = malloc(m * sizeof(float)), *ws = malloc(n * sizeof(float)), *bias = malloc(n * sizeof(float));
+                    int32_t *zp = malloc(m * sizeof(int32_t));
+                    for (size_t i = 0; i < m * k; i++) a[i] = rnd8();
+                    for (size_t i = 0; i < n * k; i++) w[i] = rnd8();
+                    for (size_t i = 0; i < m; i++) { scale[i] = 0.01f + 1e-4f * (float)i; zp[i] = rnd8(); }
+                    for (size_t i = 0; i < n; i++) { ws[i] = 0.002f + 1e-6f * (float)i; bias[i] = 0.1f * (float)rnd8(); }
+                    void *packed = malloc(ember_qs8_gemm_packed_size(n, k));
+                    ember_qs8_gemm_pack(n, k, w, NULL, -1, packed);
+                    // Rows split as the encoder splits them: one task per thread.
+                    const size_t per = (m + threads - 1) / threads;
+                    qd8_job job = {(ember_qd8_gemm_fn)ke->fn, m, n, k, per, a, scale, ws, bias, zp, packed, out};
+                    const double s = time_runs(pool, (m + per - 1) / per, qd8_task, &job, min_time);
+                    const double ops = 2.0 * (double)(m * n * k);
+                    printf("| %zu | %zu | %zu | %zu | %.1f | %.3f |\n", m, k, n, qd8_layers[l].count, ops / s * 1e-9, s * 1e3);
+                    total += s * (double)qd8_layers[l].count;
+                    total_ops += ops * (double)qd8_layers[l].count;
+                    free(a); free(w); free(out); free(scale); free(ws); free(bias); free(zp); free(packed);
+                }
+                printf("| all linear layers of one inference | | | | %.1f | %.3f |\n", total_ops / total * 1e-9, total * 1e3);
+                fflush(stdout);
+            }
         }
         const ember_kernel_table *at = ember_kernel_table_for("qs8_add");
         for (size_t e = 0; e < at->count; e++) {

@@ -20,7 +20,7 @@ extension Kernel {
         case .dequantize: return name("qs8_dequantize")
         case .embedding: return "embedding lookup (Swift)"
         case .layerNorm: return "ember_f32_encoder_layernorm"
-        case .dynamicLinear: return "ember_qd8_quantize_rows + " + name("qd8_gemm")
+        case .dynamicLinear: return name("qd8_quantize_rows") + " + " + name("qd8_gemm")
         case .attention: return "ember_f32_attention (ember_f32_encoder_softmax)"
         case .gelu: return "ember_f32_encoder_gelu"
         case .residualAdd: return "residual add (Swift)"
