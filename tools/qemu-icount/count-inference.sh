@@ -9,7 +9,7 @@
 #       Ember only: instructions per embedding of all-MiniLM-L6-v2 (default: fetched and converted by
 #       tools/models/fetch_minilm.sh) at 16, 64 and 128 tokens.
 #
-# Per inference = (count with N+10 inferences - count with N) / 10, so process start, model load,
+# Per inference = (count with N+10 inferences - count with N) / 10 (encoder: N+2 and 2), so process start, model load,
 # weight packing and the first inference cancel out. Counts are deterministic. Needs the AArch64
 # build (tools/cross/build.sh) and, on first use, downloads the Python root (Debian packages) and
 # the wheels (PyPI) into .build-cross/py-arm64.
@@ -32,10 +32,10 @@ count() {  # -cpu, -L root, command...: total executed instructions and dot-prod
     -plugin "$plugin,top=0" -d plugin "$@" 2>&1 >/dev/null |
     awk '/^icount total/ { n = $3 } /^icount all dot/ { d = $4 } END { print n, d }'
 }
-per_inference() {  # -cpu, -L root, runner (a function taking the inference count)
-  local cpu=$1 root=$2 runner=$3 a b
-  a=$(count "$cpu" "$root" $($runner 2)); b=$(count "$cpu" "$root" $($runner 12))
-  echo $(( (${b% *} - ${a% *}) / 10 )) $(( (${b#* } - ${a#* }) / 10 ))
+per_inference() {  # -cpu, -L root, runner (a function taking the inference count), [extra runs]
+  local cpu=$1 root=$2 runner=$3 extra=${4:-10} a b
+  a=$(count "$cpu" "$root" $($runner 2)); b=$(count "$cpu" "$root" $($runner $((2 + extra))))
+  echo $(( (${b% *} - ${a% *}) / extra )) $(( (${b#* } - ${a#* }) / extra ))
 }
 
 if [ $encoder -eq 1 ]; then
@@ -45,7 +45,7 @@ if [ $encoder -eq 1 ]; then
   for cpu in cortex-a72 cortex-a76; do
     for tokens in 16 64 128; do
       encoder_cmd() { echo "$ember bench $model --tokens $tokens --threads 1 --warmup 0 --cold-runs 0 --runs $1"; }
-      read -r n d < <(per_inference "$cpu" "$sysroot" encoder_cmd)
+      read -r n d < <(per_inference "$cpu" "$sysroot" encoder_cmd 2)  # an embedding is long: 2 extra runs
       printf '| %s | %s | %s | %s |\n' "$cpu" "$tokens" "$n" "$d"
     done
   done
