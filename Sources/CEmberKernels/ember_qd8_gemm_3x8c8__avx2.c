@@ -9,6 +9,7 @@
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_X86_64)
 #include <immintrin.h>
+#include "ember_rows_int16_avx2.h"
 
 #define MR 3               ///< rows per tile
 #define KMAX16 1536           ///< longest K converted to int16 (BERT-small FFN down projection)
@@ -79,25 +80,6 @@ EMBER_TARGET_AVX2 __attribute__((noinline)) static void block_rows(size_t m0, si
     else if (m1 - m == 1) tile(1, m, m0, t, &c, out);
 }
 
-/// Rows [m0, m1) of `a` as int16, kp8 values per row; the k tail as ember_gemm_ktail reads it.
-EMBER_TARGET_AVX2 static void rows_to_int16(const int8_t *a, size_t a_stride, size_t m0, size_t m1, size_t k, size_t kp8,
-                                            const int8_t *a_limit, int16_t *a16) {
-    const size_t kfull8 = k / 8 * 8;
-    for (size_t m = m0; m < m1; m++, a16 += kp8) {
-        const int8_t *row = a + m * a_stride;
-        size_t i = 0;
-        for (; i + 16 <= kfull8; i += 16)
-            _mm256_storeu_si256((__m256i *)(a16 + i), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(row + i))));
-        for (; i + 8 <= kfull8; i += 8)
-            _mm_storeu_si128((__m128i *)(a16 + i), _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(row + i))));
-        if (i < kp8) {
-            int8_t t[8];
-            const int8_t *p = ember_gemm_ktail(row + i, k - i, a_limit, t);
-            _mm_storeu_si128((__m128i *)(a16 + i), _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)p)));
-        }
-    }
-}
-
 /// A block's weights as int16, each group of 8 k as 4 vectors [c0|c4] [c1|c5] [c2|c6] [c3|c7]
 /// (the packing has [c0|c1] [c2|c3] ...; the pairing puts reduce8's sums in channel order).
 EMBER_TARGET_AVX2 static void weights_to_int16(const int8_t *w8, size_t kp8, int16_t *w16) {
@@ -131,7 +113,7 @@ void ember_qd8_gemm_3x8c8__avx2(size_t m_begin, size_t m_end, size_t n, size_t k
     tile_args t = {kp8, out_stride, 8, scale, zero_point, a16, w16};
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
-        rows_to_int16(q, q_stride, m0, m1, k, kp8, a_limit, a16);
+        ember_avx2_rows_to_int16(q, q_stride, m0, m1, k, kp8, a_limit, a16);
         for (size_t nb = 0; nb < n; nb += 8) {
             const uint8_t *blk = (const uint8_t *)packed + (nb / 8) * block;
             t.count = n - nb < 8 ? n - nb : 8;

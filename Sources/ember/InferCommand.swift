@@ -34,7 +34,7 @@ struct InferCommand: ParsableCommand {
     func run() throws {
         let client = try daemon.connect("infer")
         for path in images {
-            guard let bytes = readImageFile(path) else {
+            guard let bytes = readFileBytes(path) else {
                 printError("ember infer: cannot read \(path)")
                 throw ExitCode(1)
             }
@@ -66,23 +66,3 @@ func formatScore(_ value: Double) -> String {
     let fraction = String(scaled % 10_000)
     return "\(scaled / 10_000).\(String(repeating: "0", count: 4 - fraction.count))\(fraction)"
 }
-
-/// The whole file, or nil when it cannot be read or is over 64 MiB.
-private func readImageFile(_ path: String) -> [UInt8]? {
-    guard let file = fopen(path, "rb") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let count = fread(&chunk, 1, chunk.count, file)
-        bytes.append(contentsOf: chunk[0..<count])
-        if count < chunk.count { return ferror(file) == 0 ? bytes : nil }
-        if bytes.count > 64 << 20 { return nil }
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif

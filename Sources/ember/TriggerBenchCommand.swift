@@ -62,7 +62,7 @@ struct TriggerBenchCommand: ParsableCommand {
         try subscriber.connect(events)
         let peer = try model.map { _ in try daemon.connect("bench-trigger") }
         let photo = try image.map { path -> [UInt8] in
-            guard let bytes = readWholeFile(path) else { printError("ember bench-trigger: cannot read \(path)"); throw ExitCode(1) }
+            guard let bytes = readFileBytes(path) else { printError("ember bench-trigger: cannot read \(path)"); throw ExitCode(1) }
             return bytes
         }
 
@@ -160,19 +160,6 @@ private func formatMilliseconds(_ nanoseconds: UInt64) -> String {
     let hundredths = (nanoseconds + 5_000) / 10_000
     let fraction = String(hundredths % 100)
     return "\(hundredths / 100).\(fraction.count == 1 ? "0" : "")\(fraction)"
-}
-
-private func readWholeFile(_ path: String) -> [UInt8]? {
-    guard let file = fopen(path, "rb") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let count = fread(&chunk, 1, chunk.count, file)
-        bytes.append(contentsOf: chunk[0..<count])
-        if count < chunk.count { return ferror(file) == 0 ? bytes : nil }
-        if bytes.count > 64 << 20 { return nil }
-    }
 }
 
 extension String {
