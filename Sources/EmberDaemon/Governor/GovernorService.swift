@@ -163,7 +163,7 @@ final class GovernorService: DaemonComponent, @unchecked Sendable {
     var name: String { "governor" }
 
     /// On SIGTERM/SIGINT, before the drain: no more ticks; deferred requests stop waiting.
-    func stop() { lock.withLock { stopped = true } }
+    func stop(deadlineNs: UInt64) { lock.withLock { stopped = true } }
 
     /// The `governor` object of the `health` reply: what a monitor checks first.
     func healthJSON() -> JSONValue {
