@@ -64,7 +64,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "EmberGPIOTests", dependencies: ["EmberTestSupport", "EmberGPIO", "EmberTransport"]),
         .testTarget(name: "EmberDaemonTests", dependencies: ["EmberTestSupport", "EmberDaemon", "EmberTransport", "EmberGovernor"]),
-        .testTarget(name: "EmberGovernorTests", dependencies: ["EmberTestSupport", "EmberGovernor"]),
+        .testTarget(name: "EmberGovernorTests", dependencies: ["EmberTestSupport", "EmberGovernor", "EmberTOML"]),
         .testTarget(name: "EmberTokenizerTests", dependencies: ["EmberTestSupport", "EmberTokenizer"]),
     ],
     swiftLanguageModes: [.v6]

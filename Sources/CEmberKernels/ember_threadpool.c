@@ -10,6 +10,13 @@
 // `active` (set_active) lets a caller use fewer threads than the pool has, as emberd's governor
 // does under thermal pressure: workers numbered at or above it neither spin nor take tasks, they
 // sleep (waking once per job to see it is not theirs), so the cores they would load stay idle.
+//
+// `pin` (optional) confines the workers to a set of CPUs, the cores the governor chose: each
+// worker may run on any of them, so the kernel still balances a job across the set.
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE  // pthread_setaffinity_np, CPU_SET
+#endif
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -131,6 +138,22 @@ void ember_threadpool_set_active(ember_threadpool *p, size_t threads) {
     if (threads < 1) threads = 1;
     if (threads > p->threads) threads = p->threads;
     __atomic_store_n(&p->active, threads, __ATOMIC_SEQ_CST);
+}
+
+int ember_threadpool_pin(ember_threadpool *p, const int *cpus, size_t count) {
+    if (!p || !cpus || count == 0) return EINVAL;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (size_t i = 0; i < count; i++) {
+        if (cpus[i] < 0 || cpus[i] >= CPU_SETSIZE) return EINVAL;
+        CPU_SET(cpus[i], &set);
+    }
+    int first_error = 0;
+    for (size_t i = 0; i + 1 < p->threads; i++) {  // every worker is tried; a failed one keeps its affinity
+        const int rc = pthread_setaffinity_np(p->workers[i], sizeof set, &set);
+        if (rc != 0 && first_error == 0) first_error = rc;
+    }
+    return first_error;
 }
 
 void ember_threadpool_parallel_for(ember_threadpool *p, size_t tasks, void (*fn)(void *, size_t), void *ctx) {

@@ -2,14 +2,19 @@ import CGPIOD
 
 /// Runs a command (argv, no shell) at every firing; its standard output is the input.
 /// posix_spawn in its own process group, stdout and stderr through pipes read with poll, the whole
-/// group killed when `timeoutMs` passes or stdout exceeds `maxBytes`; a non-zero exit is an error
-/// quoting the end of stderr.
-public final class CommandInputSource: InputSource {
+/// group killed when `timeoutMs` passes or stdout exceeds `maxBytes` (or `abort` is called); a
+/// non-zero exit is an error quoting the end of stderr.
+public final class CommandInputSource: InputSource, @unchecked Sendable {
     public let argv: [String]
     public let timeoutMs: Int
     public let maxBytes: Int
     private let clock: any MonotonicClock
     private static let stderrTail = 400
+    /// Guards `child` and `aborted`. Held while the child is reaped, so `abort` never signals a
+    /// process group whose id the kernel may already have reused.
+    private let lock = ConditionLock()
+    private var child: pid_t?
+    private var aborted = false
 
     public init(argv: [String], timeoutMs: Int, maxBytes: Int, clock: any MonotonicClock = SystemMonotonicClock()) {
         self.argv = argv; self.timeoutMs = timeoutMs; self.maxBytes = maxBytes; self.clock = clock
@@ -19,11 +24,25 @@ public final class CommandInputSource: InputSource {
 
     public func close() {}
 
+    public func abort() -> String? {
+        lock.withLock {
+            aborted = true
+            guard let child else { return nil }
+            kill(-child, SIGKILL)
+            return "killed its command \(argv[0]) (process group \(child))"
+        }
+    }
+
     public func read() throws(InputSourceError) -> InputPayload {
         guard !argv.isEmpty else { throw InputSourceError(source: summary, "empty command") }
         let start = SystemMonotonicClock().nowNs()
         let deadline = start &+ UInt64(timeoutMs) &* 1_000_000
+        guard !lock.withLock({ aborted }) else { throw InputSourceError(source: summary, "not run: emberd is stopping") }
         let (pid, outFd, errFd) = try spawn()
+        lock.withLock {
+            child = pid
+            if aborted { kill(-pid, SIGKILL) }  // abort() ran during the spawn
+        }
         var out: [UInt8] = []
         var err: [UInt8] = []
         var failure: String?
@@ -55,15 +74,29 @@ public final class CommandInputSource: InputSource {
         var status: Int32 = 0
         if failure == nil {
             // stdout closed: give the process the rest of the timeout to exit.
-            while waitpid(pid, &status, WNOHANG) == 0 {
+            while !reaped(pid, &status, block: false) {
                 if SystemMonotonicClock().nowNs() >= deadline { failure = "timed out after \(timeoutMs) ms"; break }
                 usleep(1000)
             }
-            if failure == nil { return try finish(status: status, out: out, err: err) }
+            if failure == nil {
+                if lock.withLock({ aborted }) { throw InputSourceError(source: summary, "killed: emberd is stopping") }
+                return try finish(status: status, out: out, err: err)
+            }
         }
         kill(-pid, SIGKILL)
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        throw InputSourceError(source: summary, failure!)
+        _ = reaped(pid, &status, block: true)
+        throw InputSourceError(source: summary, lock.withLock { aborted } ? "killed: emberd is stopping" : failure!)
+    }
+
+    /// waitpid under the lock; forgets the child once it is reaped.
+    private func reaped(_ pid: pid_t, _ status: inout Int32, block: Bool) -> Bool {
+        lock.withLock {
+            var rc: pid_t
+            repeat { rc = waitpid(pid, &status, block ? 0 : WNOHANG) } while rc < 0 && errno == EINTR
+            if rc == 0 { return false }
+            child = nil
+            return true
+        }
     }
 
     private func finish(status: Int32, out: [UInt8], err: [UInt8]) throws(InputSourceError) -> InputPayload {

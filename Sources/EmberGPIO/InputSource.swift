@@ -44,6 +44,14 @@ public protocol InputSource: AnyObject, Sendable {
     /// Reads one input. Blocks at most for the source's own timeout.
     func read() throws(InputSourceError) -> InputPayload
     func close()
+    /// Ends a read in progress at once and fails every later one (emberd is stopping and will not
+    /// wait); callable from any thread. Returns what it ended, for the log, or nil.
+    func abort() -> String?
+}
+
+extension InputSource {
+    /// Sources whose reads never block long have nothing to end.
+    public func abort() -> String? { nil }
 }
 
 public enum InputSources {

@@ -78,12 +78,18 @@ public final class TriggerService: @unchecked Sendable {
         return failures
     }
 
-    /// Stops reading edges, waits for running firings to return, releases every line.
-    public func stop() {
-        for runner in runners { runner.stop() }
+    /// Stops reading edges, waits for running firings to return, releases every line. With a
+    /// deadline (CLOCK_MONOTONIC ns) a firing still running then is abandoned: its input source
+    /// is aborted (a command's process group killed), it drives no output, and it is returned,
+    /// described, so the caller can log it; its thread is left to end by itself.
+    @discardableResult
+    public func stop(deadlineNs: UInt64? = nil) -> [TriggerProblem] {
+        for runner in runners { runner.beginStop() }
+        let abandoned = runners.compactMap { $0.finishStop(deadlineNs: deadlineNs) }
         runners.removeAll()
         outputs?.stop()
         outputs = nil
+        return abandoned
     }
 
     public var stats: [TriggerStats] { runners.map(\.stats) }
@@ -112,6 +118,12 @@ final class TriggerRunner: @unchecked Sendable {
     private let lock = ConditionLock()
     private var gate: TriggerGate
     private var stopping = false
+    /// Set when a stop gave up waiting: the firing thread must not touch the outputs any more.
+    private var abandoned = false
+    /// What the firing thread is doing: the firing's start (ns) and phase; nil between firings.
+    private var current: (startedAtNs: UInt64, phase: String)?
+    /// Threads (edge, fire) that have returned.
+    private var threadsDone = 0
     private var inputErrors = 0
     private var actionsTaken = 0
     private var threads: [WorkerThread] = []
@@ -127,10 +139,11 @@ final class TriggerRunner: @unchecked Sendable {
     /// Starts the edge and fire threads; on failure nothing keeps running and the line and source are closed.
     func launch() throws(ThreadStartError) {
         do {
-            threads.append(try WorkerThread(name: "ember-edge") { [self] in readEdges() })
-            threads.append(try WorkerThread(name: "ember-fire") { [self] in fireLoop() })
+            threads.append(try WorkerThread(name: "ember-edge") { [self] in readEdges(); threadReturned() })
+            threads.append(try WorkerThread(name: "ember-fire") { [self] in fireLoop(); threadReturned() })
         } catch {
-            stop()
+            beginStop()
+            _ = finishStop(deadlineNs: nil)
             throw error
         }
     }
@@ -142,12 +155,41 @@ final class TriggerRunner: @unchecked Sendable {
         }
     }
 
-    func stop() {
+    /// No new firing, no more edges; the running firing goes on.
+    func beginStop() {
         lock.withLock { stopping = true }
         lock.broadcast()
         line.close()
-        for thread in threads { thread.join() }
-        source.close()
+    }
+
+    /// Waits for both threads until the deadline (nil: without limit). Returns nil when they
+    /// ended; otherwise aborts the source and returns what the running firing was doing.
+    func finishStop(deadlineNs: UInt64?) -> TriggerProblem? {
+        let stuck = lock.withLock { () -> (startedAtNs: UInt64, phase: String)?? in
+            while threadsDone < threads.count {
+                if let deadlineNs, SystemMonotonicClock().nowNs() >= deadlineNs {
+                    abandoned = true
+                    return .some(current)
+                }
+                lock.wait(untilNs: deadlineNs)
+            }
+            return .none
+        }
+        guard let stuck else {
+            for thread in threads { thread.join() }
+            source.close()
+            return nil
+        }
+        // The firing thread may still be inside the source: it is aborted, not closed.
+        let aborted = source.abort()
+        let now = SystemMonotonicClock().nowNs()
+        let what = stuck.map { "a firing \($0.phase) for \((now &- $0.startedAtNs) / 1_000_000) ms" } ?? "its edge reader"
+        return TriggerProblem(trigger: config.name, message: "stop deadline passed: abandoned \(what)" + (aborted.map { "; \($0)" } ?? ""))
+    }
+
+    private func threadReturned() {
+        lock.withLock { threadsDone += 1 }
+        lock.broadcast()
     }
 
     private func readEdges() {
@@ -172,17 +214,31 @@ final class TriggerRunner: @unchecked Sendable {
 
     private func fireLoop() {
         while let firing = nextFiring() {
+            setPhase(firing.startedAtNs, "reading its input (\(source.summary))")
             let event = TriggerEvent(trigger: config.name, model: config.model, edge: firing.edge,
                                      mergedEdges: firing.mergedEdges, firedAtNs: firing.startedAtNs,
                                      input: Result { () throws(InputSourceError) in try source.read() })
             if case .failure = event.input { lock.withLock { inputErrors += 1 } }
+            setPhase(firing.startedAtNs, "waiting for its inference (model \"\(config.model)\")")
             let scores = fire(event)
-            if let action = config.action, case .success = event.input, action.isSatisfied(by: scores) {
-                outputs.activate(outputKeys, holdNs: action.holdNs, trigger: config.name)
-                lock.withLock { actionsTaken += 1 }
+            // Under the lock, so that a stop that abandons this firing never sees it drive a
+            // line after the outputs were released.
+            let end = lock.withLock { () -> Bool in
+                current = nil
+                if abandoned { return true }
+                if let action = config.action, case .success = event.input, action.isSatisfied(by: scores) {
+                    outputs.activate(outputKeys, holdNs: action.holdNs, trigger: config.name)
+                    actionsTaken += 1
+                }
+                gate.finish()
+                return false
             }
-            lock.withLock { gate.finish() }
+            if end { return }
         }
+    }
+
+    private func setPhase(_ startedAtNs: UInt64, _ phase: String) {
+        lock.withLock { current = (startedAtNs, phase) }
     }
 
     /// Waits until the gate has a firing due, or returns nil on stop.

@@ -8,6 +8,7 @@ import Musl
 #endif
 
 // .ember models are served by EmberEngine, one engine per inference worker.
-exit(Daemon.main(arguments: Array(CommandLine.arguments.dropFirst()), loaders: { config in
-    [EngineModelLoader(instances: config.workers, threadsPerInstance: config.threadsPerInference)]
+exit(Daemon.main(arguments: Array(CommandLine.arguments.dropFirst()), loaders: { config, logger in
+    [EngineModelLoader(instances: config.workers, threadsPerInstance: config.threadsPerInference,
+                       report: { logger.warning("pin_threads: \($0)") })]
 }))

@@ -5,7 +5,7 @@ import Testing
 @Suite struct GovernorConfigurationTests {
     @Test func defaultsAreOnWithoutBudgets() {
         let g = DaemonConfiguration().governor
-        #expect(g.enabled && g.board == "" && g.sysfsRoot == "/" && !g.cpufreqControl)
+        #expect(g.enabled && g.board == "" && g.sysfsRoot == "/" && !g.cpufreqControl && !g.pinThreads)
         #expect(g.powerBudgetWatts == 0 && g.energyBudgetJoules == 0 && g.tickMilliseconds == 1000)
         #expect(ModelConfiguration().latencyObjectiveMilliseconds == nil)
     }
@@ -19,6 +19,7 @@ import Testing
         energy_budget_joules = 0.25
         cpufreq_control = true
         governor_tick_ms = 250
+        pin_threads = true
         [[model]]
         name = "m"
         path = "/m.ember"
@@ -29,7 +30,7 @@ import Testing
         let (config, errors) = ConfigurationLoader.build(fileText: text, source: "g.toml", commandLine: commandLine)
         #expect(errors.isEmpty, "\(errors)")
         let g = config.governor
-        #expect(g.board == "pi-5" && g.sysfsRoot == "/tmp/fake" && g.cpufreqControl)
+        #expect(g.board == "pi-5" && g.sysfsRoot == "/tmp/fake" && g.cpufreqControl && g.pinThreads)
         #expect(g.powerBudgetWatts == 5.5, "the command line wins")
         #expect(g.energyBudgetJoules == 0.25 && g.tickMilliseconds == 500)
         #expect(config.models.first?.latencyObjectiveMilliseconds == 120)

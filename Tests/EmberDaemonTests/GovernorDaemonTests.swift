@@ -90,6 +90,21 @@ private func eventually(_ condition: () throws -> Bool) rethrows -> Bool {
     return try condition()
 }
 
+/// Each thread's allowed CPUs as /proc shows them ("0-1", "0", ...).
+private func threadAffinities(of pid: pid_t) -> [String] {
+    guard let dir = opendir("/proc/\(pid)/task") else { return [] }
+    defer { closedir(dir) }
+    var lists: [String] = []
+    while let entry = readdir(dir) {
+        let tid = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard tid.first?.isNumber == true, let status = try? readTextFile("/proc/\(pid)/task/\(tid)/status") else { continue }
+        if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }) {
+            lists.append(line.dropFirst("Cpus_allowed_list:".count).trimmingPrefix(while: \.isWhitespace).description)
+        }
+    }
+    return lists
+}
+
 private func int(_ value: JSONValue?) -> Int64? {
     if case .int(let n)? = value { return n }
     return nil
@@ -297,6 +312,47 @@ private func number(_ value: JSONValue?) -> Double? {
         var samples: [Int64: Int64] = [:]
         for row in rows { if let n = int(row["threads"]) { samples[n] = int(row["samples"]) ?? 0 } }
         #expect((samples[2] ?? 0) >= 5 && (samples[1] ?? 0) >= 1, "\(rows)")
+    }
+
+    @Test func pinThreadsPinsTheEnginePoolToTheCoresTheGovernorChose() throws {
+        // A Pi 4B profile with 2 threads per inference: the governor's cores are [0, 1] when cool
+        // and [0] when hot (this host has 2 CPUs, so both sets exist).
+        let scratch = try TemporaryDirectory()
+        let modelPath = try convertBundledModel(into: scratch.path)
+        let tree = try FakeSysfsTree.makeTemporary(prefix: "emberd-governor").get()
+        defer { tree.destroy() }
+        tree.populate(profile: try #require(BoardCatalog.profile(id: "pi-4b-1500")), modelString: nil, celsius: 50, firmwareFlags: true)
+        let daemon = try DaemonProcess(config: """
+            board = "pi-4b-1500"
+            sysfs_root = "\(tree.root.path)"
+            governor_tick_ms = 20
+            threads_per_inference = 2
+            pin_threads = true
+            [[model]]
+            name = "mobilenetv2"
+            path = "\(modelPath)"
+            """ + "\n")
+        let context = try ZMQContext()
+        let client = try TestClient(context, endpoint: daemon.endpoint, timeoutMilliseconds: 60_000)
+        let photo = try readFile(testRepositoryRoot + "/testdata/chelsea.png")
+        func infer() throws {
+            let reply = try client.call(Request(id: "p", operation: .infer(InferRequest(model: "mobilenetv2", input: .image(photo), topK: 1))))
+            #expect(reply.isOK, "\(reply.header)")
+        }
+        func cap() throws -> Int64? { int(try client.call(.stats).header["governor"]?["thread_cap"]) }
+
+        // The pool's one worker thread is the only thread of emberd confined to CPU 0 when hot.
+        try infer()
+        #expect(threadAffinities(of: daemon.pid).filter { $0 == "0" }.isEmpty, "cool: \(threadAffinities(of: daemon.pid))")
+        tree.setTemperature(79)
+        #expect(try eventually { try cap() == 1 })
+        try infer()
+        #expect(threadAffinities(of: daemon.pid).filter { $0 == "0" }.count == 1, "hot: \(threadAffinities(of: daemon.pid))")
+        tree.setTemperature(45)
+        #expect(try eventually { try cap() == 2 })
+        try infer()
+        #expect(threadAffinities(of: daemon.pid).filter { $0 == "0" }.isEmpty, "cool again: \(threadAffinities(of: daemon.pid))")
+        #expect(!daemon.log().contains("pin_threads:"), "\(daemon.log())")
     }
 
     @Test func brokenSysfsFilesAreReportedOnceAndServingGoesOn() throws {

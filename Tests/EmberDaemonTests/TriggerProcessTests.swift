@@ -228,6 +228,78 @@ private func echoTrigger(_ name: String, file: String = "$DIR/input.txt", extra:
         #expect(result.topic == "ember.trigger.first" && result.body["status"] == .string("ok"))
     }
 
+    @Test func stoppingAbandonsASlowCommandFiringAtTheDrainTimeout() throws {
+        // The command hangs far longer than the drain allows (its own timeout is longer still).
+        let drainMs: UInt64 = 500
+        let trigger = """
+            [[trigger]]
+            name = "slowcam"
+            model = "echo"
+            line = "GPIO17"
+            input_type = "text"
+            debounce_ms = 0
+            min_interval_ms = 0
+            source = "command"
+            source_command = ["sh", "-c", "echo $$ > '$DIR/command.pid'; exec sleep 60"]
+            source_timeout_ms = 120000
+
+            """
+        let gpio = try TriggerDaemon(models: "drain_timeout_ms = \(drainMs)\n" + echoModel, triggers: trigger)
+        try gpio.edges(["GPIO17"])
+        let pidPath = gpio.daemon.directory.path + "/command.pid"
+        var command: pid_t = 0
+        let started = monotonicNanoseconds() + 10_000_000_000
+        while command == 0 && monotonicNanoseconds() < started {
+            command = ((try? readTextFile(pidPath)) ?? "").split(whereSeparator: \.isNewline).first.flatMap { pid_t($0) } ?? 0
+            if command == 0 { sleepMilliseconds(20) }
+        }
+        try #require(command > 0, "the command never ran; log:\n\(gpio.daemon.log())")
+
+        let stop = monotonicNanoseconds()
+        gpio.daemon.signal(SIGTERM)
+        #expect(gpio.daemon.waitExit(timeoutMilliseconds: 20_000) == 0)
+        let stopMs = (monotonicNanoseconds() - stop) / 1_000_000
+        // Bounded by the drain timeout (plus the workers' 1 s and exiting), not by the 60 s command.
+        #expect(stopMs >= drainMs && stopMs < drainMs + 3000, "stopped after \(stopMs) ms")
+        let log = gpio.daemon.log()
+        #expect(log.contains("trigger \"slowcam\": stop deadline passed: abandoned a firing reading its input (command sh)"), "\(log)")
+        #expect(log.contains("killed its command sh (process group \(command))"), "\(log)")
+        let stopped = try #require(log.firstRange(of: "triggers stopped"), "\(log)")
+        let abandoned = try #require(log.firstRange(of: "stop deadline passed"), "\(log)")
+        #expect(abandoned.lowerBound < stopped.lowerBound)
+        // The command is gone (once emberd has exited, init reaps it).
+        let gone = monotonicNanoseconds() + 5_000_000_000
+        while kill(command, 0) == 0 && monotonicNanoseconds() < gone { sleepMilliseconds(20) }
+        #expect(kill(command, 0) != 0 && errno == ESRCH, "command \(command) still runs")
+    }
+
+    @Test func stoppingWaitsForAFiringThatEndsWithinTheDrainTimeout() throws {
+        // The firing's command takes 300 ms of a 5 s drain: it completes and is counted.
+        let trigger = """
+            [[trigger]]
+            name = "quickcam"
+            model = "echo"
+            line = "GPIO17"
+            input_type = "text"
+            debounce_ms = 0
+            min_interval_ms = 0
+            source = "command"
+            source_command = ["sh", "-c", "touch '$DIR/started'; sleep 0.3; echo frame"]
+
+            """
+        let gpio = try TriggerDaemon(models: "drain_timeout_ms = 5000\nstats_textfile = \"$DIR/ember.prom\"\n" + echoModel, triggers: trigger)
+        try gpio.edges(["GPIO17"])
+        let started = monotonicNanoseconds() + 10_000_000_000
+        while !fileExists(gpio.daemon.directory.path + "/started") && monotonicNanoseconds() < started { sleepMilliseconds(10) }
+        gpio.daemon.signal(SIGTERM)
+        #expect(gpio.daemon.waitExit(timeoutMilliseconds: 10_000) == 0)
+        let log = gpio.daemon.log()
+        #expect(!log.contains("stop deadline passed"), "\(log)")
+        // The stats file written at exit counts the firing's result.
+        let prom = (try? readTextFile(gpio.daemon.directory.path + "/ember.prom")) ?? ""
+        #expect(prom.contains("ember_trigger_results_total{trigger=\"quickcam\"} 1"), "\(prom)\n\(log)")
+    }
+
     @Test func checkConfigReportsTriggerErrorsWithTheirLine() throws {
         let scratch = try TemporaryDirectory()
         try scratch.write("bad.toml", """

@@ -1,6 +1,9 @@
 import Testing
 import EmberGPIO
 import EmberTransport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite struct CommandInputSourceTests {
     @Test func stdoutIsTheInput() throws {
@@ -39,6 +42,28 @@ import EmberTransport
             // glibc reports the failed exec; where it cannot (qemu-user), the child exits 127.
             "\($0)".contains("cannot start /nonexistent/ember-cam") || "\($0)".contains("status 127 (command not found")
         }
+    }
+
+    @Test func abortKillsARunningCommandAndRefusesLaterReads() throws {
+        let idle = CommandInputSource(argv: ["true"], timeoutMs: 5000, maxBytes: 16)
+        #expect(idle.abort() == nil, "nothing was running")
+        #expect { try idle.read() } throws: { "\($0)".contains("not run: emberd is stopping") }
+
+        // The grandchild keeps stdout open: only killing the group ends the read.
+        let marker = "/tmp/ember-abort-test-\(getpid())"
+        defer { unlink(marker) }
+        let source = CommandInputSource(argv: ["sh", "-c", "touch '\(marker)'; sleep 30 & sleep 30"], timeoutMs: 60_000, maxBytes: 1024)
+        let reader = try WorkerThread(name: "test-read") {
+            #expect { try source.read() } throws: { "\($0)".contains("killed: emberd is stopping") }
+        }
+        let start = nowNs()
+        while access(marker, F_OK) != 0 && nowNs() - start < 5000 * ms { sleepMs(10) }
+        let ended = source.abort()
+        reader.join()
+        #expect(ended?.hasPrefix("killed its command sh (process group ") == true, "\(ended ?? "nil")")
+        let took = (nowNs() - start) / ms
+        #expect(took < 3000, "took \(took) ms")
+        #expect { try source.read() } throws: { "\($0)".contains("not run: emberd is stopping") }
     }
 
     @Test func killedBySignalIsReported() {

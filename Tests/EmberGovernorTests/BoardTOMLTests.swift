@@ -1,10 +1,11 @@
+import EmberTOML
 import Testing
 @testable import EmberGovernor
 
 @Suite struct BoardTOMLTests {
     static let valid = BoardCatalog.embeddedFiles.first { $0.name == "pi-4b-1500.toml" }!.text
 
-    func decodeError(_ text: String) -> BoardTOMLError? {
+    func decodeError(_ text: String) -> ConfigError? {
         do {
             _ = try BoardProfileDecoder.decode(text: text, file: "test.toml")
             return nil
@@ -70,28 +71,32 @@ import Testing
         }
     }
 
-    static let schemaErrors: [(String, String, String, String)] = [
-        // (replace this, with this, expected message part, line-anchor text)
-        ("cores = 4", "cores = 0", "must be 1...1024", "cores = 0"),
-        ("cores = 4", "cores = \"4\"", "must be an integer", "cores = \"4\""),
-        ("idle_watts = 2.7", "idle_wats = 2.7", "unknown key 'idle_wats'", "idle_wats"),
-        ("idle_watts = 2.7\n", "", "missing key 'idle_watts'", "[power]"),
-        ("clusters = [\"0-3\"]", "clusters = [\"0-2\"]", "exactly once", "clusters"),
-        ("clusters = [\"0-3\"]", "clusters = [\"zero\"]", "not a CPU list", "clusters"),
-        ("soft_limit_c = 80.0", "soft_limit_c = 90.0", "must be below hard_limit_c", "soft_limit_c"),
-        ("min_mhz = 600", "min_mhz = 1600", "above max_mhz", "min_mhz"),
-        ("architecture = \"aarch64\"", "architecture = \"riscv64\"", "architecture must be", "architecture"),
-        ("[gpio]", "[gpios]", "unknown table [gpios]", "[gpios]"),
-        ("features = [\"neon\"]", "features = [\"neon\", 8]", "only strings", "features"),
+    static let schemaErrors: [(String, String, String, String, String)] = [
+        // (replace this, with this, expected message part, line-anchor text, key the message names)
+        ("cores = 4", "cores = 0", "must be 1...1024", "cores = 0", "cores"),
+        ("cores = 4", "cores = \"4\"", "must be an integer", "cores = \"4\"", "cores"),
+        ("idle_watts = 2.7", "idle_wats = 2.7", "unknown key 'idle_wats'", "idle_wats", "idle_wats"),
+        ("idle_watts = 2.7\n", "", "missing key 'idle_watts'", "[power]", "idle_watts"),
+        ("clusters = [\"0-3\"]", "clusters = [\"0-2\"]", "exactly once", "clusters", "clusters"),
+        ("clusters = [\"0-3\"]", "clusters = [\"zero\"]", "not a CPU list", "clusters", "clusters"),
+        ("soft_limit_c = 80.0", "soft_limit_c = 90.0", "must be below hard_limit_c", "soft_limit_c", "soft_limit_c"),
+        ("min_mhz = 600", "min_mhz = 1600", "above max_mhz", "min_mhz", "min_mhz"),
+        ("architecture = \"aarch64\"", "architecture = \"riscv64\"", "architecture must be", "architecture", "architecture"),
+        ("[gpio]", "[gpios]", "unknown table [gpios]", "[gpios]", "gpios"),
+        ("features = [\"neon\"]", "features = [\"neon\", 8]", "only strings", "features", "features"),
     ]
 
+    /// The same error type as emberd's configuration: "file:line: message", the message naming the key.
     @Test(arguments: schemaErrors)
-    func schemaErrorsNameTheLine(old: String, new: String, message: String, anchor: String) throws {
+    func schemaErrorsNameFileLineAndKey(old: String, new: String, message: String, anchor: String, key: String) throws {
         #expect(Self.valid.contains(old))
         let text = Self.valid.replacingFirst(old, with: new)
         let error = try #require(decodeError(text), "accepted a profile with \(new)")
         #expect(error.message.contains(message), "\(error)")
-        #expect(error.line == lineOf(anchor, in: text), "\(error)")
+        #expect(error.message.contains(key), "\(error)")
+        let line = lineOf(anchor, in: text)
+        #expect(error.line == line, "\(error)")
+        #expect(error.source == "test.toml" && error.description.hasPrefix("test.toml:\(line): "), "\(error)")
     }
 }
 

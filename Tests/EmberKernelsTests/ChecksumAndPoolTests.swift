@@ -1,6 +1,9 @@
 import CEmberKernels
 import Testing
 import EmberTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite struct CRC32CTests {
     @Test func checkValue() {
@@ -68,6 +71,46 @@ private final class Hits: @unchecked Sendable {
             #expect(wrong == nil, "seed 7 round \(round), \(active) active: task \(wrong ?? -1) of \(tasks)")
         }
         ember_threadpool_set_active(nil, 2)  // a nil pool is ignored
+    }
+
+    /// The calling thread's affinity as a mask of its first 64 CPUs, from the kernel's
+    /// sched_getaffinity as /proc shows it (Glibc hides sched_getaffinity from Swift).
+    static func affinityMask() -> UInt64 {
+        let fd = open("/proc/thread-self/status", O_RDONLY)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 8192)
+        let n = read(fd, &bytes, bytes.count)
+        guard n > 0 else { return 0 }
+        let text = String(decoding: bytes[..<n], as: UTF8.self)
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) else { return 0 }
+        let hex = line.dropFirst("Cpus_allowed:".count).filter(\.isHexDigit)
+        return UInt64(hex.suffix(16), radix: 16) ?? 0
+    }
+
+    @Test func pinnedWorkersRunOnTheRequestedCPUs() throws {
+        let allowed = Self.affinityMask()
+        let cpus = (0..<64).filter { allowed & (1 << UInt64($0)) != 0 }
+        guard cpus.count >= 2 else { return }  // one CPU: every thread already runs on it
+        let pool = try #require(ember_threadpool_create(3))
+        defer { ember_threadpool_destroy(pool) }
+        for cpu in cpus {
+            let ids = [Int32(cpu)]
+            #expect(ember_threadpool_pin(pool, ids, 1) == 0)
+            // Each task records its thread's affinity: the caller's is unchanged, a worker's is {cpu}.
+            let seen = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
+            defer { seen.deallocate() }
+            ember_threadpool_parallel_for(pool, 64, { ctx, i in
+                usleep(1000)  // long enough for the sleeping workers to wake and take tasks
+                ctx!.assumingMemoryBound(to: UInt64.self)[i] = ThreadPoolTests.affinityMask()
+            }, UnsafeMutableRawPointer(seen))
+            let masks = (0..<64).map { seen[$0] }
+            let want: UInt64 = 1 << UInt64(cpu)
+            #expect(masks.allSatisfy { $0 == want || $0 == allowed }, "pinned to CPU \(cpu): \(Set(masks))")
+            #expect(masks.contains(want), "pinned to CPU \(cpu): no task ran on a worker")
+        }
+        #expect(ember_threadpool_pin(pool, [1 << 20], 1) == EINVAL)  // beyond CPU_SETSIZE
+        #expect(Self.affinityMask() == allowed, "the caller was pinned")
     }
 
     @Test func nilPoolRunsInline() {

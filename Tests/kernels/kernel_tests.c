@@ -5,12 +5,19 @@
 //   kernel_tests [--seed N] [--quick] [--expect-isa NAME]
 //     --quick       smaller shape sweep (for runs under qemu)
 //     --expect-isa  fail unless dispatch picks this GEMM path (checks detection and EMBER_ISA)
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE  // sched_getaffinity, CPU_SET
+#endif
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "ember_kernels.h"
 #include "ember_kernels_internal.h"
 
@@ -824,6 +831,64 @@ static void test_threadpool(void) {
     }
 }
 
+// Pinning: every task a worker runs sees the requested CPU set as its thread's affinity.
+typedef struct { pthread_t caller; int on_worker[64]; cpu_set_t seen[64]; } pin_ctx;
+static void pin_task(void *ctx, size_t i) {
+    pin_ctx *c = ctx;
+    usleep(1000);  // long enough for the sleeping workers to wake and take tasks
+    c->on_worker[i] = !pthread_equal(pthread_self(), c->caller);
+    if (sched_getaffinity(0, sizeof c->seen[i], &c->seen[i]) != 0) CPU_ZERO(&c->seen[i]);
+}
+static int run_pinned_job(ember_threadpool *pool, const cpu_set_t *want, const char *what) {
+    static pin_ctx c;
+    memset(&c, 0, sizeof c);
+    c.caller = pthread_self();
+    ember_threadpool_parallel_for(pool, 64, pin_task, &c);
+    int on_workers = 0;
+    for (size_t i = 0; i < 64; i++) {
+        if (!c.on_worker[i]) continue;
+        on_workers++;
+        g_checks++;
+        if (!CPU_EQUAL(&c.seen[i], want)) { FAIL("threadpool pinned to %s: task %zu ran on a worker with another affinity", what, i); return 0; }
+    }
+    g_checks++;
+    if (on_workers == 0) { FAIL("threadpool pinned to %s: no task ran on a worker", what); return 0; }
+    return 1;
+}
+static void test_threadpool_pinning(void) {
+    cpu_set_t allowed, after;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) { FAIL("sched_getaffinity: errno %d", errno); return; }
+    int cpus[CPU_SETSIZE];
+    int ncpus = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) if (CPU_ISSET(cpu, &allowed)) cpus[ncpus++] = cpu;
+    ember_threadpool *pool = ember_threadpool_create(3);
+    if (!pool) { FAIL("threadpool_create(3)"); return; }
+    // Each CPU this process may use on its own, then all of them.
+    for (int k = 0; k <= ncpus; k++) {
+        const int count = k < ncpus ? 1 : ncpus;
+        cpu_set_t want;
+        CPU_ZERO(&want);
+        for (int i = 0; i < count; i++) CPU_SET(cpus[k < ncpus ? k : i], &want);
+        char what[32];
+        snprintf(what, sizeof what, k < ncpus ? "CPU %d" : "all %d CPUs", k < ncpus ? cpus[k] : ncpus);
+        const int rc = ember_threadpool_pin(pool, k < ncpus ? &cpus[k] : cpus, (size_t)count);
+        g_checks++;
+        if (rc != 0) { FAIL("threadpool_pin(%s) = %d", what, rc); break; }
+        if (!run_pinned_job(pool, &want, what)) break;
+    }
+    // Refused pins change nothing, and the pool works on.
+    const int outside = CPU_SETSIZE, offline = CPU_SETSIZE - 1;
+    g_checks += 3;
+    if (ember_threadpool_pin(pool, &outside, 1) != EINVAL) FAIL("threadpool_pin(CPU_SETSIZE) accepted");
+    if (ember_threadpool_pin(pool, cpus, 0) != EINVAL) FAIL("threadpool_pin with no CPUs accepted");
+    if (!CPU_ISSET(offline, &allowed) && ember_threadpool_pin(pool, &offline, 1) == 0) FAIL("threadpool_pin(CPU %d) accepted", offline);
+    run_pinned_job(pool, &allowed, "all CPUs, after refused pins");
+    // The caller is never pinned.
+    g_checks++;
+    if (sched_getaffinity(0, sizeof after, &after) != 0 || !CPU_EQUAL(&after, &allowed)) FAIL("threadpool_pin changed the caller's affinity");
+    ember_threadpool_destroy(pool);
+}
+
 int main(int argc, char **argv) {
     const char *expect = NULL;
     g_seed = (uint64_t)time(NULL);
@@ -855,6 +920,7 @@ int main(int argc, char **argv) {
     test_encoder_portable();
     test_crc();
     test_threadpool();
+    test_threadpool_pinning();
     if (g_failures) { fprintf(stderr, "kernel_tests: %d FAILED of %ld checks (seed %" PRIu64 ")\n", g_failures, g_checks, g_seed); return 1; }
     printf("kernel_tests: all %ld checks passed\n", g_checks);
     return 0;

@@ -259,6 +259,11 @@ size_t ember_threadpool_threads(const ember_threadpool *pool);
 /// part in the jobs that follow; the rest sleep instead of spinning. Call between jobs only.
 /// Every task still runs: the caller alone finishes a job nobody helps with.
 void ember_threadpool_set_active(ember_threadpool *pool, size_t threads);
+/// Pins the pool's worker threads (not the caller) to the CPUs `cpus[0..count)`: each worker
+/// may run on any of them. Returns 0, or an errno (EINVAL for no CPUs or one outside
+/// 0...CPU_SETSIZE-1; else the first worker's pthread_setaffinity_np error): a worker that could
+/// not be pinned keeps its affinity and the pool works on. Call between jobs only.
+int ember_threadpool_pin(ember_threadpool *pool, const int *cpus, size_t count);
 /// Calls fn(ctx, i) for i in [0, tasks) across the pool's threads; returns when all are done.
 /// Not reentrant: one parallel_for at a time per pool. `pool` may be NULL (runs inline).
 void ember_threadpool_parallel_for(ember_threadpool *pool, size_t tasks,

@@ -87,7 +87,7 @@ public enum ConfigurationKeys {
         integer("queue_depth", 1...65_536, "requests a model may hold waiting; more are answered busy", default: "16") { $0.queueDepth = $1 },
         integer("max_payload_bytes", 1024...(1 << 30), "largest accepted payload frame, in bytes", default: "16777216") { $0.maxPayloadBytes = $1 },
         integer("default_deadline_ms", 0...3_600_000, "deadline for infer requests that carry none, in ms; 0 for none", default: "0") { $0.defaultDeadlineMilliseconds = $1 },
-        integer("drain_timeout_ms", 0...600_000, "on SIGTERM/SIGINT, how long queued and running requests may take to finish, in ms", default: "5000") { $0.drainTimeoutMilliseconds = $1 },
+        integer("drain_timeout_ms", 0...600_000, "on SIGTERM/SIGINT, how long a running trigger firing and the queued and running requests may take to finish, in ms", default: "5000") { $0.drainTimeoutMilliseconds = $1 },
         string("stats_textfile", "Prometheus text file rewritten every stats_interval_ms; \"\" for none", default: "\"\"") { $0.statsTextfile = $1 },
         integer("stats_interval_ms", 100...3_600_000, "period of the stats text file, in ms", default: "10000") { $0.statsIntervalMilliseconds = $1 },
         integer("warmup_runs", 0...100, "inferences run on a zero input when a model loads, before it serves", default: "1") { $0.warmupRuns = $1 },

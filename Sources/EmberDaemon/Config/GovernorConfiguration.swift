@@ -17,6 +17,8 @@ public struct GovernorConfiguration: Sendable, Equatable {
     public var cpufreqControl = false
     /// How often the governor reads sysfs and decides, in ms. Default 1000.
     public var tickMilliseconds = 1000
+    /// Pin each engine's pool threads to the cores the governor chose. Default false.
+    public var pinThreads = false
 
     public init() {}
 }
@@ -82,6 +84,7 @@ extension ConfigurationKeys {
         number("energy_budget_joules", 0...10_000, "board energy allowed per inference, in J; 0 for none", default: "0") { $0.governor.energyBudgetJoules = $1 },
         flag("cpufreq_control", "lower cpufreq's scaling_max_freq under thermal pressure (needs root)", default: "false") { $0.governor.cpufreqControl = $1 },
         whole("governor_tick_ms", 10...60_000, "how often the governor reads sysfs and decides, in ms", default: "1000") { $0.governor.tickMilliseconds = $1 },
+        flag("pin_threads", "pin each engine's pool threads to the cores the governor chose (failures are logged)", default: "false") { $0.governor.pinThreads = $1 },
     ]
 
     static let governorModel: [ConfigKey<ModelConfiguration>] = [

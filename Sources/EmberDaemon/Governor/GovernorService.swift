@@ -11,6 +11,8 @@ final class GovernorService: DaemonComponent, @unchecked Sendable {
     private var governor: Governor
     let detection: BoardDetection
     let tickMilliseconds: Int
+    /// `pin_threads`: inferences pin their engine's pool to `cores`.
+    private let pinThreads: Bool
     private let logger: Logger
     /// The latest events, newest last, for `stats`.
     private var recent: [Event] = []
@@ -40,6 +42,7 @@ final class GovernorService: DaemonComponent, @unchecked Sendable {
         options.cpufreqControl = settings.cpufreqControl
         governor = Governor(profile: detection.profile, budget: budget, options: options, sysfs: root)
         tickMilliseconds = settings.tickMilliseconds
+        pinThreads = settings.pinThreads
         self.logger = logger
         _ = governor.decide(now: .now)
         // Warm-up runs are real measurements too (with every thread of the engine's pool): the
@@ -102,6 +105,13 @@ final class GovernorService: DaemonComponent, @unchecked Sendable {
     /// the supply sagged) runs with no more than this.
     var threadCap: Int { lock.withLock { governor.decision?.threadCap ?? 1 } }
 
+    /// With `pin_threads`: the CPUs an inference's pool threads are pinned to now (the
+    /// decision's `cores`, which follow the thread cap); nil otherwise.
+    var pinCores: [Int]? {
+        guard pinThreads else { return nil }
+        return lock.withLock { governor.decision?.cores }
+    }
+
     /// One finished inference.
     func observe(model: String, threads: Int, nanoseconds: UInt64) {
         lock.withLock {
@@ -163,7 +173,7 @@ final class GovernorService: DaemonComponent, @unchecked Sendable {
     var name: String { "governor" }
 
     /// On SIGTERM/SIGINT, before the drain: no more ticks; deferred requests stop waiting.
-    func stop() { lock.withLock { stopped = true } }
+    func stop(deadlineNs: UInt64) { lock.withLock { stopped = true } }
 
     /// The `governor` object of the `health` reply: what a monitor checks first.
     func healthJSON() -> JSONValue {

@@ -18,8 +18,9 @@ final class EncoderModel: ServableModel, @unchecked Sendable {
     private let arenaBytes: Int
     private let threads: Int
     private let kernels: [String]
+    private let report: @Sendable (String) -> Void
 
-    init(file: EmberModel, instances: Int, threads: Int) throws {
+    init(file: EmberModel, instances: Int, threads: Int, report: @escaping @Sendable (String) -> Void) throws {
         guard let settings = file.metadata.tokenizer else { throw ModelLoadError("the encoder stores no tokenizer settings") }
         tokenizer = try WordPieceTokenizer(vocabulary: settings.vocabulary, lowercase: settings.lowercase,
                                            stripAccents: settings.stripAccents, maxLength: settings.maxLength)
@@ -36,6 +37,7 @@ final class EncoderModel: ServableModel, @unchecked Sendable {
         arenaBytes = first.arenaSize
         kernels = Array(Set(first.plan.steps.map(\.kernelName))).sorted()
         self.threads = threads
+        self.report = report
     }
 
     var engineStats: [(String, JSONValue)] {
@@ -57,6 +59,7 @@ final class EncoderModel: ServableModel, @unchecked Sendable {
                 lock.signal()
             }
         }
+        if let cores = options.cores, let problem = engine.state.pin(cpus: cores) { report(problem) }
         let embedding: [Float]
         do { embedding = try engine.embed(tokenIds: ids, threads: options.threads) } catch {
             if case .invalidInput(let message) = error { throw InferenceError.invalidInput(message) }

@@ -9,10 +9,13 @@ public struct EngineModelLoader: ModelLoader {
     public let instances: Int
     /// Threads of each Engine's own pool.
     public let threadsPerInstance: Int
+    /// Where a pool that could not be pinned (`pin_threads`) is reported; the inference runs anyway.
+    public let report: @Sendable (String) -> Void
 
-    public init(instances: Int, threadsPerInstance: Int = 1) {
+    public init(instances: Int, threadsPerInstance: Int = 1, report: @escaping @Sendable (String) -> Void = { _ in }) {
         self.instances = max(1, instances)
         self.threadsPerInstance = max(1, threadsPerInstance)
+        self.report = report
     }
 
     public func handles(path: String) -> Bool { !path.hasPrefix("builtin:") }
@@ -20,9 +23,9 @@ public struct EngineModelLoader: ModelLoader {
     public func load(path: String) throws -> any ServableModel {
         let file = try EmberModel(path: path)
         if file.metadata.kind == .encoder {
-            return try EncoderModel(file: file, instances: instances, threads: threadsPerInstance)
+            return try EncoderModel(file: file, instances: instances, threads: threadsPerInstance, report: report)
         }
-        return try EngineModel(file: file, instances: instances, threads: threadsPerInstance)
+        return try EngineModel(file: file, instances: instances, threads: threadsPerInstance, report: report)
     }
 }
 
@@ -39,8 +42,9 @@ final class EngineModel: ServableModel, @unchecked Sendable {
     private let threads: Int
     /// The kernels the plan chose, for `stats`.
     private let kernels: [String]
+    private let report: @Sendable (String) -> Void
 
-    init(file: EmberModel, instances: Int, threads: Int) throws {
+    init(file: EmberModel, instances: Int, threads: Int, report: @escaping @Sendable (String) -> Void) throws {
         // One plan per model, shared; each Engine adds only its own state (arena, scratch, pool).
         let first = try Engine(model: file, threads: threads)
         idle = try [first] + (1..<instances).map { _ in
@@ -56,6 +60,7 @@ final class EngineModel: ServableModel, @unchecked Sendable {
         arenaBytes = engine.arenaSize
         kernels = Array(Set(engine.plan.steps.map(\.kernelName))).sorted()
         self.threads = threads
+        self.report = report
     }
 
     private static func info(_ tensor: GraphTensor) throws -> TensorInfo {
@@ -93,6 +98,7 @@ final class EngineModel: ServableModel, @unchecked Sendable {
     func infer(_ input: RequestInput, options: InferenceOptions) throws -> InferenceOutput {
         let engine = borrow()
         defer { giveBack(engine) }
+        if let cores = options.cores, let problem = engine.state.pin(cpus: cores) { report(problem) }
         let bytes: [UInt8]
         switch input {
         case .tensor(_, _, let data):

@@ -43,10 +43,13 @@ public struct InferenceOptions: Sendable, Equatable {
     public var includeRaw: Bool
     /// Most threads this inference may use (the governor's choice); nil: as many as the model has.
     public var threads: Int?
+    /// CPUs to pin the servable's worker threads to (`pin_threads`); nil: leave them as they are.
+    public var cores: [Int]?
 
-    public init(includeRaw: Bool = false, threads: Int? = nil) {
+    public init(includeRaw: Bool = false, threads: Int? = nil, cores: [Int]? = nil) {
         self.includeRaw = includeRaw
         self.threads = threads
+        self.cores = cores
     }
 }
 

@@ -7,8 +7,9 @@ public enum Daemon {
 
     /// Runs emberd with the arguments after the program name; returns the exit status.
     /// `loaders` makes the model loaders beyond the builtin ones (the engine's `.ember` loader)
-    /// once the configuration is known (it says how many workers share each model).
-    public static func main(arguments: [String], loaders: (DaemonConfiguration) -> [any ModelLoader]) -> Int32 {
+    /// once the configuration is known (it says how many workers share each model), with the
+    /// logger they report to.
+    public static func main(arguments: [String], loaders: (DaemonConfiguration, Logger) -> [any ModelLoader]) -> Int32 {
         let (commandLine, argumentErrors) = DaemonCommandLine.parse(arguments)
         if commandLine.help { print(ConfigurationLoader.helpText()); return 0 }
         if commandLine.version { let zmq = ZMQContext.version
@@ -28,7 +29,7 @@ public enum Daemon {
         let (config, configErrors) = ConfigurationLoader.build(fileText: fileText, source: source, commandLine: commandLine)
         errors += configErrors
         let logger = Logger(level: config.logLevel)
-        let catalog = ModelCatalog(loaders: loaders(config))
+        let catalog = ModelCatalog(loaders: loaders(config, logger))
 
         if commandLine.checkConfig {
             return checkConfiguration(config, errors: errors, source: source, catalog: catalog)

@@ -11,6 +11,8 @@ protocol DaemonComponent: AnyObject {
     func statsJSON() -> JSONValue
     /// Lines appended to the Prometheus text file (`stats_textfile`).
     func prometheusText() -> String
-    /// Blocks until the component has stopped; its inferences already queued have finished.
-    func stop()
+    /// Blocks until the component has stopped (its inferences already queued have finished), but
+    /// not past `deadlineNs` (CLOCK_MONOTONIC, the end of `drain_timeout_ms`): what still runs
+    /// then is abandoned and logged.
+    func stop(deadlineNs: UInt64)
 }

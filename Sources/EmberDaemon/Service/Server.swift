@@ -363,12 +363,14 @@ final class Server {
     // MARK: Stop
 
     private func beginDrain(signal: Int32) {
-        for component in components { component.stop() }
+        // One deadline for everything: the components' running work (trigger firings), then the requests.
+        drainDeadline = monotonicNanoseconds() + UInt64(config.drainTimeoutMilliseconds) * 1_000_000
+        for component in components { component.stop(deadlineNs: drainDeadline) }
         draining = true
         scheduler.stopAccepting()
-        drainDeadline = monotonicNanoseconds() + UInt64(config.drainTimeoutMilliseconds) * 1_000_000
+        let remainingMs = (drainDeadline - min(drainDeadline, monotonicNanoseconds())) / 1_000_000
         notifier.notify("STOPPING=1\nSTATUS=draining \(outstanding) requests")
-        logger.notice("signal \(signal): stopping; draining \(outstanding) requests for up to \(config.drainTimeoutMilliseconds) ms")
+        logger.notice("signal \(signal): stopping; draining \(outstanding) requests for up to \(remainingMs) ms")
         publish(Event(topic: "ember.stopping", fields: [("in_flight", .int(Int64(outstanding)))]))
     }
 

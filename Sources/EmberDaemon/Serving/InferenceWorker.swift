@@ -48,7 +48,8 @@ struct InferenceWorker {
         do {
             let output: InferenceOutput
             do {
-                output = try served.loaded.model.infer(job.request.input, options: InferenceOptions(includeRaw: job.request.includeRaw, threads: threads))
+                output = try served.loaded.model.infer(job.request.input, options: InferenceOptions(
+                    includeRaw: job.request.includeRaw, threads: threads, cores: scheduler.governor?.pinCores))
             } catch let error as InferenceError {
                 switch error {
                 case .invalidInput(let message): throw WireError(.invalidInput, message)

@@ -21,7 +21,7 @@ final class JobWaiter: @unchecked Sendable {
         let start = monotonicNanoseconds()
         let queued = start - job.receivedAt
         do {
-            let output = try served.loaded.model.infer(job.request.input, options: InferenceOptions(threads: threads))
+            let output = try served.loaded.model.infer(job.request.input, options: InferenceOptions(threads: threads, cores: scheduler.governor?.pinCores))
             let elapsed = monotonicNanoseconds() - start
             scheduler.governor?.observe(model: served.name, threads: threads ?? 1, nanoseconds: elapsed)
             scheduler.complete(model: served.name, .success(inferenceNanoseconds: elapsed, queuedNanoseconds: queued))

@@ -65,11 +65,13 @@ final class TriggerSupervisor: DaemonComponent, @unchecked Sendable {
         }
     }
 
-    /// Triggers stop before the request drain: no new firing; a running one finishes its inference.
-    func stop() {
+    /// Triggers stop before the request drain: no new firing; a running one finishes its input
+    /// and inference, until the drain deadline: then it is abandoned (a `command` source's
+    /// process group killed) and logged.
+    func stop(deadlineNs: UInt64) {
         guard let service else { return }
         self.service = nil
-        service.stop()
+        for abandoned in service.stop(deadlineNs: deadlineNs) { logger.warning("\(abandoned)") }
         gpio?.feeder?.stop()
         lock.withLock { for name in records.keys { records[name]?.running = false } }
         logger.info("triggers stopped")

@@ -19,6 +19,8 @@ public final class ExecutionState {
     private let contexts: UnsafeMutablePointer<StepContext>
     private let stepCount: Int
     private let pool: OpaquePointer?
+    /// What the pool's workers were last pinned to (nil: never), so an unchanged set costs nothing.
+    private var pinnedCPUs: [Int]?
 
     /// What a pool task needs; plain data so the C callback can read it without Swift runtime calls.
     struct StepContext {
@@ -115,6 +117,18 @@ public final class ExecutionState {
             contexts[i].tasks = contexts[i].maxTasks
             contexts[i].tokens = tokens
         }
+    }
+
+    /// Pins the pool's worker threads (not the calling thread) to `cpus`, e.g. the cores the
+    /// governor chose; each worker may run on any of them. A set equal to the last one is not
+    /// applied again. Returns what failed, once per new set: the state runs on unpinned then.
+    public func pin(cpus: [Int]) -> String? {
+        guard let pool, cpus != pinnedCPUs else { return nil }
+        pinnedCPUs = cpus
+        let ids = cpus.map { Int32(clamping: $0) }
+        let rc = ids.withUnsafeBufferPointer { ember_threadpool_pin(pool, $0.baseAddress, $0.count) }
+        guard rc != 0 else { return nil }
+        return "cannot pin \(threads - 1) pool thread(s) to CPUs \(cpus.map(String.init).joined(separator: ",")): \(String(cString: strerror(rc)))"
     }
 
     /// Runs every step once on whatever the input tensors hold.

@@ -1,17 +1,18 @@
 // The board profiles built into the binary (generated from boards/ by tools/gen-board-profiles.sh).
+import EmberTOML
 
 public enum BoardCatalog {
     /// Every embedded profile, decoded once. A bad embedded file is a build defect, caught by
     /// EmberGovernorTests; at run time it is skipped and reported by `problems`.
     public static let profiles: [BoardProfile] = decoded.profiles
     /// Errors from embedded files that failed to decode (empty in a correct build).
-    public static let problems: [BoardTOMLError] = decoded.problems
+    public static let problems: [ConfigError] = decoded.problems
 
-    private static let decoded: (profiles: [BoardProfile], problems: [BoardTOMLError]) = {
+    private static let decoded: (profiles: [BoardProfile], problems: [ConfigError]) = {
         var profiles: [BoardProfile] = []
-        var problems: [BoardTOMLError] = []
+        var problems: [ConfigError] = []
         for file in EmbeddedBoardFiles.all {
-            do throws(BoardTOMLError) {
+            do throws(ConfigError) {
                 profiles.append(try BoardProfileDecoder.decode(text: file.text, file: "boards/" + file.name))
             } catch {
                 problems.append(error)

@@ -1,5 +1,7 @@
 // Turns a parsed board TOML document into a BoardProfile, strictly: every table and key must be
-// known, present, of the right type and in range; errors name the file and line.
+// known, present, of the right type and in range; errors (EmberTOML's ConfigError, as emberd's
+// configuration has) name the file, the line and the key.
+import EmberTOML
 
 public enum BoardProfileDecoder {
     static let schema: [String: Set<String>] = [
@@ -12,20 +14,20 @@ public enum BoardProfileDecoder {
         "endpoints": ["request", "events"],
     ]
 
-    public static func decode(text: String, file: String) throws(BoardTOMLError) -> BoardProfile {
+    public static func decode(text: String, file: String) throws(ConfigError) -> BoardProfile {
         let doc = try BoardTOMLReader.parse(text, file: file)
         return try decode(doc, file: file)
     }
 
-    public static func decode(_ doc: BoardTOMLDocument, file: String) throws(BoardTOMLError) -> BoardProfile {
+    public static func decode(_ doc: BoardTOMLDocument, file: String) throws(ConfigError) -> BoardProfile {
         for (table, entries) in doc.tables {
             guard let known = schema[table] else {
-                throw BoardTOMLError(file: file, line: doc.tableLines[table] ?? 0,
-                                     "unknown table [\(table)] (known: \(schema.keys.filter { !$0.isEmpty }.sorted().joined(separator: ", ")))")
+                throw ConfigError(source: file, line: doc.tableLines[table] ?? 0,
+                                   "unknown table [\(table)] (known: \(schema.keys.filter { !$0.isEmpty }.sorted().joined(separator: ", ")))")
             }
             for (key, entry) in entries where !known.contains(key) {
                 let place = table.isEmpty ? "at the top" : "in [\(table)]"
-                throw BoardTOMLError(file: file, line: entry.line, "unknown key '\(key)' \(place) (known: \(known.sorted().joined(separator: ", ")))")
+                throw ConfigError(source: file, line: entry.line, "unknown key '\(key)' \(place) (known: \(known.sorted().joined(separator: ", ")))")
             }
         }
         let r = Fields(doc: doc, file: file)
@@ -42,7 +44,7 @@ public enum BoardProfileDecoder {
         var clusters: [[Int]] = []
         for text in clusterTexts {
             guard let list = CPUList.parse(text), !list.isEmpty else {
-                throw r.error("cpu", "clusters", "cluster '\(text)' is not a CPU list like \"0-3\" or \"0,2\"")
+                throw r.error("cpu", "clusters", "'clusters' entry '\(text)' is not a CPU list like \"0-3\" or \"0,2\"")
             }
             clusters.append(list)
         }
@@ -87,57 +89,57 @@ private struct Fields {
     let doc: BoardTOMLDocument
     let file: String
 
-    func error(_ table: String, _ key: String, _ message: String) -> BoardTOMLError {
+    func error(_ table: String, _ key: String, _ message: String) -> ConfigError {
         let line = doc.tables[table]?[key]?.line ?? doc.tableLines[table] ?? 0
-        return BoardTOMLError(file: file, line: line, message)
+        return ConfigError(source: file, line: line, message)
     }
 
-    func entry(_ table: String, _ key: String) throws(BoardTOMLError) -> BoardTOMLEntry {
+    func entry(_ table: String, _ key: String) throws(ConfigError) -> BoardTOMLEntry {
         guard let entries = doc.tables[table] else {
-            throw BoardTOMLError(file: file, line: 0, "missing table [\(table)]")
+            throw ConfigError(source: file, line: 0, "missing table [\(table)]")
         }
         guard let e = entries[key] else {
             let place = table.isEmpty ? "at the top" : "in [\(table)]"
-            throw BoardTOMLError(file: file, line: doc.tableLines[table] ?? 0, "missing key '\(key)' \(place)")
+            throw ConfigError(source: file, line: doc.tableLines[table] ?? 0, "missing key '\(key)' \(place)")
         }
         return e
     }
 
-    func string(_ table: String, _ key: String) throws(BoardTOMLError) -> String {
+    func string(_ table: String, _ key: String) throws(ConfigError) -> String {
         let e = try entry(table, key)
-        guard case .string(let s) = e.value else { throw BoardTOMLError(file: file, line: e.line, "'\(key)' must be a string, not \(e.value.typeName)") }
+        guard case .string(let s) = e.value else { throw ConfigError(source: file, line: e.line, "'\(key)' must be a string, not \(e.value.typeName)") }
         return s
     }
 
-    func strings(_ table: String, _ key: String) throws(BoardTOMLError) -> [String] {
+    func strings(_ table: String, _ key: String) throws(ConfigError) -> [String] {
         let e = try entry(table, key)
-        guard case .array(let items) = e.value else { throw BoardTOMLError(file: file, line: e.line, "'\(key)' must be an array of strings, not \(e.value.typeName)") }
+        guard case .array(let items) = e.value else { throw ConfigError(source: file, line: e.line, "'\(key)' must be an array of strings, not \(e.value.typeName)") }
         var out: [String] = []
         for item in items {
-            guard case .string(let s) = item else { throw BoardTOMLError(file: file, line: e.line, "'\(key)' must hold only strings, found \(item.typeName)") }
+            guard case .string(let s) = item else { throw ConfigError(source: file, line: e.line, "'\(key)' must hold only strings, found \(item.typeName)") }
             out.append(s)
         }
         return out
     }
 
-    func integer(_ table: String, _ key: String, in range: ClosedRange<Int>) throws(BoardTOMLError) -> Int {
+    func integer(_ table: String, _ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
         let e = try entry(table, key)
-        guard case .integer(let v) = e.value else { throw BoardTOMLError(file: file, line: e.line, "'\(key)' must be an integer, not \(e.value.typeName)") }
+        guard case .integer(let v) = e.value else { throw ConfigError(source: file, line: e.line, "'\(key)' must be an integer, not \(e.value.typeName)") }
         guard v >= Int64(range.lowerBound), v <= Int64(range.upperBound) else {
-            throw BoardTOMLError(file: file, line: e.line, "'\(key)' is \(v); it must be \(range.lowerBound)...\(range.upperBound)")
+            throw ConfigError(source: file, line: e.line, "'\(key)' is \(v); it must be \(range.lowerBound)...\(range.upperBound)")
         }
         return Int(v)
     }
 
-    func number(_ table: String, _ key: String, in range: ClosedRange<Double>) throws(BoardTOMLError) -> Double {
+    func number(_ table: String, _ key: String, in range: ClosedRange<Double>) throws(ConfigError) -> Double {
         let e = try entry(table, key)
         let v: Double
         switch e.value {
         case .integer(let i): v = Double(i)
         case .float(let f): v = f
-        default: throw BoardTOMLError(file: file, line: e.line, "'\(key)' must be a number, not \(e.value.typeName)")
+        default: throw ConfigError(source: file, line: e.line, "'\(key)' must be a number, not \(e.value.typeName)")
         }
-        guard range.contains(v) else { throw BoardTOMLError(file: file, line: e.line, "'\(key)' is \(v); it must be \(range.lowerBound)...\(range.upperBound)") }
+        guard range.contains(v) else { throw ConfigError(source: file, line: e.line, "'\(key)' is \(v); it must be \(range.lowerBound)...\(range.upperBound)") }
         return v
     }
 }

@@ -1,6 +1,6 @@
 // The board profiles' view of a TOML file (boards/*.toml): tables by name, each key with its line.
 // Parsing is EmberTOML's (the parser emberd's configuration uses too); this adds what the profiles
-// forbid on top of it: arrays of tables. Errors name the file and line.
+// forbid on top of it: arrays of tables. Errors are EmberTOML's ConfigError, naming file and line.
 import EmberTOML
 
 public typealias BoardTOMLValue = TOMLValue
@@ -16,28 +16,16 @@ public struct BoardTOMLDocument: Sendable, Equatable {
     public var tableLines: [String: Int] = ["": 0]
 }
 
-public struct BoardTOMLError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let file: String
-    public let line: Int
-    public let message: String
-    public init(file: String, line: Int, _ message: String) {
-        self.file = file
-        self.line = line
-        self.message = message
-    }
-    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
-}
-
 public enum BoardTOMLReader {
     /// The document, or the first error in the file.
-    public static func parse(_ text: String, file: String) throws(BoardTOMLError) -> BoardTOMLDocument {
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> BoardTOMLDocument {
         let (parsed, errors) = TOMLParser.parse(text, source: file)
-        if let first = errors.first { throw BoardTOMLError(file: file, line: first.line, first.message) }
+        if let first = errors.first { throw first }
         var doc = BoardTOMLDocument()
         for entry in parsed.root.entries { doc.tables[""]?[entry.key] = BoardTOMLEntry(value: entry.value, line: entry.line) }
         for table in parsed.tables {
             let name = table.name ?? ""
-            if table.isArrayElement { throw BoardTOMLError(file: file, line: table.line, "arrays of tables ([[\(name)]]) are not supported") }
+            if table.isArrayElement { throw ConfigError(source: file, line: table.line, "arrays of tables ([[\(name)]]) are not supported") }
             // The parser has already refused a [table] given twice.
             doc.tableLines[name] = table.line
             var entries: [String: BoardTOMLEntry] = [:]
