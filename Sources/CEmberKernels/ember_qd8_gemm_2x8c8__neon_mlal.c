@@ -1,8 +1,9 @@
 // Dynamic-quantization GEMM (int8 x int8 -> int32 -> float), 2 rows x 8 channels, ARMv8.0 NEON
 // (Cortex-A53/A72), for weights in [-127, 127] only (the encoder's symmetric per-channel
 // quantizer never writes -128; ember_qs8_gemm_packed_narrow). Two blocks of 8 k share one int16
-// product (SMULL + SMLAL + SADALP, exact as |a0*w0 + a1*w1| <= 32512), as in
-// ember_qs8_gemm_2x8c8__neon_mlal; the output stage is ember_qd8_gemm_2x8c8__neon's.
+// product (SMULL + SMLAL + SADALP, exact as |a0*w0 + a1*w1| <= 32512; the first pair starts the
+// accumulators with SADDLP), as in ember_qs8_gemm_2x8c8__neon_mlal; the output stage is
+// ember_qd8_gemm_2x8c8__neon's.
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_ARM64)
 #include <arm_neon.h>
@@ -17,12 +18,14 @@ static inline void mac_block(int32x4_t acc0[8], int32x4_t acc1[8], const int8_t 
 }
 
 /// Two blocks of 8 k (weights of block kb at wp, of kb + 1 at wp + 64).
+/// `first` (a constant after inlining): the accumulators start here (SADDLP, no zeroing).
 static inline void mac_block2(int32x4_t acc0[8], int32x4_t acc1[8], const int8_t *wp, int8x8_t va0, int8x8_t vb0,
-                              int8x8_t va1, int8x8_t vb1) {
+                              int8x8_t va1, int8x8_t vb1, int first) {
     for (int j = 0; j < 8; j++) {
         const int8x8_t vw = vld1_s8(wp + 8 * j), vx = vld1_s8(wp + 64 + 8 * j);
-        acc0[j] = vpadalq_s16(acc0[j], vmlal_s8(vmull_s8(vw, va0), vx, vb0));
-        acc1[j] = vpadalq_s16(acc1[j], vmlal_s8(vmull_s8(vw, va1), vx, vb1));
+        const int16x8_t p0 = vmlal_s8(vmull_s8(vw, va0), vx, vb0), p1 = vmlal_s8(vmull_s8(vw, va1), vx, vb1);
+        acc0[j] = first ? vpaddlq_s16(p0) : vpadalq_s16(acc0[j], p0);
+        acc1[j] = first ? vpaddlq_s16(p1) : vpadalq_s16(acc1[j], p1);
     }
 }
 
@@ -55,10 +58,16 @@ void ember_qd8_gemm_2x8c8__neon_mlal(size_t m_begin, size_t m_end, size_t n, siz
         for (size_t m = m_begin; m < m_end; m += 2) {
             const int8_t *a0 = q + m * q_stride, *a1 = m + 1 < m_end ? a0 + q_stride : a0;
             int32x4_t acc0[8], acc1[8];
-            for (int j = 0; j < 8; j++) { acc0[j] = vdupq_n_s32(0); acc1[j] = vdupq_n_s32(0); }
-            for (size_t kb = 1; kb < kfull; kb += 2)
+            size_t kb = 3;  // the pair loop's next second block
+            if (kfull >= 2) {
+                mac_block2(acc0, acc1, w, vld1_s8(a0), vld1_s8(a0 + 8), vld1_s8(a1), vld1_s8(a1 + 8), 1);
+            } else {
+                for (int j = 0; j < 8; j++) { acc0[j] = vdupq_n_s32(0); acc1[j] = vdupq_n_s32(0); }
+                kb = 1;
+            }
+            for (; kb < kfull; kb += 2)
                 mac_block2(acc0, acc1, w + (kb - 1) * 64, vld1_s8(a0 + (kb - 1) * 8), vld1_s8(a0 + kb * 8),
-                           vld1_s8(a1 + (kb - 1) * 8), vld1_s8(a1 + kb * 8));
+                           vld1_s8(a1 + (kb - 1) * 8), vld1_s8(a1 + kb * 8), 0);
             if (kfull & 1) mac_block(acc0, acc1, w + (kfull - 1) * 64, vld1_s8(a0 + (kfull - 1) * 8), vld1_s8(a1 + (kfull - 1) * 8));
             if (krem) {
                 int8_t t0[8] = {0}, t1[8] = {0};
