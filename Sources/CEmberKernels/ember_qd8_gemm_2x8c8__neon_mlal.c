@@ -17,7 +17,8 @@ static inline void mac_block(int32x4_t acc0[8], int32x4_t acc1[8], const int8_t 
     }
 }
 
-/// Two blocks of 8 k (weights of block kb at wp, of kb + 1 at wp + 64).
+/// Two blocks of 8 k: weights of block kb at wp, of kb + 1 at wp + 64; row 0's bytes of the two
+/// blocks in va0, vb0, row 1's in va1, vb1.
 /// `first` (a constant after inlining): the accumulators start here (SADDLP, no zeroing).
 static inline void mac_block2(int32x4_t acc0[8], int32x4_t acc1[8], const int8_t *wp, int8x8_t va0, int8x8_t vb0,
                               int8x8_t va1, int8x8_t vb1, int first) {
