@@ -1,15 +1,18 @@
 // The per-operator kernel tables and the one-time choice of a kernel per operator: the highest
 // path that is compiled in, reported by the CPU, and within the caps (argument and EMBER_ISA).
+// GEMM operators get a second choice for weights without -128 (the `_narrow` entry points).
 #include <pthread.h>
 #include <stdlib.h>
 #include "ember_kernels_internal.h"
 
-#define ENTRY(fn_, isa_, mr_) {#fn_, isa_, (void (*)(void))fn_, mr_}
+#define ENTRY(fn_, isa_, mr_) {#fn_, isa_, (void (*)(void))fn_, mr_, 0}
+#define NARROW_ENTRY(fn_, isa_, mr_) {#fn_, isa_, (void (*)(void))fn_, mr_, 1}
 
 static const ember_kernel_entry gemm_entries[] = {
     ENTRY(ember_qs8_gemm__ref, EMBER_ISA_SCALAR, 1),
 #if defined(EMBER_ARCH_ARM64)
     ENTRY(ember_qs8_gemm_2x8c8__neon, EMBER_ISA_NEON, 2),
+    NARROW_ENTRY(ember_qs8_gemm_2x8c8__neon_mlal, EMBER_ISA_NEON, 2),
     ENTRY(ember_qs8_gemm_4x8c8__neondot, EMBER_ISA_NEONDOT, 4),
     ENTRY(ember_qs8_gemm_8x8c8__i8mm, EMBER_ISA_I8MM, 8),
 #elif defined(EMBER_ARCH_X86_64)
@@ -29,6 +32,7 @@ static const ember_kernel_entry qd8_gemm_entries[] = {
     ENTRY(ember_qd8_gemm__ref, EMBER_ISA_SCALAR, 1),
 #if defined(EMBER_ARCH_ARM64)
     ENTRY(ember_qd8_gemm_2x8c8__neon, EMBER_ISA_NEON, 2),
+    NARROW_ENTRY(ember_qd8_gemm_2x8c8__neon_mlal, EMBER_ISA_NEON, 2),
     ENTRY(ember_qd8_gemm_4x8c8__neondot, EMBER_ISA_NEONDOT, 4),
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qd8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),
@@ -84,14 +88,14 @@ static const ember_kernel_entry crc_entries[] = {
 
 // Operators with only a portable implementation still get a table, so names and reports are uniform.
 static void scalar_only(void) {}
-static const ember_kernel_entry im2col_entries[] = {{"ember_qs8_im2col__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
-static const ember_kernel_entry mean_entries[] = {{"ember_qs8_mean_hw__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
-static const ember_kernel_entry avgpool_entries[] = {{"ember_qs8_avgpool__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
-static const ember_kernel_entry softmax_entries[] = {{"ember_qs8_softmax__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
-static const ember_kernel_entry quantize_entries[] = {{"ember_qs8_quantize__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
-static const ember_kernel_entry dequantize_entries[] = {{"ember_qs8_dequantize__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
-static const ember_kernel_entry requantize_entries[] = {{"ember_qs8_requantize__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
-static const ember_kernel_entry pooling_entries[] = {{"ember_f32_pooling__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
+static const ember_kernel_entry im2col_entries[] = {{"ember_qs8_im2col__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
+static const ember_kernel_entry mean_entries[] = {{"ember_qs8_mean_hw__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
+static const ember_kernel_entry avgpool_entries[] = {{"ember_qs8_avgpool__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
+static const ember_kernel_entry softmax_entries[] = {{"ember_qs8_softmax__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
+static const ember_kernel_entry quantize_entries[] = {{"ember_qs8_quantize__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
+static const ember_kernel_entry dequantize_entries[] = {{"ember_qs8_dequantize__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
+static const ember_kernel_entry requantize_entries[] = {{"ember_qs8_requantize__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
+static const ember_kernel_entry pooling_entries[] = {{"ember_f32_pooling__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
 
 #define TABLE(op_, arr_) {op_, arr_, sizeof(arr_) / sizeof(arr_[0])}
 enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32, T_LAYERNORM, T_IM2COL, T_ADD, T_QD8_QUANTIZE };  // positions of the dispatched operators in tables[]
@@ -125,8 +129,9 @@ const ember_kernel_table *ember_kernel_table_for(const char *op) {
     return NULL;
 }
 
-// Chosen entry per table (index into tables[]); published with release stores.
-static const ember_kernel_entry *chosen[TABLE_COUNT];
+// Chosen entry per table (index into tables[]), and the choice for narrow-range weights, which
+// may also take the table's `narrow` entries; published with release stores.
+static const ember_kernel_entry *chosen[TABLE_COUNT], *chosen_narrow[TABLE_COUNT];
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int env_cap(void) {
@@ -152,11 +157,14 @@ ember_isa ember_kernels_init(int max_isa) {
     int cap = max_isa;
     if (ecap >= 0 && (cap < 0 || ecap < cap)) cap = ecap;
     for (size_t t = 0; t < TABLE_COUNT; t++) {
-        const ember_kernel_entry *best = &tables[t].entries[0];
+        const ember_kernel_entry *best = &tables[t].entries[0], *best_narrow = best;
         for (size_t i = 1; i < tables[t].count; i++) {
             const ember_kernel_entry *e = &tables[t].entries[i];
-            if (ember_isa_available(e->isa) && within_cap(e->isa, cap) && e->isa >= best->isa) best = e;
+            if (!ember_isa_available(e->isa) || !within_cap(e->isa, cap)) continue;
+            if (e->isa >= best_narrow->isa) best_narrow = e;  // at one path, the narrow kernel is listed last
+            if (!e->narrow && e->isa >= best->isa) best = e;
         }
+        __atomic_store_n(&chosen_narrow[t], best_narrow, __ATOMIC_RELEASE);
         __atomic_store_n(&chosen[t], best, __ATOMIC_RELEASE);
     }
     const ember_isa gemm = chosen[T_GEMM]->isa;
@@ -170,10 +178,21 @@ static const ember_kernel_entry *choice(size_t t) {
     return e;
 }
 
+static const ember_kernel_entry *choice_narrow(size_t t) {
+    choice(t);  // initializes both choices (chosen_narrow is stored first)
+    return __atomic_load_n(&chosen_narrow[t], __ATOMIC_ACQUIRE);
+}
+
+/// "qs8_gemm" names the general choice, "qs8_gemm_narrow" the one for weights without -128.
 const char *ember_kernel_name(const char *op) {
     if (!op) return NULL;
-    for (size_t t = 0; t < TABLE_COUNT; t++)
+    const size_t len = strlen(op), suffix = sizeof "_narrow" - 1;
+    const int narrow = len > suffix && strcmp(op + len - suffix, "_narrow") == 0;
+    for (size_t t = 0; t < TABLE_COUNT; t++) {
         if (strcmp(tables[t].op, op) == 0) return choice(t)->name;
+        if (narrow && strlen(tables[t].op) == len - suffix && strncmp(tables[t].op, op, len - suffix) == 0)
+            return choice_narrow(t)->name;
+    }
     return NULL;
 }
 
@@ -184,6 +203,13 @@ void ember_qs8_gemm(size_t m_begin, size_t m_end, size_t n, size_t k,
                     int8_t *out, size_t out_stride, const ember_qs8_output *q) {
     if (m_begin >= m_end || n == 0) return;
     ((ember_qs8_gemm_fn)choice(T_GEMM)->fn)(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
+}
+
+void ember_qs8_gemm_narrow(size_t m_begin, size_t m_end, size_t n, size_t k,
+                           const int8_t *a, size_t a_stride, const void *packed,
+                           int8_t *out, size_t out_stride, const ember_qs8_output *q) {
+    if (m_begin >= m_end || n == 0) return;
+    ((ember_qs8_gemm_fn)choice_narrow(T_GEMM)->fn)(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
 }
 
 void ember_qs8_dwconv3x3(const int8_t *in, size_t h, size_t w, size_t c,
@@ -208,6 +234,14 @@ void ember_qd8_gemm_f32(size_t m_begin, size_t m_end, size_t n, size_t k,
                         float *out, size_t out_stride) {
     if (m_begin >= m_end || n == 0) return;
     ((ember_qd8_gemm_fn)choice(T_QD8)->fn)(m_begin, m_end, n, k, q, q_stride, scale, zero_point, packed, w_scale, bias, out, out_stride);
+}
+
+void ember_qd8_gemm_f32_narrow(size_t m_begin, size_t m_end, size_t n, size_t k,
+                               const int8_t *q, size_t q_stride, const float *scale, const int32_t *zero_point,
+                               const void *packed, const float *w_scale, const float *bias,
+                               float *out, size_t out_stride) {
+    if (m_begin >= m_end || n == 0) return;
+    ((ember_qd8_gemm_fn)choice_narrow(T_QD8)->fn)(m_begin, m_end, n, k, q, q_stride, scale, zero_point, packed, w_scale, bias, out, out_stride);
 }
 
 void ember_f32_layernorm(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,

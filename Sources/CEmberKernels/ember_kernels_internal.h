@@ -88,6 +88,7 @@ typedef struct ember_kernel_entry {
     ember_isa isa;      ///< the path it needs
     void (*fn)(void);   ///< cast to the operator's function type
     unsigned mr;        ///< rows per tile (GEMM), 0 elsewhere; for benchmarks and docs
+    unsigned narrow;    ///< 1: weights must hold no -128; chosen only by the `_narrow` entry points
 } ember_kernel_entry;
 
 /// An operator and every kernel compiled in for it, lowest ISA first.
@@ -113,6 +114,8 @@ void ember_qs8_gemm__ref(size_t, size_t, size_t, size_t, const int8_t *, size_t,
                          int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                 int8_t *, size_t, const ember_qs8_output *);
+void ember_qs8_gemm_2x8c8__neon_mlal(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
+                                     int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_4x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                    int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_8x8c8__i8mm(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
@@ -139,6 +142,8 @@ void ember_qd8_gemm__ref(size_t, size_t, size_t, size_t, const int8_t *, size_t,
                          const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                 const void *, const float *, const float *, float *, size_t);
+void ember_qd8_gemm_2x8c8__neon_mlal(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                                     const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_4x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                    const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_2x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,

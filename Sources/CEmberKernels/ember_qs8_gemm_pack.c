@@ -47,3 +47,17 @@ void ember_qs8_gemm_pack(size_t n, size_t k, const int8_t *w, const int32_t *bia
         dst += ember_gemm_block_bytes(k);
     }
 }
+
+// One pass over the weight bytes (biases skipped), written as a reduction the compiler
+// vectorizes: the engine calls it once per layer when it plans, never per inference.
+int ember_qs8_gemm_packed_narrow(size_t n, size_t k, const void *packed) {
+    const size_t blocks = ember_round_up(n, EMBER_GEMM_NR) / EMBER_GEMM_NR, wbytes = ember_gemm_block_bytes(k) - 32;
+    const uint8_t *blk = (const uint8_t *)packed;
+    for (size_t nb = 0; nb < blocks; nb++, blk += ember_gemm_block_bytes(k)) {
+        const int8_t *w = (const int8_t *)(blk + 32);
+        int8_t lowest = 0;
+        for (size_t i = 0; i < wbytes; i++) lowest = w[i] < lowest ? w[i] : lowest;
+        if (lowest == INT8_MIN) return 0;
+    }
+    return 1;
+}

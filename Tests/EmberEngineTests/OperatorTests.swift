@@ -105,6 +105,35 @@ import Testing
         }
     }
 
+    /// Weights without -128 (TFLite's int8 weight range) plan the narrow-range GEMM, once; a single
+    /// -128 (here the last weight) keeps the general one. Both give TFLite's bytes.
+    @Test(arguments: [false, true])
+    func narrowWeightsChooseTheNarrowGemm(withMinimum: Bool) throws {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var g = TestGraph(seed: seed)
+        let (rows, k, n) = (7, 40, 19)
+        let x = g.activation("x", [rows, k]), y = g.activation("y", [rows, n])
+        var w = (0..<n * k).map { _ in Int8.random(in: -127...127, using: &g.rng) }
+        w[0] = -127
+        if withMinimum { w[n * k - 1] = -128 }
+        let wt = g.gemmWeights("fc", n: n, k: k, logicalShape: [n, k], inZeroPoint: g.zeroPoint(x), weights: w)
+        g.writer.addOp(.fullyConnected, inputs: [x, wt.packed, wt.multiplierTensor, wt.shiftTensor], outputs: [y])
+        g.writer.inputs = [x]
+        g.writer.outputs = [y]
+        let input = (0..<rows * k).map { i in i % 3 == 0 ? Int8.min : Int8.random(in: -128...127, using: &g.rng) }
+        let expected = TFLiteReference.fullyConnected(input, rows: rows, k: k, inZeroPoint: g.zeroPoint(x), weights: wt.w, bias: wt.bias,
+                                                      n: n, requant: .init(multiplier: wt.multiplier, shift: wt.shift, outZeroPoint: g.zeroPoint(y)))
+        for threads in Self.threadCounts {
+            let engine = try g.engine(threads: threads)
+            guard case .gemm(let gemm) = engine.plan.steps[0].kernel else { Issue.record("not a GEMM"); return }
+            #expect(gemm.narrow == !withMinimum)
+            let op = withMinimum ? "qs8_gemm" : "qs8_gemm_narrow"
+            #expect(engine.plan.steps[0].kernelName == String(cString: ember_kernel_name(op)))
+            let out = try engine.run(input: Self.int8Bytes(input))
+            #expect(Self.int8s(out) == expected, "seed \(seed), \(threads) threads")
+        }
+    }
+
     /// add of a tensor and a pad of another: two inputs through one graph, plus the pad op.
     @Test func padThenAdd() throws {
         let seed = UInt64.random(in: 0...UInt64.max)

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import EmberEngine
+@testable import EmberEngine
 import EmberFormat
 @testable import EmberImport
 
@@ -53,6 +53,23 @@ import EmberFormat
                 #expect(equal,
                         "\(path) \(golden.name) at \(threads) threads: \(Self.describeDifference(output, golden.output))")
             }
+        }
+    }
+
+    /// TFLite's converter writes int8 weights in [-127, 127] (its quantization spec), so every GEMM
+    /// of these models plans the narrow-range kernel (SMULL + SMLAL pairs on ARMv8.0 NEON).
+    @Test func everyGemmOfTheGoldenModelsPlansNarrow() throws {
+        for (path, _) in try Self.goldens() {
+            let engine = try Engine(model: try Self.convert(path))
+            var gemms = 0
+            for step in engine.plan.steps {
+                switch step.kernel {
+                case .gemm(let g): #expect(g.narrow, "\(path) op \(step.operatorIndex)"); gemms += 1
+                case .convolution(let c): #expect(c.narrow, "\(path) op \(step.operatorIndex)"); gemms += 1
+                default: continue
+                }
+            }
+            #expect(gemms > 0, "\(path) has no GEMM")
         }
     }
 

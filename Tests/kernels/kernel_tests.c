@@ -139,12 +139,13 @@ static void gemm_tflite(size_t m, size_t n, size_t k, const int8_t *a, size_t a_
         }
 }
 
-static void check_gemm(size_t m, size_t n, size_t k, int amode, int wmode, int extreme) {
+/// Weights from [wlo, 127] (wlo = -127: narrow range, so the narrow kernels run too).
+static void check_gemm_w(size_t m, size_t n, size_t k, int amode, int wmode, int wlo, int extreme) {
     const size_t a_stride = k + (rnd() % 3 == 0 ? rnd() % 9 : 0), out_stride = n + (rnd() % 3 == 0 ? rnd() % 9 : 0);
     int8_t *a = xmalloc(m * a_stride), *w = xmalloc(n * k);
     int32_t *bias = xmalloc(n * sizeof(int32_t));
     fill(a, m * a_stride, amode, -128);
-    fill(w, n * k, wmode, (rnd() & 1) ? -128 : -127);
+    fill(w, n * k, wmode, wlo);
     for (size_t j = 0; j < n; j++) bias[j] = extreme ? (int32_t)rnd() % 100000000 : rnd_range(-20000, 20000);
     const int32_t zp = extreme ? ((rnd() & 1) ? -128 : 127) : rnd_range(-128, 127);
     requant r;
@@ -161,10 +162,22 @@ static void check_gemm(size_t m, size_t n, size_t k, int amode, int wmode, int e
     snprintf(what, sizeof what, "qs8_gemm m=%zu n=%zu k=%zu zp=%d modes=%d/%d extreme=%d", m, n, k, zp, amode, wmode, extreme);
     same_bytes(what, "ember_qs8_gemm__ref vs TFLite loop", twin, want, m * out_stride, out_stride);
     const ember_kernel_table *t = ember_kernel_table_for("qs8_gemm");
+    // Narrow-range kernels run only on weights without -128, as the engine picks them.
+    int has_min = 0;
+    for (size_t i = 0; i < n * k; i++) has_min |= w[i] == INT8_MIN;
+    const int narrow = ember_qs8_gemm_packed_narrow(n, k, packed);
+    g_checks++;
+    if (narrow == has_min) FAIL("%s: ember_qs8_gemm_packed_narrow = %d with%s -128 in the weights", what, narrow, has_min ? "" : " no");
     // Split rows unevenly, as threads do: also exercises m_begin > 0 and partial tiles.
     const size_t split = m > 1 ? (size_t)rnd() % m : 0;
+    if (narrow) {
+        memset(got, 0x5A, m * out_stride);
+        ember_qs8_gemm_narrow(0, split, n, k, a, a_stride, packed, got, out_stride, &r.q);
+        ember_qs8_gemm_narrow(split, m, n, k, a, a_stride, packed, got, out_stride, &r.q);
+        same_bytes(what, ember_kernel_name("qs8_gemm_narrow"), got, twin, m * out_stride, out_stride);
+    }
     for (size_t e = 1; e < t->count; e++) {
-        if (!ember_isa_available(t->entries[e].isa)) continue;
+        if (!ember_isa_available(t->entries[e].isa) || (t->entries[e].narrow && !narrow)) continue;
         const ember_qs8_gemm_fn fn = (ember_qs8_gemm_fn)t->entries[e].fn;
         memset(got, 0x5A, m * out_stride);
         fn(0, split, n, k, a, a_stride, packed, got, out_stride, &r.q);
@@ -172,6 +185,64 @@ static void check_gemm(size_t m, size_t n, size_t k, int amode, int wmode, int e
         same_bytes(what, t->entries[e].name, got, twin, m * out_stride, out_stride);
     }
     free(a); free(w); free(bias); free(packed); free(want); free(twin); free(got); free_requant(&r);
+}
+
+static void check_gemm(size_t m, size_t n, size_t k, int amode, int wmode, int extreme) {
+    check_gemm_w(m, n, k, amode, wmode, (rnd() & 1) ? -128 : -127, extreme);
+}
+
+/// The narrow-range scan sees a single -128 anywhere (any channel block, k tail, last byte), and
+/// the narrow choice is the general one or a narrow kernel of the same path; a narrow kernel
+/// really pairs products in int16: with -128 x -128 it must go wrong (so the tests above ran it).
+static void test_gemm_narrow(void) {
+    for (int rep = 0; rep < 40; rep++) {
+        const size_t n = (size_t)rnd_range(1, 40), k = (size_t)rnd_range(1, 100);
+        int8_t *w = xmalloc(n * k);
+        fill(w, n * k, FILL_RANDOM, -127);
+        void *packed = xmalloc(ember_qs8_gemm_packed_size(n, k));
+        ember_qs8_gemm_pack(n, k, w, NULL, 0, packed);
+        g_checks++;
+        if (!ember_qs8_gemm_packed_narrow(n, k, packed)) FAIL("packed_narrow n=%zu k=%zu: no -128, got 0", n, k);
+        const size_t at = rep == 0 ? n * k - 1 : rep == 1 ? 0 : (size_t)rnd() % (n * k);
+        w[at] = INT8_MIN;
+        ember_qs8_gemm_pack(n, k, w, NULL, 0, packed);
+        g_checks++;
+        if (ember_qs8_gemm_packed_narrow(n, k, packed)) FAIL("packed_narrow n=%zu k=%zu: -128 at %zu, got 1", n, k, at);
+        free(w); free(packed);
+    }
+    static const char *const ops[] = {"qs8_gemm", "qd8_gemm"};
+    for (size_t o = 0; o < 2; o++) {
+        char name[32];
+        snprintf(name, sizeof name, "%s_narrow", ops[o]);
+        const char *general = ember_kernel_name(ops[o]), *narrow = ember_kernel_name(name);
+        const ember_kernel_table *t = ember_kernel_table_for(ops[o]);
+        const ember_kernel_entry *g = NULL, *nw = NULL;
+        for (size_t e = 0; e < t->count; e++) {
+            if (general && !strcmp(t->entries[e].name, general)) g = &t->entries[e];
+            if (narrow && !strcmp(t->entries[e].name, narrow)) nw = &t->entries[e];
+        }
+        g_checks++;
+        if (!g || !nw || g->narrow || nw->isa != g->isa || (nw != g && !nw->narrow))
+            FAIL("%s: general choice %s, narrow choice %s", ops[o], general ? general : "(none)", narrow ? narrow : "(none)");
+    }
+    const size_t m = 3, n = 8, k = 16;
+    int8_t a[3 * 16], w[8 * 16], twin[3 * 8], got[3 * 8];
+    memset(a, -128, sizeof a);
+    memset(w, -128, sizeof w);
+    int32_t mult[8], shift[8];
+    for (size_t j = 0; j < n; j++) { mult[j] = 1 << 30; shift[j] = -10; }
+    const ember_qs8_output q = {mult, shift, 0, -128, 127};
+    void *packed = xmalloc(ember_qs8_gemm_packed_size(n, k));
+    ember_qs8_gemm_pack(n, k, w, NULL, 0, packed);
+    ember_qs8_gemm__ref(0, m, n, k, a, k, packed, twin, n, &q);
+    const ember_kernel_table *t = ember_kernel_table_for("qs8_gemm");
+    for (size_t e = 1; e < t->count; e++) {
+        if (!ember_isa_available(t->entries[e].isa) || !t->entries[e].narrow) continue;
+        ((ember_qs8_gemm_fn)t->entries[e].fn)(0, m, n, k, a, k, packed, got, n, &q);
+        g_checks++;
+        if (!memcmp(got, twin, sizeof got)) FAIL("%s gave the exact sums for -128 x -128: its int16 pairing did not run", t->entries[e].name);
+    }
+    free(packed);
 }
 
 // MobileNetV2 1.0/224 pointwise layers (H*W, Cin, Cout); M is reduced where too slow.
@@ -196,6 +267,9 @@ static void test_gemm(void) {
     for (size_t i = 0; i < 4; i++) {
         check_gemm(5, 17, 960, modes[i][0], modes[i][1], 0);
         check_gemm(13, 9, 1280, modes[i][0], modes[i][1], 1);
+        // Narrow range at its limit: pairs of -128 x -127 sum to 32512 in int16.
+        check_gemm_w(5, 17, 968, modes[i][0], modes[i][1], -127, 0);
+        check_gemm_w(13, 9, 1288, modes[i][0], modes[i][1], -127, 1);
     }
     for (int rep = 0; rep < (g_quick ? 20 : 100); rep++)
         check_gemm((size_t)rnd_range(1, 40), (size_t)rnd_range(1, 70), (size_t)rnd_range(1, 300), (int)(rnd() % 4), (int)(rnd() % 4), (int)(rnd() % 2));
@@ -204,7 +278,10 @@ static void test_gemm(void) {
         const size_t cap = g_quick ? 13 : 300;
         if (m > cap) m = cap;
         check_gemm(m, mnv2_pointwise[i][2], mnv2_pointwise[i][1], FILL_RANDOM, FILL_RANDOM, 0);
+        check_gemm_w(m, mnv2_pointwise[i][2], mnv2_pointwise[i][1], FILL_RANDOM, FILL_RANDOM, -127, 0);
     }
+    check_gemm_w(300, 32, 27, FILL_RANDOM, FILL_RANDOM, -127, 0);  // the stem after im2col (K = 27)
+    test_gemm_narrow();
 }
 
 // ---- im2col + GEMM vs a direct convolution (the KxK path, e.g. MobileNetV2's first layer) ----
@@ -512,25 +589,47 @@ static int close_to(double got, double want, double tol) { return fabs(got - wan
 
 /// Every qd8 path equals the twin on encoder-sized K (int16 row chunks of several tiles, K past
 /// the AVX2 3x8 kernel's int16 limit, an odd k tail) with uneven row splits and n % 8 != 0.
+/// Each shape runs with weights holding -128 and with narrow-range weights (then the narrow
+/// kernels and ember_qd8_gemm_f32_narrow run too; the last shape: -128 rows x -127 weights).
 static void qd8_paths_match_twin(void) {
-    static const size_t shapes[][3] = {{67, 21, 384}, {40, 13, 1536}, {9, 11, 1541}, {31, 8, 2000}, {5, 3, 8}};
+    static const size_t shapes[][3] = {{67, 21, 384}, {40, 13, 1536}, {9, 11, 1541}, {31, 8, 2000}, {5, 3, 8},
+                                       {7, 9, 1000}, {4, 17, 27}, {6, 5, 1544}};
+    const size_t nshapes = sizeof shapes / sizeof shapes[0];
     const ember_kernel_table *qt = ember_kernel_table_for("qd8_gemm");
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-        const size_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+    for (size_t s = 0; s < 2 * nshapes; s++) {
+        const int narrow = s >= nshapes;
+        const size_t m = shapes[s % nshapes][0], n = shapes[s % nshapes][1], k = shapes[s % nshapes][2];
         int8_t *qa = xmalloc(m * k), *w = xmalloc(n * k);
         float *scale = xmalloc(m * sizeof(float)), *ws = xmalloc(n * sizeof(float)), *bias = xmalloc(n * sizeof(float));
         float *twin = xmalloc(m * n * sizeof(float)), *got = xmalloc(m * n * sizeof(float));
         int32_t *zp = xmalloc(m * sizeof(int32_t));
         for (size_t i = 0; i < m * k; i++) qa[i] = (int8_t)(rnd() >> 56);
         for (size_t i = 0; i < n * k; i++) w[i] = (int8_t)(rnd() >> 56);
+        w[rnd() % (n * k)] = INT8_MIN;
+        if (narrow)
+            for (size_t i = 0; i < n * k; i++) w[i] = w[i] == INT8_MIN ? -127 : w[i];
+        if (s == 2 * nshapes - 1) {
+            memset(qa, -128, m * k);
+            for (size_t i = 0; i < n * k; i++) w[i] = i % 3 ? -127 : 127;
+        }
         for (size_t r = 0; r < m; r++) { scale[r] = 0.01f + 0.02f * fabsf(frand()); zp[r] = (int32_t)(rnd() % 256) - 128; }
         for (size_t j = 0; j < n; j++) { ws[j] = 0.001f + 0.01f * fabsf(frand()); bias[j] = frand(); }
         void *packed = xmalloc(ember_qs8_gemm_packed_size(n, k));
         ember_qs8_gemm_pack(n, k, w, NULL, -1, packed);
         const float *b = s % 2 ? NULL : bias;
         ember_qd8_gemm__ref(0, m, n, k, qa, k, scale, zp, packed, ws, b, twin, n);
+        g_checks++;
+        if (ember_qs8_gemm_packed_narrow(n, k, packed) != narrow) FAIL("qd8 m=%zu n=%zu k=%zu: packed_narrow != %d", m, n, k, narrow);
+        if (narrow) {
+            memset(got, 0, m * n * sizeof(float));
+            ember_qd8_gemm_f32_narrow(0, m / 2, n, k, qa, k, scale, zp, packed, ws, b, got, n);
+            ember_qd8_gemm_f32_narrow(m / 2, m, n, k, qa, k, scale, zp, packed, ws, b, got, n);
+            g_checks++;
+            if (memcmp(got, twin, m * n * sizeof(float)) != 0)
+                FAIL("%s differs from ember_qd8_gemm__ref at m=%zu n=%zu k=%zu", ember_kernel_name("qd8_gemm_narrow"), m, n, k);
+        }
         for (size_t e = 1; e < qt->count; e++) {
-            if (!ember_isa_available(qt->entries[e].isa)) continue;
+            if (!ember_isa_available(qt->entries[e].isa) || (qt->entries[e].narrow && !narrow)) continue;
             const ember_qd8_gemm_fn fn = (ember_qd8_gemm_fn)qt->entries[e].fn;
             const size_t split = m / 3 + 1;
             memset(got, 0, m * n * sizeof(float));
@@ -603,7 +702,7 @@ static void test_encoder(void) {
     float *twin = xmalloc(m * n * sizeof(float)), *got = xmalloc(m * n * sizeof(float));
     ember_qd8_gemm__ref(0, m, n, k, qa, k, scale, zp, packed, ws, bias, twin, n);
     for (size_t e = 1; e < qt->count; e++) {
-        if (!ember_isa_available(qt->entries[e].isa)) continue;
+        if (!ember_isa_available(qt->entries[e].isa)) continue;  // weights from lrintf(x / (max|x| / 127)): narrow
         const ember_qd8_gemm_fn fn = (ember_qd8_gemm_fn)qt->entries[e].fn;
         fn(0, 3, n, k, qa, k, scale, zp, packed, ws, bias, got, n);
         fn(3, m, n, k, qa, k, scale, zp, packed, ws, bias, got, n);
@@ -904,7 +1003,8 @@ int main(int argc, char **argv) {
     const ember_isa chosen = ember_kernels_init(-1);
     printf("kernel_tests: seed %" PRIu64 "%s; cpu features:", g_seed, g_quick ? " (quick)" : "");
     for (int i = 0; i < 32; i++) if (ember_cpu_features() >> i & 1) printf(" %s", ember_isa_name((ember_isa)i));
-    printf("; chosen: gemm %s, dwconv %s, add %s, crc %s\n", ember_kernel_name("qs8_gemm"), ember_kernel_name("qs8_dwconv3x3"), ember_kernel_name("qs8_add"), ember_kernel_name("crc32c"));
+    printf("; chosen: gemm %s (narrow weights: %s), dwconv %s, add %s, crc %s\n", ember_kernel_name("qs8_gemm"), ember_kernel_name("qs8_gemm_narrow"),
+           ember_kernel_name("qs8_dwconv3x3"), ember_kernel_name("qs8_add"), ember_kernel_name("crc32c"));
     fflush(stdout);
     if (expect && strcmp(expect, ember_isa_name(chosen)) != 0) {
         FAIL("dispatch chose %s for the GEMM, expected %s", ember_isa_name(chosen), expect);

@@ -4,7 +4,7 @@
 // paths on all-MiniLM-L6-v2's layer shapes at 16, 64 and 128 tokens. Not a test: numbers depend
 // on the machine.
 //
-//   bench_kernels [--threads 1,2] [--min-time SECONDS] [--kernel SUBSTRING] [--layer I] [--once]
+//   bench_kernels [--threads 1,2] [--min-time SECONDS] [--kernel SUBSTRING[$]] [--layer I] [--once]
 //     --once     run each layer exactly as often as one inference does, untimed (for counting
 //                instructions under qemu with tools/qemu-icount)
 //     --layer I  only layer I (0-based) of each list
@@ -110,6 +110,18 @@ static void dw_task(void *ctx, size_t t) {
     j->fn(j->in, j->h, j->h, j->c, j->stride, pad, pad, j->oh, j->oh, b, e, j->packed, -3, j->out, j->q);
 }
 
+/// --kernel matches a substring of the name; a trailing '$' anchors it at the end (so
+/// "ember_qs8_gemm_2x8c8__neon$" leaves out ember_qs8_gemm_2x8c8__neon_mlal).
+static int selected(const char *name, const char *only) {
+    if (!only) return 1;
+    const size_t len = strlen(only), nl = strlen(name);
+    if (len && only[len - 1] == '$') return nl >= len - 1 && strncmp(name + nl - (len - 1), only, len - 1) == 0;
+    return strstr(name, only) != NULL;
+}
+
+/// Narrow-range kernels get weights without -128, as the engine gives them.
+static int8_t narrow8(int8_t v, unsigned narrow) { return narrow && v == INT8_MIN ? -127 : v; }
+
 static int g_once;
 static size_t g_once_count;
 
@@ -139,7 +151,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) only = argv[++i];
         else if (!strcmp(argv[i], "--layer") && i + 1 < argc) only_layer = strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--once")) { g_once = 1; nthreads = 1; thread_counts[0] = 1; }
-        else { fprintf(stderr, "usage: %s [--threads 1,2] [--min-time S] [--kernel SUBSTRING] [--layer I] [--once]\n", argv[0]); return 2; }
+        else { fprintf(stderr, "usage: %s [--threads 1,2] [--min-time S] [--kernel SUBSTRING[$]] [--layer I] [--once]\n", argv[0]); return 2; }
     }
     ember_kernels_init(-1);
     printf("# CPU paths:");
@@ -156,7 +168,7 @@ int main(int argc, char **argv) {
         g_clock = threads == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC;
         for (size_t e = 0; e < gt->count; e++) {
             const ember_kernel_entry *ke = &gt->entries[e];
-            if (!ember_isa_available(ke->isa) || (only && !strstr(ke->name, only))) continue;
+            if (!ember_isa_available(ke->isa) || !selected(ke->name, only)) continue;
             printf("\n## %s, %zu thread%s\n| M | K | N | x | GOPS | ms/layer |\n|---|---|---|---|---|---|\n", ke->name, threads, threads > 1 ? "s" : "");
             double total = 0, total_ops = 0;
             for (size_t l = 0; l < sizeof gemm_layers / sizeof gemm_layers[0]; l++) {
@@ -166,7 +178,7 @@ int main(int argc, char **argv) {
                 int8_t *a = malloc(m * k), *w = malloc(n * k), *out = malloc(m * n);
                 int32_t *bias = calloc(n, sizeof(int32_t)), *mult = malloc(n * sizeof(int32_t)), *shift = malloc(n * sizeof(int32_t));
                 for (size_t i = 0; i < m * k; i++) a[i] = rnd8();
-                for (size_t i = 0; i < n * k; i++) w[i] = rnd8();
+                for (size_t i = 0; i < n * k; i++) w[i] = narrow8(rnd8(), ke->narrow);
                 for (size_t i = 0; i < n; i++) { mult[i] = 1518500250 + (int32_t)i; shift[i] = -8; }
                 void *packed = malloc(ember_qs8_gemm_packed_size(n, k));
                 ember_qs8_gemm_pack(n, k, w, bias, 3, packed);
@@ -186,7 +198,7 @@ int main(int argc, char **argv) {
         }
         for (size_t e = 0; e < dt->count; e++) {
             const ember_kernel_entry *ke = &dt->entries[e];
-            if (!ember_isa_available(ke->isa) || (only && !strstr(ke->name, only))) continue;
+            if (!ember_isa_available(ke->isa) || !selected(ke->name, only)) continue;
             printf("\n## %s, %zu thread%s\n| H=W | C | stride | x | GOPS | ms/layer |\n|---|---|---|---|---|---|\n", ke->name, threads, threads > 1 ? "s" : "");
             double total = 0, total_ops = 0;
             for (size_t l = 0; l < sizeof dw_layers / sizeof dw_layers[0]; l++) {
@@ -217,7 +229,7 @@ int main(int argc, char **argv) {
         const ember_kernel_table *qt = ember_kernel_table_for("qd8_gemm");
         for (size_t e = 0; e < qt->count; e++) {
             const ember_kernel_entry *ke = &qt->entries[e];
-            if (!ember_isa_available(ke->isa) || (only && !strstr(ke->name, only))) continue;
+            if (!ember_isa_available(ke->isa) || !selected(ke->name, only)) continue;
             for (size_t ti2 = 0; ti2 < sizeof qd8_tokens / sizeof qd8_tokens[0]; ti2++) {
                 const size_t m = qd8_tokens[ti2];
                 printf("\n## %s, %zu thread%s, %zu tokens\n| M | K | N | x | GOPS | ms/layer |\n|---|---|---|---|---|---|\n", ke->name, threads, threads > 1 ? "s" : "", m);
@@ -230,7 +242,7 @@ int main(int argc, char **argv) {
                     float *out = malloc(m * n * sizeof(float)), *scale = malloc(m * sizeof(float)), *ws = malloc(n * sizeof(float)), *bias = malloc(n * sizeof(float));
                     int32_t *zp = malloc(m * sizeof(int32_t));
                     for (size_t i = 0; i < m * k; i++) a[i] = rnd8();
-                    for (size_t i = 0; i < n * k; i++) w[i] = rnd8();
+                    for (size_t i = 0; i < n * k; i++) w[i] = narrow8(rnd8(), ke->narrow);
                     for (size_t i = 0; i < m; i++) { scale[i] = 0.01f + 1e-4f * (float)i; zp[i] = rnd8(); }
                     for (size_t i = 0; i < n; i++) { ws[i] = 0.002f + 1e-6f * (float)i; bias[i] = 0.1f * (float)rnd8(); }
                     void *packed = malloc(ember_qs8_gemm_packed_size(n, k));
@@ -252,7 +264,7 @@ int main(int argc, char **argv) {
         const ember_kernel_table *at = ember_kernel_table_for("qs8_add");
         for (size_t e = 0; e < at->count; e++) {
             const ember_kernel_entry *ke = &at->entries[e];
-            if (!ember_isa_available(ke->isa) || (only && !strstr(ke->name, only))) continue;
+            if (!ember_isa_available(ke->isa) || !selected(ke->name, only)) continue;
             printf("\n## %s, %zu thread%s\n| elements | x | Gelem/s | ms/layer |\n|---|---|---|---|\n", ke->name, threads, threads > 1 ? "s" : "");
             double total = 0;
             for (size_t l = 0; l < sizeof add_layers / sizeof add_layers[0]; l++) {

@@ -11,6 +11,9 @@ import re, subprocess, sys, tempfile, os
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KERNELS = [  # file, cpus
     ("ember_qs8_gemm_2x8c8__neon.c", ["cortex-a72", "neoverse-n1"]),
+    ("ember_qs8_gemm_2x8c8__neon_mlal.c", ["cortex-a72", "neoverse-n1"]),
+    ("ember_qd8_gemm_2x8c8__neon.c", ["cortex-a72"]),
+    ("ember_qd8_gemm_2x8c8__neon_mlal.c", ["cortex-a72"]),
     ("ember_qs8_gemm_4x8c8__neondot.c", ["neoverse-n1"]),
     ("ember_qs8_gemm_8x8c8__i8mm.c", ["neoverse-n2", "cortex-a710"]),
 ]

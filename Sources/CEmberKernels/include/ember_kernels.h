@@ -94,6 +94,18 @@ void ember_qs8_gemm(size_t m_begin, size_t m_end, size_t n, size_t k,
                     const int8_t *a, size_t a_stride, const void *packed,
                     int8_t *out, size_t out_stride, const ember_qs8_output *q);
 
+/// 1 if no weight in packed GEMM weights is -128 ("narrow range" [-127, 127], what TFLite's int8
+/// weight spec and the encoder's symmetric quantizer produce), else 0. One pass over the blob:
+/// call it once per layer when planning, and pick ember_qs8_gemm_narrow / ember_qd8_gemm_f32_narrow.
+int ember_qs8_gemm_packed_narrow(size_t n, size_t k, const void *packed);
+
+/// ember_qs8_gemm for weights with ember_qs8_gemm_packed_narrow() == 1: the same bytes, through
+/// kernels that may add two products in int16 (exact only without -128). Any other weights give
+/// wrong sums here. ember_kernel_name("qs8_gemm_narrow") names the choice.
+void ember_qs8_gemm_narrow(size_t m_begin, size_t m_end, size_t n, size_t k,
+                           const int8_t *a, size_t a_stride, const void *packed,
+                           int8_t *out, size_t out_stride, const ember_qs8_output *q);
+
 /// im2col for a KxK convolution on an NHWC int8 image: writes rows [oy_begin, oy_end) x OW of
 /// [kh*kw*c] bytes each; taps outside the image are filled with `pad_value` (the input zero point).
 void ember_qs8_im2col(const int8_t *in, size_t h, size_t w, size_t c,
@@ -200,6 +212,12 @@ void ember_qd8_gemm_f32(size_t m_begin, size_t m_end, size_t n, size_t k,
                         const int8_t *q, size_t q_stride, const float *scale, const int32_t *zero_point,
                         const void *packed, const float *w_scale, const float *bias,
                         float *out, size_t out_stride);
+/// ember_qd8_gemm_f32 for weights with ember_qs8_gemm_packed_narrow() == 1 (same results; see
+/// ember_qs8_gemm_narrow). ember_kernel_name("qd8_gemm_narrow") names the choice.
+void ember_qd8_gemm_f32_narrow(size_t m_begin, size_t m_end, size_t n, size_t k,
+                               const int8_t *q, size_t q_stride, const float *scale, const int32_t *zero_point,
+                               const void *packed, const float *w_scale, const float *bias,
+                               float *out, size_t out_stride);
 
 /// Layer normalization of each row: (x - mean) / sqrt(var + eps) * gamma + beta (biased variance).
 void ember_f32_layernorm(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,

@@ -30,10 +30,11 @@ extension OperatorReader {
         let xq = try quantization(x), yq = try quantization(y)
         let (lo, hi) = try activation()
         let output = try requantization(multiplierInput: 2, shiftInput: 3, channels: cout, zeroPoint: yq.zeroPoint, min: lo, max: hi)
+        let narrow = ember_qs8_gemm_packed_narrow(cout, k, packed) != 0
 
         if kh == 1, kw == 1, sh == 1, sw == 1, pt == 0, pl == 0, pb == 0, pr == 0 {
             return .gemm(.init(a: try location(input: 0), out: try location(output: 0), packed: packed,
-                               m: h * w, n: cout, k: cin, output: output))
+                               m: h * w, n: cout, k: cin, output: output, narrow: narrow))
         }
         let rowBytes = ow * k
         let blockRows = max(1, min(oh, Self.im2colBlockBytes / max(rowBytes, 1)))
@@ -41,7 +42,8 @@ extension OperatorReader {
                                   height: h, width: w, channels: cin, kernelH: kh, kernelW: kw,
                                   strideH: sh, strideW: sw, dilationH: dh, dilationW: dw, padTop: pt, padLeft: pl,
                                   outHeight: oh, outWidth: ow, outChannels: cout,
-                                  inputZeroPoint: Int8(xq.zeroPoint), blockRows: blockRows, output: output))
+                                  inputZeroPoint: Int8(xq.zeroPoint), blockRows: blockRows, output: output,
+                                  narrow: narrow))
     }
 
     func depthwiseConv2d() throws(EngineError) -> Kernel {
@@ -93,7 +95,7 @@ extension OperatorReader {
         let (lo, hi) = try activation()
         let output = try requantization(multiplierInput: 2, shiftInput: 3, channels: n, zeroPoint: yq.zeroPoint, min: lo, max: hi)
         return .gemm(.init(a: try location(input: 0), out: try location(output: 0), packed: packed,
-                           m: rows, n: n, k: k, output: output))
+                           m: rows, n: n, k: k, output: output, narrow: ember_qs8_gemm_packed_narrow(n, k, packed) != 0))
     }
 
     /// The packed weights' logical (unpacked) shape must hold as many weights as the op uses.

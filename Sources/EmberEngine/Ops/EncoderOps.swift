@@ -66,6 +66,7 @@ extension OperatorReader {
         guard let q = ArenaPlanner.roundUp(tokens * k, ArenaPlanner.alignment) else { throw .sizeOverflow("linear scratch") }
         return .dynamicLinear(.init(input: try location(input: 0), out: try location(output: 0), packed: c.base,
                                     weightScale: scale, bias: bias, n: n, k: k,
+                                    narrow: ember_qs8_gemm_packed_narrow(n, k, c.base) != 0,
                                     scalesOffset: q, zeroPointsOffset: q + 4 * tokens, scratchBytes: q + 8 * tokens))
     }
 

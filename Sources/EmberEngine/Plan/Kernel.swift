@@ -51,6 +51,9 @@ enum Kernel {
         var a: Location, out: Location, packed: UnsafeRawPointer
         var m: Int, n: Int, k: Int
         var output: ember_qs8_output
+        /// No weight is -128 (ember_qs8_gemm_packed_narrow, checked once at plan time): the
+        /// GEMM runs through ember_qs8_gemm_narrow.
+        var narrow: Bool
     }
 
     struct Convolution {
@@ -63,6 +66,8 @@ enum Kernel {
         /// Output image rows per im2col + GEMM block; the block's columns fit a task's scratch.
         var blockRows: Int
         var output: ember_qs8_output
+        /// As Gemm.narrow.
+        var narrow: Bool
         var k: Int { kernelH * kernelW * channels }
     }
 
@@ -133,6 +138,8 @@ enum Kernel {
         var input: Location, out: Location, packed: UnsafeRawPointer
         var weightScale: UnsafePointer<Float>, bias: UnsafePointer<Float>
         var n: Int, k: Int
+        /// No weight is -128: ember_qd8_gemm_f32_narrow (as Gemm.narrow).
+        var narrow: Bool
         var scalesOffset: Int, zeroPointsOffset: Int, scratchBytes: Int
     }
 

@@ -7,8 +7,8 @@ extension Kernel {
     var kernelName: String {
         func name(_ op: String) -> String { ember_kernel_name(op).map { String(cString: $0) } ?? "ember_\(op)" }
         switch self {
-        case .gemm: return name("qs8_gemm")
-        case .convolution: return name("qs8_im2col") + " + " + name("qs8_gemm")
+        case .gemm(let g): return name(g.narrow ? "qs8_gemm_narrow" : "qs8_gemm")
+        case .convolution(let c): return name("qs8_im2col") + " + " + name(c.narrow ? "qs8_gemm_narrow" : "qs8_gemm")
         case .depthwise: return name("qs8_dwconv3x3")
         case .add: return name("qs8_add")
         case .pad: return "pad (memset + memcpy)"
@@ -20,7 +20,7 @@ extension Kernel {
         case .dequantize: return name("qs8_dequantize")
         case .embedding: return "embedding lookup (Swift)"
         case .layerNorm: return "ember_f32_encoder_layernorm"
-        case .dynamicLinear: return name("qd8_quantize_rows") + " + " + name("qd8_gemm")
+        case .dynamicLinear(let l): return name("qd8_quantize_rows") + " + " + name(l.narrow ? "qd8_gemm_narrow" : "qd8_gemm")
         case .attention: return "ember_f32_attention (ember_f32_encoder_softmax)"
         case .gelu: return "ember_f32_encoder_gelu"
         case .residualAdd: return "residual add (Swift)"
@@ -71,8 +71,9 @@ extension Kernel {
             let scales = (scratch + l.scalesOffset).assumingMemoryBound(to: Float.self)
             let zeroPoints = (scratch + l.zeroPointsOffset).assumingMemoryBound(to: Int32.self)
             ember_qd8_quantize_rows(items.count, l.k, floats(l.input, arena) + items.lowerBound * l.k, l.k, q, l.k, scales, zeroPoints)
-            ember_qd8_gemm_f32(0, items.count, l.n, l.k, q, l.k, scales, zeroPoints, l.packed, l.weightScale, l.bias,
-                               mutableFloats(l.out, arena) + items.lowerBound * l.n, l.n)
+            let gemm = l.narrow ? ember_qd8_gemm_f32_narrow : ember_qd8_gemm_f32
+            gemm(0, items.count, l.n, l.k, q, l.k, scales, zeroPoints, l.packed, l.weightScale, l.bias,
+                 mutableFloats(l.out, arena) + items.lowerBound * l.n, l.n)
         case .attention(let a):
             ember_f32_attention(tokens, a.heads, a.headSize, floats(a.qkv, arena), 3 * a.heads * a.headSize, nil,
                                 items.lowerBound, items.upperBound, scratch.assumingMemoryBound(to: Float.self),
@@ -88,15 +89,17 @@ extension Kernel {
         case .l2Normalize(let n):
             ember_f32_l2_normalize(1, n.width, floats(n.input, arena), n.epsilon, mutableFloats(n.out, arena))
         case .gemm(let g):
+            let gemm = g.narrow ? ember_qs8_gemm_narrow : ember_qs8_gemm
             withUnsafePointer(to: g.output) { q in
-                ember_qs8_gemm(items.lowerBound, items.upperBound, g.n, g.k,
-                               g.a.pointer(arena: arena).assumingMemoryBound(to: Int8.self), g.k, g.packed,
-                               g.out.mutablePointer(arena: arena).assumingMemoryBound(to: Int8.self), g.n, q)
+                gemm(items.lowerBound, items.upperBound, g.n, g.k,
+                     g.a.pointer(arena: arena).assumingMemoryBound(to: Int8.self), g.k, g.packed,
+                     g.out.mutablePointer(arena: arena).assumingMemoryBound(to: Int8.self), g.n, q)
             }
         case .convolution(let c):
             let input = c.input.pointer(arena: arena).assumingMemoryBound(to: Int8.self)
             let out = c.out.mutablePointer(arena: arena).assumingMemoryBound(to: Int8.self)
             let cols = scratch.assumingMemoryBound(to: Int8.self)
+            let gemm = c.narrow ? ember_qs8_gemm_narrow : ember_qs8_gemm
             withUnsafePointer(to: c.output) { q in
                 var oy = items.lowerBound
                 while oy < items.upperBound {
@@ -104,8 +107,8 @@ extension Kernel {
                     ember_qs8_im2col(input, c.height, c.width, c.channels, c.kernelH, c.kernelW, c.strideH, c.strideW,
                                      c.dilationH, c.dilationW, c.padTop, c.padLeft, oy, end, c.outWidth,
                                      c.inputZeroPoint, cols)
-                    ember_qs8_gemm(0, (end - oy) * c.outWidth, c.outChannels, c.k, cols, c.k, c.packed,
-                                   out + oy * c.outWidth * c.outChannels, c.outChannels, q)
+                    gemm(0, (end - oy) * c.outWidth, c.outChannels, c.k, cols, c.k, c.packed,
+                         out + oy * c.outWidth * c.outChannels, c.outChannels, q)
                     oy = end
                 }
             }

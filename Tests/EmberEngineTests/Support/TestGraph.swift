@@ -47,8 +47,10 @@ struct TestGraph {
     }
 
     /// GEMM weights [n][k] packed for input zero point `inZeroPoint`; `logicalShape` is stored.
-    mutating func gemmWeights(_ name: String, n: Int, k: Int, logicalShape: [Int], inZeroPoint: Int32) -> Weights {
-        let w = randomInt8(n * k)
+    /// Random weights, or `weights` ([n][k]) when given.
+    mutating func gemmWeights(_ name: String, n: Int, k: Int, logicalShape: [Int], inZeroPoint: Int32,
+                              weights: [Int8]? = nil) -> Weights {
+        let w = weights ?? randomInt8(n * k)
         let bias = (0..<n).map { _ in Int32.random(in: -5000...5000, using: &rng) }
         var packed = [UInt8](repeating: 0, count: ember_qs8_gemm_packed_size(n, k))
         packed.withUnsafeMutableBytes { ember_qs8_gemm_pack(n, k, w, bias, inZeroPoint, $0.baseAddress) }
