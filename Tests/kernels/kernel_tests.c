@@ -176,8 +176,8 @@ static const size_t mnv2_pointwise[][3] = {
 };
 
 static void test_gemm(void) {
-    // Small shapes: 1, 13 and every remainder of the tiles (MR up to 4, NR = KR = 8).
-    const size_t ms[] = {1, 2, 3, 4, 5, 7, 8, 9, 13};
+    // Small shapes: 1, 13 and every remainder of the tiles (MR up to 8, NR = KR = 8).
+    const size_t ms[] = {1, 2, 3, 4, 5, 7, 8, 9, 13, 15, 16, 17};
     const size_t ns[] = {1, 3, 7, 8, 9, 13, 16, 17, 24};
     const size_t ks[] = {1, 2, 7, 8, 9, 13, 15, 16, 17, 31, 32, 33, 64};
     for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
@@ -190,6 +190,10 @@ static void test_gemm(void) {
         check_gemm(5, 17, 960, modes[i][0], modes[i][1], 0);
         check_gemm(13, 9, 1280, modes[i][0], modes[i][1], 1);
     }
+    // K past the NEON-dot kernel's stack buffer of transposed rows (k segments): 2048 fits, 2049 not.
+    check_gemm(11, 13, 2048, FILL_RANDOM, FILL_RANDOM, 0);
+    check_gemm(17, 9, 2049, FILL_RANDOM, FILL_RANDOM, 0);
+    check_gemm(9, 16, 4100, FILL_EXTREMES, FILL_EXTREMES, 1);
     for (int rep = 0; rep < (g_quick ? 20 : 100); rep++)
         check_gemm((size_t)rnd_range(1, 40), (size_t)rnd_range(1, 70), (size_t)rnd_range(1, 300), (int)(rnd() % 4), (int)(rnd() % 4), (int)(rnd() % 2));
     for (size_t i = 0; i < sizeof mnv2_pointwise / sizeof mnv2_pointwise[0]; i++) {
@@ -504,9 +508,11 @@ static float frand(void) { return (float)((double)(rnd() >> 11) / 90071992547409
 static int close_to(double got, double want, double tol) { return fabs(got - want) <= tol * (1.0 + fabs(want)); }
 
 /// Every qd8 path equals the twin on encoder-sized K (int16 row chunks of several tiles, K past
-/// the AVX2 3x8 kernel's int16 limit, an odd k tail) with uneven row splits and n % 8 != 0.
+/// the AVX2 3x8 kernel's int16 limit and the NEON-dot kernel's buffer of transposed rows, an odd
+/// k tail) with uneven row splits and n % 8 != 0.
 static void qd8_paths_match_twin(void) {
-    static const size_t shapes[][3] = {{67, 21, 384}, {40, 13, 1536}, {9, 11, 1541}, {31, 8, 2000}, {5, 3, 8}};
+    static const size_t shapes[][3] = {{67, 21, 384}, {40, 13, 1536}, {9, 11, 1541}, {31, 8, 2000}, {5, 3, 8},
+                                         {19, 13, 2049}, {10, 9, 4100}};
     const ember_kernel_table *qt = ember_kernel_table_for("qd8_gemm");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const size_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];

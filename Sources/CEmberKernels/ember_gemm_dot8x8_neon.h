@@ -1,0 +1,98 @@
+// The 8-row x 8-channel dot-product tile shared by the qs8 and qd8 NEON-dot GEMMs, on the c8
+// packing ("qs8-gemm-n8k8-v1") as stored. A weight register holds [c k0-3 | c k4-7 | c+1 k0-3 |
+// c+1 k4-7], so its 4-byte lanes are k-groups of one channel: they are the INDEXED operand of
+// SDOT (Vd.4S, Vn.16B, Vm.4B[i]) and the other operand carries 4 ROWS x 4 k. Each SDOT then adds
+// 4 rows of one channel: no duplicated row loads, no pairwise adds. The rows are transposed into
+// that order once per chunk of rows (ember_dot_pack_rows) and reused by every block of channels.
+#ifndef EMBER_GEMM_DOT8X8_NEON_H
+#define EMBER_GEMM_DOT8X8_NEON_H
+#include <arm_neon.h>
+#include "ember_kernels_internal.h"
+
+#define EMBER_DOT_MR 8
+/// Bytes of transposed rows a kernel keeps on its stack. A chunk of rows
+/// (ember_gemm_row_chunk(k, 8) x k rounded up to 16) fits whenever k <= EMBER_DOT_MAX_K; a longer k
+/// is processed in segments of EMBER_DOT_MAX_K, re-transposed for each block of channels.
+#define EMBER_DOT_SCRATCH 16384
+#define EMBER_DOT_MAX_K (EMBER_DOT_SCRATCH / EMBER_DOT_MR)
+
+/// Transposed order, per tile of 8 rows and per 8 k (64 bytes): [rows 0-3 k0-3][rows 0-3 k4-7]
+/// [rows 4-7 k0-3][rows 4-7 k4-7], each row's 4 k as one 32-bit lane. Writes k [k0, k1) of the
+/// 8 rows `rows` (k0 a multiple of 16) as round_up(k1 - k0, 8) / 8 blocks to dst.
+EMBER_TARGET_NEONDOT static inline void ember_dot_pack16(int32x4_t r0, int32x4_t r1, int32x4_t r2, int32x4_t r3, int8_t *d, int both) {
+    const int64x2_t t0 = vreinterpretq_s64_s32(vtrn1q_s32(r0, r1)), t1 = vreinterpretq_s64_s32(vtrn2q_s32(r0, r1));
+    const int64x2_t t2 = vreinterpretq_s64_s32(vtrn1q_s32(r2, r3)), t3 = vreinterpretq_s64_s32(vtrn2q_s32(r2, r3));
+    vst1q_s8(d, vreinterpretq_s8_s64(vzip1q_s64(t0, t2)));       // k0-3
+    vst1q_s8(d + 16, vreinterpretq_s8_s64(vzip1q_s64(t1, t3)));  // k4-7
+    if (both) {
+        vst1q_s8(d + 64, vreinterpretq_s8_s64(vzip2q_s64(t0, t2)));  // k8-11
+        vst1q_s8(d + 80, vreinterpretq_s8_s64(vzip2q_s64(t1, t3)));  // k12-15
+    }
+}
+static inline int32x4_t ember_dot_ld16(const int8_t *p) { return vreinterpretq_s32_s8(vld1q_s8(p)); }
+/// Bytes past k1 meet the packing's zero weights; like ember_gemm_ktail, the last partial 16 bytes
+/// are read in place when they end before `limit`, else copied zero-padded.
+EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void ember_dot_pack_rows(const int8_t *const rows[EMBER_DOT_MR], size_t k0, size_t k1,
+                                                                                           const int8_t *limit, int8_t *dst) {
+    size_t kk = k0;
+    for (; kk + 16 <= k1; kk += 16, dst += 128) {
+        ember_dot_pack16(ember_dot_ld16(rows[0] + kk), ember_dot_ld16(rows[1] + kk), ember_dot_ld16(rows[2] + kk),
+                         ember_dot_ld16(rows[3] + kk), dst, 1);
+        ember_dot_pack16(ember_dot_ld16(rows[4] + kk), ember_dot_ld16(rows[5] + kk), ember_dot_ld16(rows[6] + kk),
+                         ember_dot_ld16(rows[7] + kk), dst + 32, 1);
+    }
+    if (kk == k1) return;
+    int8_t t[EMBER_DOT_MR][16];
+    const int8_t *p[EMBER_DOT_MR];
+    for (size_t r = 0; r < EMBER_DOT_MR; r++) {
+        p[r] = rows[r] + kk;
+        if (p[r] + 16 > limit) {
+            for (size_t j = 0; j < 16; j++) t[r][j] = kk + j < k1 ? p[r][j] : 0;  // no library call (spills)
+            p[r] = t[r];
+        }
+    }
+    const int both = kk + 8 < k1;
+    ember_dot_pack16(ember_dot_ld16(p[0]), ember_dot_ld16(p[1]), ember_dot_ld16(p[2]), ember_dot_ld16(p[3]), dst, both);
+    ember_dot_pack16(ember_dot_ld16(p[4]), ember_dot_ld16(p[5]), ember_dot_ld16(p[6]), ember_dot_ld16(p[7]), dst + 32, both);
+}
+
+/// Adds `kblocks` blocks of 8 k of one tile: acc[2 * c + g] holds channel c of rows 4g..4g+3
+/// (lanes = rows). `at` = transposed rows, `w` = the packed weights of the same k.
+EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void ember_dot_tile(int32x4_t acc[16], const int8_t *at,
+                                                                                      const int8_t *w, size_t kblocks) {
+    for (size_t kb = 0; kb < kblocks; kb++, at += 64, w += 64) {
+        const int8x16_t a0 = vld1q_s8(at), a1 = vld1q_s8(at + 16), a2 = vld1q_s8(at + 32), a3 = vld1q_s8(at + 48);
+        const int8x16_t w0 = vld1q_s8(w), w1 = vld1q_s8(w + 16), w2 = vld1q_s8(w + 32), w3 = vld1q_s8(w + 48);
+#define EMBER_DOT_PAIR(p, wp)                                                                              \
+        acc[4 * p + 0] = vdotq_laneq_s32(vdotq_laneq_s32(acc[4 * p + 0], a0, wp, 0), a1, wp, 1);          \
+        acc[4 * p + 1] = vdotq_laneq_s32(vdotq_laneq_s32(acc[4 * p + 1], a2, wp, 0), a3, wp, 1);          \
+        acc[4 * p + 2] = vdotq_laneq_s32(vdotq_laneq_s32(acc[4 * p + 2], a0, wp, 2), a1, wp, 3);          \
+        acc[4 * p + 3] = vdotq_laneq_s32(vdotq_laneq_s32(acc[4 * p + 3], a2, wp, 2), a3, wp, 3);
+        EMBER_DOT_PAIR(0, w0)
+        EMBER_DOT_PAIR(1, w1)
+        EMBER_DOT_PAIR(2, w2)
+        EMBER_DOT_PAIR(3, w3)
+#undef EMBER_DOT_PAIR
+    }
+}
+
+/// The tile's sums back in row order: out[r][0] = channels 0-3 of row r, out[r][1] = channels 4-7.
+EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void ember_dot_rows(const int32x4_t acc[16], int32x4_t out[8][2]) {
+    for (int g = 0; g < 2; g++)
+        for (int h = 0; h < 2; h++) {
+            const int32x4_t c0 = acc[2 * (4 * h + 0) + g], c1 = acc[2 * (4 * h + 1) + g];
+            const int32x4_t c2 = acc[2 * (4 * h + 2) + g], c3 = acc[2 * (4 * h + 3) + g];
+            const int64x2_t t0 = vreinterpretq_s64_s32(vtrn1q_s32(c0, c1)), t1 = vreinterpretq_s64_s32(vtrn2q_s32(c0, c1));
+            const int64x2_t t2 = vreinterpretq_s64_s32(vtrn1q_s32(c2, c3)), t3 = vreinterpretq_s64_s32(vtrn2q_s32(c2, c3));
+            out[4 * g + 0][h] = vreinterpretq_s32_s64(vtrn1q_s64(t0, t2));
+            out[4 * g + 1][h] = vreinterpretq_s32_s64(vtrn1q_s64(t1, t3));
+            out[4 * g + 2][h] = vreinterpretq_s32_s64(vtrn2q_s64(t0, t2));
+            out[4 * g + 3][h] = vreinterpretq_s32_s64(vtrn2q_s64(t1, t3));
+        }
+}
+
+/// The rows of one tile starting at row m of a chunk ending at m1: rows past m1 repeat the last row.
+static inline void ember_dot_tile_rows(const int8_t *a, size_t a_stride, size_t m, size_t m1, const int8_t *rows[EMBER_DOT_MR]) {
+    for (size_t r = 0; r < EMBER_DOT_MR; r++) rows[r] = a + (m + r < m1 ? m + r : m1 - 1) * a_stride;
+}
+#endif
