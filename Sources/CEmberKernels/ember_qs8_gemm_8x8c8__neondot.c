@@ -11,15 +11,24 @@
 
 #define MR EMBER_DOT_MR
 
-/// Requantizes channel c (lane L of the lo or hi constants) of both row groups, in place.
-#define RQ_CHANNEL(c, half, L)                                                                             \
+/// Requantizes channel c (lane L of the lo or hi constants) of both row groups, in place. LSHIFT:
+/// some lane shifts left; POS: every lane shifts right by at least 1 (ember_neon_rdbp_pos).
+#define RQ_CHANNEL(c, half, L, LSHIFT, POS)                                                                \
     do {                                                                                                   \
         const int32x4_t ne = vdupq_laneq_s32(r##half.neg_rshift, L);                                       \
         for (int g = 0; g < 2; g++) {                                                                      \
             int32x4_t x = acc[2 * (c) + g];                                                                \
-            if (lshift) x = vshlq_s32(x, vdupq_laneq_s32(r##half.lshift, L));                              \
-            acc[2 * (c) + g] = ember_neon_rdbp(vqrdmulhq_laneq_s32(x, r##half.mult, L), ne);               \
+            if (LSHIFT) x = vshlq_s32(x, vdupq_laneq_s32(r##half.lshift, L));                              \
+            x = vqrdmulhq_laneq_s32(x, r##half.mult, L);                                                   \
+            acc[2 * (c) + g] = (POS) ? ember_neon_rdbp_pos(x, ne) : ember_neon_rdbp(x, ne);                \
         }                                                                                                  \
+    } while (0)
+#define RQ_TILE(LSHIFT, POS)                                                                               \
+    do {                                                                                                   \
+        RQ_CHANNEL(0, 0, 0, LSHIFT, POS); RQ_CHANNEL(1, 0, 1, LSHIFT, POS);                                \
+        RQ_CHANNEL(2, 0, 2, LSHIFT, POS); RQ_CHANNEL(3, 0, 3, LSHIFT, POS);                                \
+        RQ_CHANNEL(4, 1, 0, LSHIFT, POS); RQ_CHANNEL(5, 1, 1, LSHIFT, POS);                                \
+        RQ_CHANNEL(6, 1, 2, LSHIFT, POS); RQ_CHANNEL(7, 1, 3, LSHIFT, POS);                                \
     } while (0)
 
 /// Rows [m0, m1) of one block of 8 channels; row m goes to dst + (m - m0) * dst_stride. `at` holds
@@ -33,6 +42,7 @@ EMBER_TARGET_NEONDOT static void ember_qs8_gemm_8x8c8__neondot_rows(size_t m0, s
                                                                    const ember_neon_out *op) {
     const ember_neon_rq r0 = *r0p, r1 = *r1p;  // local copies: int8 stores may alias anything
     const int lshift = r0.any_lshift | r1.any_lshift;
+    const int all_right = vmaxvq_s32(vmaxq_s32(r0.neg_rshift, r1.neg_rshift)) < 0;
     const int16x8_t zp = op->zp;
     const int8x16_t mn = vdupq_n_s8((int8_t)vgetq_lane_s16(op->mn, 0)), mx = vdupq_n_s8((int8_t)vgetq_lane_s16(op->mx, 0));
     const int32x4_t bias_lo = vld1q_s32((const int32_t *)blk), bias_hi = vld1q_s32((const int32_t *)blk + 4);
@@ -59,8 +69,9 @@ EMBER_TARGET_NEONDOT static void ember_qs8_gemm_8x8c8__neondot_rows(size_t m0, s
                 ember_dot_tile(acc, at, w + k0 * 8, (k1 - k0 + 7) / 8);
             }
         }
-        RQ_CHANNEL(0, 0, 0); RQ_CHANNEL(1, 0, 1); RQ_CHANNEL(2, 0, 2); RQ_CHANNEL(3, 0, 3);
-        RQ_CHANNEL(4, 1, 0); RQ_CHANNEL(5, 1, 1); RQ_CHANNEL(6, 1, 2); RQ_CHANNEL(7, 1, 3);
+        if (lshift) RQ_TILE(1, 0);
+        else if (all_right) RQ_TILE(0, 1);  // the usual case: multipliers below 0.5
+        else RQ_TILE(0, 0);
         // b[p] = [channel 2p rows 0-7 | channel 2p+1 rows 0-7]; int8 saturation then the clamp
         // equals ember_neon_requant8's int16 clamp (min and max lie in [-128, 127]).
         int8x16_t b[4];

@@ -33,6 +33,12 @@ static inline int32x4_t ember_neon_rdbp(int32x4_t x, int32x4_t neg_e) {
     return vrshlq_s32(vsraq_n_s32(x, vandq_s32(x, neg_e), 31), neg_e);
 }
 
+/// ember_neon_rdbp when every lane's e is at least 1: neg_e's sign bit is then set in every lane,
+/// so the lowering term (x & neg_e) >> 31 is x >> 31 and the AND goes.
+static inline int32x4_t ember_neon_rdbp_pos(int32x4_t x, int32x4_t neg_e) {
+    return vrshlq_s32(vsraq_n_s32(x, x, 31), neg_e);
+}
+
 static inline int32x4_t ember_neon_mbqm(int32x4_t x, const ember_neon_rq *r) {
     if (r->any_lshift) x = vshlq_s32(x, r->lshift);
     return ember_neon_rdbp(vqrdmulhq_s32(x, r->mult), r->neg_rshift);

@@ -66,7 +66,7 @@ static void make_requant(requant *r, size_t n, int extreme) {
     r->shift = xmalloc(n * sizeof(int32_t));
     for (size_t i = 0; i < n; i++) {
         if (!extreme) {
-            const double scale = ldexp(0.5 + (double)(rnd() % 1000000) / 2e6, -rnd_range(1, 14));
+            const double scale = ldexp(0.5 + (double)(rnd() % 1000000) / 2e6, -rnd_range(0, 14));
             ember_quantize_multiplier(scale, &r->mult[i], &r->shift[i]);
         } else {
             static const int32_t ms[] = {0, 1, INT32_MAX, 1 << 30, (1 << 30) + 1, INT32_MIN, -1, 1518500250};
