@@ -57,15 +57,20 @@ EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void ember_dot
 }
 
 /// Adds `kblocks` blocks of 8 k of one tile: acc[2 * c + g] holds channel c of rows 4g..4g+3
-/// (lanes = rows). `at` = transposed rows, `w` = the packed weights of the same k.
+/// (lanes = rows). `at` = transposed rows, `w` = the packed weights of the same k. `half` (a
+/// constant) skips rows 4-7 when the range's last tile has at most 4 rows (MobileNetV2's 49-row
+/// layers and its classifier's single row); those accumulators then keep their initial values.
 #define EMBER_DOT_PAIR(p, wp, a0, a1, a2, a3)                                                          \
     acc[4 * p + 0] = vdotq_laneq_s32(vdotq_laneq_s32(acc[4 * p + 0], a0, wp, 0), a1, wp, 1);          \
-    acc[4 * p + 1] = vdotq_laneq_s32(vdotq_laneq_s32(acc[4 * p + 1], a2, wp, 0), a3, wp, 1);          \
     acc[4 * p + 2] = vdotq_laneq_s32(vdotq_laneq_s32(acc[4 * p + 2], a0, wp, 2), a1, wp, 3);          \
-    acc[4 * p + 3] = vdotq_laneq_s32(vdotq_laneq_s32(acc[4 * p + 3], a2, wp, 2), a3, wp, 3);
+    if (!half) {                                                                                        \
+        acc[4 * p + 1] = vdotq_laneq_s32(vdotq_laneq_s32(acc[4 * p + 1], a2, wp, 0), a3, wp, 1);      \
+        acc[4 * p + 3] = vdotq_laneq_s32(vdotq_laneq_s32(acc[4 * p + 3], a2, wp, 2), a3, wp, 3);      \
+    }
 #define EMBER_DOT_BLOCK(at, w)                                                                          \
     do {                                                                                                \
-        const int8x16_t a0 = vld1q_s8(at), a1 = vld1q_s8(at + 16), a2 = vld1q_s8(at + 32), a3 = vld1q_s8(at + 48); \
+        const int8x16_t a0 = vld1q_s8(at), a1 = vld1q_s8(at + 16);                                      \
+        const int8x16_t a2 = half ? a0 : vld1q_s8(at + 32), a3 = half ? a1 : vld1q_s8(at + 48);         \
         const int8x16_t w0 = vld1q_s8(w), w1 = vld1q_s8(w + 16), w2 = vld1q_s8(w + 32), w3 = vld1q_s8(w + 48);     \
         EMBER_DOT_PAIR(0, w0, a0, a1, a2, a3)                                                           \
         EMBER_DOT_PAIR(1, w1, a0, a1, a2, a3)                                                           \
@@ -73,7 +78,7 @@ EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void ember_dot
         EMBER_DOT_PAIR(3, w3, a0, a1, a2, a3)                                                           \
     } while (0)
 EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void ember_dot_tile(int32x4_t acc[16], const int8_t *at,
-                                                                                      const int8_t *w, size_t kblocks) {
+                                                                                      const int8_t *w, size_t kblocks, int half) {
     // Two blocks per iteration: the pointer and counter updates are shared.
     for (size_t kb = kblocks / 2; kb; kb--, at += 128, w += 128) {
         EMBER_DOT_BLOCK(at, w);

@@ -49,14 +49,17 @@ void ember_qd8_gemm_8x8c8__neondot(size_t m_begin, size_t m_end, size_t n, size_
                 int32x4_t acc[16];
                 for (int i = 0; i < 16; i++) acc[i] = vdupq_n_s32(0);
                 if (seg == k) {
-                    ember_dot_tile(acc, at + (m - m0) / MR * tile_bytes, w, (k + 7) / 8);
+                    const int8_t *t = at + (m - m0) / MR * tile_bytes;
+                    if (m1 - m > MR / 2) ember_dot_tile(acc, t, w, (k + 7) / 8, 0);
+                    else ember_dot_tile(acc, t, w, (k + 7) / 8, 1);
                 } else {
                     const int8_t *rows[MR];
                     ember_dot_tile_rows(q, q_stride, m, m1, rows);
                     for (size_t k0 = 0; k0 < k; k0 += seg) {
                         const size_t k1 = k0 + seg < k ? k0 + seg : k;
                         ember_dot_pack_rows(rows, k0, k1, q_limit, at);
-                        ember_dot_tile(acc, at, w + k0 * 8, (k1 - k0 + 7) / 8);
+                        if (m1 - m > MR / 2) ember_dot_tile(acc, at, w + k0 * 8, (k1 - k0 + 7) / 8, 0);
+                        else ember_dot_tile(acc, at, w + k0 * 8, (k1 - k0 + 7) / 8, 1);
                     }
                 }
                 int32x4_t v[MR][2];

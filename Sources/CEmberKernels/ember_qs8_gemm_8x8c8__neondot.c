@@ -59,14 +59,17 @@ EMBER_TARGET_NEONDOT static void ember_qs8_gemm_8x8c8__neondot_rows(size_t m0, s
         acc[12] = acc[13] = vdupq_laneq_s32(bias_hi, 2);
         acc[14] = acc[15] = vdupq_laneq_s32(bias_hi, 3);
         if (seg == k) {
-            ember_dot_tile(acc, at + (m - m0) / MR * tile_bytes, w, (k + 7) / 8);
+            const int8_t *t = at + (m - m0) / MR * tile_bytes;
+            if (m1 - m > MR / 2) ember_dot_tile(acc, t, w, (k + 7) / 8, 0);
+            else ember_dot_tile(acc, t, w, (k + 7) / 8, 1);
         } else {
             const int8_t *rows[MR];
             ember_dot_tile_rows(a, a_stride, m, m1, rows);
             for (size_t k0 = 0; k0 < k; k0 += seg) {
                 const size_t k1 = k0 + seg < k ? k0 + seg : k;
                 ember_dot_pack_rows(rows, k0, k1, a_limit, at);
-                ember_dot_tile(acc, at, w + k0 * 8, (k1 - k0 + 7) / 8);
+                if (m1 - m > MR / 2) ember_dot_tile(acc, at, w + k0 * 8, (k1 - k0 + 7) / 8, 0);
+                else ember_dot_tile(acc, at, w + k0 * 8, (k1 - k0 + 7) / 8, 1);
             }
         }
         if (lshift) RQ_TILE(1, 0);
