@@ -128,13 +128,16 @@ void ember_qs8_gemm_8x8c8__neondot(size_t m_begin, size_t m_end, size_t n, size_
             }
         for (size_t nb = 0; nb < n; nb += 8) {
             const uint8_t *blk = (const uint8_t *)packed + (nb / 8) * block;
-            int32_t mult[8], ls[8], rs[8];
-            ember_load_requant8(q, nb, n, mult, ls, rs);
-            const ember_neon_rq r0 = ember_neon_rq_load(mult, ls, rs), r1 = ember_neon_rq_load(mult + 4, ls + 4, rs + 4);
+            ember_neon_rq r0, r1;
             if (n - nb >= 8) {
+                ember_neon_rq_load8(q, nb, &r0, &r1);
                 ember_qs8_gemm_8x8c8__neondot_rows(m0, m1, k, seg, a, a_stride, a_limit, at, blk, out + m0 * out_stride + nb,
                                                    out_stride, &r0, &r1, &o);
             } else {
+                int32_t mult[8], ls[8], rs[8];
+                ember_load_requant8(q, nb, n, mult, ls, rs);
+                r0 = ember_neon_rq_load(mult, ls, rs);
+                r1 = ember_neon_rq_load(mult + 4, ls + 4, rs + 4);
                 int8_t tmp[EMBER_GEMM_MAX_CHUNK * 8];
                 ember_qs8_gemm_8x8c8__neondot_rows(m0, m1, k, seg, a, a_stride, a_limit, at, blk, tmp, 8, &r0, &r1, &o);
                 for (size_t m = m0; m < m1; m++) memcpy(out + m * out_stride + nb, tmp + (m - m0) * 8, n - nb);
