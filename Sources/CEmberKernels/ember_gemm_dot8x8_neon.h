@@ -10,11 +10,20 @@
 #include "ember_kernels_internal.h"
 
 #define EMBER_DOT_MR 8
-/// Bytes of transposed rows a kernel keeps on its stack. A chunk of rows
-/// (ember_gemm_row_chunk(k, 8) x k rounded up to 16) fits whenever k <= EMBER_DOT_MAX_K; a longer k
-/// is processed in segments of EMBER_DOT_MAX_K, re-transposed for each block of channels.
+/// Bytes of transposed rows a kernel keeps on its stack. A chunk of rows (ember_dot_row_chunk) fits
+/// whenever k <= EMBER_DOT_MAX_K; a longer k is processed in segments of EMBER_DOT_MAX_K,
+/// re-transposed for each block of channels.
 #define EMBER_DOT_SCRATCH 16384
 #define EMBER_DOT_MAX_K (EMBER_DOT_SCRATCH / EMBER_DOT_MR)
+
+/// Rows per chunk: as many whole tiles as the buffer holds (at most EMBER_GEMM_MAX_CHUNK). The
+/// buffer, one block of weights and the chunk's outputs for it are what each block of channels
+/// touches, so they stay in L1; larger chunks mean fewer passes over the weights.
+static inline size_t ember_dot_row_chunk(size_t k) {
+    size_t rows = EMBER_DOT_SCRATCH / ember_round_up(k, 16) / EMBER_DOT_MR * EMBER_DOT_MR;
+    if (rows > EMBER_GEMM_MAX_CHUNK) rows = EMBER_GEMM_MAX_CHUNK;
+    return rows < EMBER_DOT_MR ? EMBER_DOT_MR : rows;
+}
 
 /// Transposed order, per tile of 8 rows and per 8 k (64 bytes): [rows 0-3 k0-3][rows 0-3 k4-7]
 /// [rows 4-7 k0-3][rows 4-7 k4-7], each row's 4 k as one 32-bit lane. Writes k [k0, k1) of the

@@ -27,7 +27,7 @@ void ember_qd8_gemm_8x8c8__neondot(size_t m_begin, size_t m_end, size_t n, size_
                                    float *out, size_t out_stride) {
     const size_t block = ember_gemm_block_bytes(k), tile_bytes = ember_round_up(k, 16) * MR;
     const size_t seg = tile_bytes <= EMBER_DOT_SCRATCH ? k : EMBER_DOT_MAX_K;
-    const size_t mc = ember_gemm_row_chunk(k, MR);
+    const size_t mc = ember_dot_row_chunk(k);
     const int8_t *const q_limit = ember_gemm_a_end(q, m_end, q_stride, k);
     int8_t at[EMBER_DOT_SCRATCH];
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
