@@ -98,21 +98,6 @@ EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void ember_dot
 #undef EMBER_DOT_BLOCK
 #undef EMBER_DOT_PAIR
 
-/// The tile's sums back in row order: out[r][0] = channels 0-3 of row r, out[r][1] = channels 4-7.
-EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void ember_dot_rows(const int32x4_t acc[16], int32x4_t out[8][2]) {
-    for (int g = 0; g < 2; g++)
-        for (int h = 0; h < 2; h++) {
-            const int32x4_t c0 = acc[2 * (4 * h + 0) + g], c1 = acc[2 * (4 * h + 1) + g];
-            const int32x4_t c2 = acc[2 * (4 * h + 2) + g], c3 = acc[2 * (4 * h + 3) + g];
-            const int64x2_t t0 = vreinterpretq_s64_s32(vtrn1q_s32(c0, c1)), t1 = vreinterpretq_s64_s32(vtrn2q_s32(c0, c1));
-            const int64x2_t t2 = vreinterpretq_s64_s32(vtrn1q_s32(c2, c3)), t3 = vreinterpretq_s64_s32(vtrn2q_s32(c2, c3));
-            out[4 * g + 0][h] = vreinterpretq_s32_s64(vtrn1q_s64(t0, t2));
-            out[4 * g + 1][h] = vreinterpretq_s32_s64(vtrn1q_s64(t1, t3));
-            out[4 * g + 2][h] = vreinterpretq_s32_s64(vtrn2q_s64(t0, t2));
-            out[4 * g + 3][h] = vreinterpretq_s32_s64(vtrn2q_s64(t1, t3));
-        }
-}
-
 /// The rows of one tile starting at row m of a chunk ending at m1: rows past m1 repeat the last row.
 static inline void ember_dot_tile_rows(const int8_t *a, size_t a_stride, size_t m, size_t m1, const int8_t *rows[EMBER_DOT_MR]) {
     for (size_t r = 0; r < EMBER_DOT_MR; r++) rows[r] = a + (m + r < m1 ? m + r : m1 - 1) * a_stride;
