@@ -25,9 +25,8 @@ static inline size_t ember_dot_row_chunk(size_t k) {
     return rows < EMBER_DOT_MR ? EMBER_DOT_MR : rows;
 }
 
-/// Transposed order, per tile of 8 rows and per 8 k (64 bytes): [rows 0-3 k0-3][rows 0-3 k4-7]
-/// [rows 4-7 k0-3][rows 4-7 k4-7], each row's 4 k as one 32-bit lane. Writes k [k0, k1) of the
-/// 8 rows `rows` (k0 a multiple of 16) as round_up(k1 - k0, 8) / 8 blocks to dst.
+/// 16 k of 4 rows (r0-r3) as two blocks of the transposed order (32-bit 4x4 transposes); `both` =
+/// 0 writes only the first block of 8 k.
 EMBER_TARGET_NEONDOT static inline void ember_dot_pack16(int32x4_t r0, int32x4_t r1, int32x4_t r2, int32x4_t r3, int8_t *d, int both) {
     const int64x2_t t0 = vreinterpretq_s64_s32(vtrn1q_s32(r0, r1)), t1 = vreinterpretq_s64_s32(vtrn2q_s32(r0, r1));
     const int64x2_t t2 = vreinterpretq_s64_s32(vtrn1q_s32(r2, r3)), t3 = vreinterpretq_s64_s32(vtrn2q_s32(r2, r3));
@@ -39,8 +38,12 @@ EMBER_TARGET_NEONDOT static inline void ember_dot_pack16(int32x4_t r0, int32x4_t
     }
 }
 static inline int32x4_t ember_dot_ld16(const int8_t *p) { return vreinterpretq_s32_s8(vld1q_s8(p)); }
-/// Bytes past k1 meet the packing's zero weights; like ember_gemm_ktail, the last partial 16 bytes
-/// are read in place when they end before `limit`, else copied zero-padded.
+
+/// Transposed order, per tile of 8 rows and per 8 k (64 bytes): [rows 0-3 k0-3][rows 0-3 k4-7]
+/// [rows 4-7 k0-3][rows 4-7 k4-7], each row's 4 k as one 32-bit lane. Writes k [k0, k1) of the
+/// 8 rows `rows` (k0 a multiple of 16) as round_up(k1 - k0, 8) / 8 blocks to dst. Bytes past k1
+/// meet the packing's zero weights; like ember_gemm_ktail, the last partial 16 bytes are read in
+/// place when they end before `limit`, else copied zero-padded.
 EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void ember_dot_pack_rows(const int8_t *const rows[EMBER_DOT_MR], size_t k0, size_t k1,
                                                                                            const int8_t *limit, int8_t *dst) {
     size_t kk = k0;
@@ -80,7 +83,8 @@ EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void ember_dot
     do {                                                                                                \
         const int8x16_t a0 = vld1q_s8(at), a1 = vld1q_s8(at + 16);                                      \
         const int8x16_t a2 = half ? a0 : vld1q_s8(at + 32), a3 = half ? a1 : vld1q_s8(at + 48);         \
-        const int8x16_t w0 = vld1q_s8(w), w1 = vld1q_s8(w + 16), w2 = vld1q_s8(w + 32), w3 = vld1q_s8(w + 48);     \
+        const int8x16_t w0 = vld1q_s8(w), w1 = vld1q_s8(w + 16);                                        \
+        const int8x16_t w2 = vld1q_s8(w + 32), w3 = vld1q_s8(w + 48);                                   \
         EMBER_DOT_PAIR(0, w0, a0, a1, a2, a3)                                                           \
         EMBER_DOT_PAIR(1, w1, a0, a1, a2, a3)                                                           \
         EMBER_DOT_PAIR(2, w2, a0, a1, a2, a3)                                                           \
