@@ -81,10 +81,12 @@ EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void ember_dot
     }
 #define EMBER_DOT_BLOCK(at, w)                                                                          \
     do {                                                                                                \
-        const int8x16_t a0 = vld1q_s8(at), a1 = vld1q_s8(at + 16);                                      \
-        const int8x16_t a2 = half ? a0 : vld1q_s8(at + 32), a3 = half ? a1 : vld1q_s8(at + 48);         \
-        const int8x16_t w0 = vld1q_s8(w), w1 = vld1q_s8(w + 16);                                        \
-        const int8x16_t w2 = vld1q_s8(w + 32), w3 = vld1q_s8(w + 48);                                   \
+        /* one LD1 of 4 (or 2) registers each: fewer instructions than LDP pairs */                    \
+        const int8x16x4_t a_ = half ? (int8x16x4_t){0} : vld1q_s8_x4(at), w_ = vld1q_s8_x4(w);        \
+        const int8x16x2_t h_ = vld1q_s8_x2(at);                                                         \
+        const int8x16_t a0 = half ? h_.val[0] : a_.val[0], a1 = half ? h_.val[1] : a_.val[1];           \
+        const int8x16_t a2 = a_.val[2], a3 = a_.val[3];                                                 \
+        const int8x16_t w0 = w_.val[0], w1 = w_.val[1], w2 = w_.val[2], w3 = w_.val[3];                 \
         EMBER_DOT_PAIR(0, w0, a0, a1, a2, a3)                                                           \
         EMBER_DOT_PAIR(1, w1, a0, a1, a2, a3)                                                           \
         EMBER_DOT_PAIR(2, w2, a0, a1, a2, a3)                                                           \
