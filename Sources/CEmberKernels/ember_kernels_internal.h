@@ -84,7 +84,7 @@ typedef uint32_t (*ember_crc32c_fn)(uint32_t crc, const void *data, size_t lengt
 
 /// One row of an operator's kernel table.
 typedef struct ember_kernel_entry {
-    const char *name;   ///< e.g. "ember_qs8_gemm_4x8c8__neondot"
+    const char *name;   ///< e.g. "ember_qs8_gemm_8x8c8__neondot"
     ember_isa isa;      ///< the path it needs
     void (*fn)(void);   ///< cast to the operator's function type
     unsigned mr;        ///< rows per tile (GEMM), 0 elsewhere; for benchmarks and docs
@@ -116,7 +116,7 @@ void ember_qs8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, 
                                 int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_2x8c8__neon_mlal(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                      int8_t *, size_t, const ember_qs8_output *);
-void ember_qs8_gemm_4x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
+void ember_qs8_gemm_8x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                    int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_8x8c8__i8mm(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                 int8_t *, size_t, const ember_qs8_output *);
@@ -144,7 +144,7 @@ void ember_qd8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, 
                                 const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_2x8c8__neon_mlal(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                      const void *, const float *, const float *, float *, size_t);
-void ember_qd8_gemm_4x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+void ember_qd8_gemm_8x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                    const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_2x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                 const void *, const float *, const float *, float *, size_t);

@@ -16,8 +16,9 @@ size_t ember_qs8_gemm_packed_size(size_t n, size_t k) {
 //         int8 w[nb*8 + j][kb*8 + 0 ..< 8]        -- 8 consecutive k of one channel
 //
 // i.e. dst = bias | kb-j-kk. Each 16-byte pair of channels (j, j+1) at one kb is exactly the
-// 2x8 operand of SMMLA, a 16-byte SDOT operand (summed pairwise at the end), the 8-byte SMULL
-// operand, and sign-extends to one AVX2 VPMADDWD operand. Channels >= n and k >= k are zero,
+// 2x8 operand of SMMLA, the indexed operand of SDOT-by-element (4-byte lanes = 4 k of one
+// channel, ember_gemm_dot8x8_neon.h), two 8-byte SMULL operands, and sign-extends to one AVX2
+// VPMADDWD operand. Channels >= n and k >= k are zero,
 // so kernels read whole blocks and never look outside the blob. Little-endian int32.
 void ember_qs8_gemm_pack(size_t n, size_t k, const int8_t *w, const int32_t *bias,
                          int32_t input_zero_point, void *packed) {

@@ -22,6 +22,20 @@ static inline ember_neon_rq ember_neon_rq_load(const int32_t mult[4], const int3
     return r;
 }
 
+/// ember_load_requant8 + ember_neon_rq_load for a whole block of channels [n0, n0 + 8) (n0 + 8 <= n),
+/// in vector registers: shift clamped to [-31, 31], lshift = max(s, 0), -rshift = min(s, 0).
+static inline void ember_neon_rq_load8(const ember_qs8_output *q, size_t n0, ember_neon_rq *r0, ember_neon_rq *r1) {
+    const int32x4_t lim = vdupq_n_s32(31), zero = vdupq_n_s32(0);
+    for (int h = 0; h < 2; h++) {
+        ember_neon_rq *r = h ? r1 : r0;
+        const int32x4_t s = vmaxq_s32(vminq_s32(vld1q_s32(q->shift + n0 + 4 * h), lim), vnegq_s32(lim));
+        r->mult = vld1q_s32(q->multiplier + n0 + 4 * h);
+        r->lshift = vmaxq_s32(s, zero);
+        r->neg_rshift = vminq_s32(s, zero);
+        r->any_lshift = vmaxvq_s32(r->lshift) != 0;
+    }
+}
+
 /// RoundingDivideByPOT with ties away from zero: negative x with e > 0 is first lowered by one,
 /// then SRSHL rounds ties up. Equal to the remainder/threshold definition for 0 <= e <= 31:
 /// floor((x - 1 + 2^(e-1)) / 2^e) adds one exactly when the remainder exceeds 2^(e-1), and the
@@ -31,6 +45,12 @@ static inline ember_neon_rq ember_neon_rq_load(const int32_t mult[4], const int3
 /// -(2^62 - 2^31), whose rounded doubling high half is -(2^31 - 1)), so this is exact after it.
 static inline int32x4_t ember_neon_rdbp(int32x4_t x, int32x4_t neg_e) {
     return vrshlq_s32(vsraq_n_s32(x, vandq_s32(x, neg_e), 31), neg_e);
+}
+
+/// ember_neon_rdbp when every lane's e is at least 1: neg_e's sign bit is then set in every lane,
+/// so the lowering term (x & neg_e) >> 31 is x >> 31 and the AND goes.
+static inline int32x4_t ember_neon_rdbp_pos(int32x4_t x, int32x4_t neg_e) {
+    return vrshlq_s32(vsraq_n_s32(x, x, 31), neg_e);
 }
 
 static inline int32x4_t ember_neon_mbqm(int32x4_t x, const ember_neon_rq *r) {

@@ -73,7 +73,7 @@ static void make_requant(requant *r, size_t n, int extreme) {
     r->shift = xmalloc(n * sizeof(int32_t));
     for (size_t i = 0; i < n; i++) {
         if (!extreme) {
-            const double scale = ldexp(0.5 + (double)(rnd() % 1000000) / 2e6, -rnd_range(1, 14));
+            const double scale = ldexp(0.5 + (double)(rnd() % 1000000) / 2e6, -rnd_range(0, 14));
             ember_quantize_multiplier(scale, &r->mult[i], &r->shift[i]);
         } else {
             static const int32_t ms[] = {0, 1, INT32_MAX, 1 << 30, (1 << 30) + 1, INT32_MIN, -1, 1518500250};
@@ -254,8 +254,8 @@ static const size_t mnv2_pointwise[][3] = {
 };
 
 static void test_gemm(void) {
-    // Small shapes: 1, 13 and every remainder of the tiles (MR up to 4, NR = KR = 8).
-    const size_t ms[] = {1, 2, 3, 4, 5, 7, 8, 9, 13};
+    // Small shapes: 1, 13 and every remainder of the tiles (MR up to 8, NR = KR = 8).
+    const size_t ms[] = {1, 2, 3, 4, 5, 7, 8, 9, 13, 15, 16, 17};
     const size_t ns[] = {1, 3, 7, 8, 9, 13, 16, 17, 24};
     const size_t ks[] = {1, 2, 7, 8, 9, 13, 15, 16, 17, 31, 32, 33, 64};
     for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
@@ -271,6 +271,10 @@ static void test_gemm(void) {
         check_gemm_w(5, 17, 968, modes[i][0], modes[i][1], -127, 0);
         check_gemm_w(13, 9, 1288, modes[i][0], modes[i][1], -127, 1);
     }
+    // K past the NEON-dot kernel's stack buffer of transposed rows (k segments): 2048 fits, 2049 not.
+    check_gemm(11, 13, 2048, FILL_RANDOM, FILL_RANDOM, 0);
+    check_gemm(17, 9, 2049, FILL_RANDOM, FILL_RANDOM, 0);
+    check_gemm(9, 16, 4100, FILL_EXTREMES, FILL_EXTREMES, 1);
     for (int rep = 0; rep < (g_quick ? 20 : 100); rep++)
         check_gemm((size_t)rnd_range(1, 40), (size_t)rnd_range(1, 70), (size_t)rnd_range(1, 300), (int)(rnd() % 4), (int)(rnd() % 4), (int)(rnd() % 2));
     for (size_t i = 0; i < sizeof mnv2_pointwise / sizeof mnv2_pointwise[0]; i++) {
@@ -588,12 +592,13 @@ static float frand(void) { return (float)((double)(rnd() >> 11) / 90071992547409
 static int close_to(double got, double want, double tol) { return fabs(got - want) <= tol * (1.0 + fabs(want)); }
 
 /// Every qd8 path equals the twin on encoder-sized K (int16 row chunks of several tiles, K past
-/// the AVX2 3x8 kernel's int16 limit, an odd k tail) with uneven row splits and n % 8 != 0.
+/// the AVX2 3x8 kernel's int16 limit and the NEON-dot kernel's buffer of transposed rows, an odd
+/// k tail) with uneven row splits and n % 8 != 0.
 /// Each shape runs with weights holding -128 and with narrow-range weights (then the narrow
 /// kernels and ember_qd8_gemm_f32_narrow run too; the last shape: -128 rows x -127 weights).
 static void qd8_paths_match_twin(void) {
     static const size_t shapes[][3] = {{67, 21, 384}, {40, 13, 1536}, {9, 11, 1541}, {31, 8, 2000}, {5, 3, 8},
-                                       {7, 9, 1000}, {4, 17, 27}, {6, 5, 1544}};
+                                       {7, 9, 1000}, {4, 17, 27}, {19, 13, 2049}, {10, 9, 4100}, {6, 5, 1544}};
     const size_t nshapes = sizeof shapes / sizeof shapes[0];
     const ember_kernel_table *qt = ember_kernel_table_for("qd8_gemm");
     for (size_t s = 0; s < 2 * nshapes; s++) {

@@ -15,7 +15,7 @@ printf '| -cpu | kernel | instructions | SDOT | SMMLA |\n|---|---|---|---|---|\n
 for cpu in cortex-a72 cortex-a76 max; do
   case $cpu in
     cortex-a72) kernels="ember_qs8_gemm_2x8c8__neon ember_qs8_gemm_2x8c8__neon_mlal ember_qs8_dwconv3x3_c16__neon ember_qs8_add__neon" ;;
-    cortex-a76) kernels="ember_qs8_gemm_4x8c8__neondot" ;;
+    cortex-a76) kernels="ember_qs8_gemm_8x8c8__neondot" ;;
     max) kernels="ember_qs8_gemm_8x8c8__i8mm" ;;
   esac
   for k in $kernels; do

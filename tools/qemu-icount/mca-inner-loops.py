@@ -14,7 +14,7 @@ KERNELS = [  # file, cpus
     ("ember_qs8_gemm_2x8c8__neon_mlal.c", ["cortex-a72", "neoverse-n1"]),
     ("ember_qd8_gemm_2x8c8__neon.c", ["cortex-a72"]),
     ("ember_qd8_gemm_2x8c8__neon_mlal.c", ["cortex-a72"]),
-    ("ember_qs8_gemm_4x8c8__neondot.c", ["neoverse-n1"]),
+    ("ember_qs8_gemm_8x8c8__neondot.c", ["neoverse-n1"]),
     ("ember_qs8_gemm_8x8c8__i8mm.c", ["neoverse-n2", "cortex-a710"]),
 ]
 MACS = {"sdot": 16, "udot": 16, "smmla": 32, "ummla": 32, "smull": 8, "smull2": 8, "smlal": 8, "smlal2": 8}

@@ -44,7 +44,7 @@ ember_isa ember_kernels_init(int max_isa);
 /// Name of a path ("scalar", "neon", ...).
 const char *ember_isa_name(ember_isa isa);
 
-/// Name of the kernel chosen for an operator, e.g. "ember_qs8_gemm_4x8c8__neondot".
+/// Name of the kernel chosen for an operator, e.g. "ember_qs8_gemm_8x8c8__neondot".
 /// `op` is one of the operator names below without the `ember_` prefix ("qs8_gemm", ...).
 /// Returns NULL for an unknown operator.
 const char *ember_kernel_name(const char *op);

@@ -10,7 +10,7 @@ public struct ExecutionPlan: @unchecked Sendable {
     public struct Step {
         public let operatorIndex: Int
         public let kind: OpKind
-        /// The C kernel that runs it ("ember_qs8_gemm_4x8c8__neondot", ...), as chosen at plan time.
+        /// The C kernel that runs it ("ember_qs8_gemm_8x8c8__neondot", ...), as chosen at plan time.
         public let kernelName: String
         let kernel: Kernel
     }
