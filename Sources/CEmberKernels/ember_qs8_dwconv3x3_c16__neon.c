@@ -1,6 +1,7 @@
 // Depthwise 3x3, 16 channels at a time, AArch64 NEON (all AArch64 CPUs).
-// Loop order: output row, block of 16 channels, output pixel. The block's 9 weight vectors and
-// requantization constants stay in registers across the row; each pixel reads its 9 input vectors
+// Loop order: output row, block of 16 channels, output pixel. The block's requantization
+// constants stay in registers across the row, its weights and bias are read from the packed block
+// per pixel (7 LDP; in registers too they spilled, as many loads); each pixel reads its 9 input vectors
 // at fixed offsets from 3 row pointers (a padding row is the 16-byte zero-point row with strides
 // 0, a padding column a select of that row). Only the last partial block goes through
 // ember_dw_taps (zero-padded copies, nothing read past the input).
@@ -30,11 +31,11 @@ typedef struct dw_rq {
     int mode;
 } dw_rq;
 
-/// One block's weights and constants, in registers across an output row.
+/// One block's weights and constants for an output row.
 typedef struct dw_block {
-    int8x16_t w[9];
+    const int8_t *w;
     int32x4_t mult[4], lshift[4], neg_rshift[4];
-    const int32_t *bias;  ///< loaded per pixel: 4 more live registers would spill
+    const int32_t *bias;
 } dw_block;
 
 DW_INLINE dw_block dw_block_load(const uint8_t *blk, const dw_rq *r) {
@@ -45,7 +46,7 @@ DW_INLINE dw_block dw_block_load(const uint8_t *blk, const dw_rq *r) {
         k.lshift[i] = r->lshift[i];
         k.neg_rshift[i] = r->neg_rshift[i];
     }
-    for (int t = 0; t < 9; t++) k.w[t] = vld1q_s8((const int8_t *)blk + 64 + 16 * t);
+    k.w = (const int8_t *)blk + 64;
     return k;
 }
 
@@ -75,10 +76,10 @@ typedef struct dw_out {
 DW_INLINE int8x16_t dw_pixel(const int8x16_t a[9], const dw_block *k, int mode, const dw_out *o) {
     int32x4_t acc[4] = {vld1q_s32(k->bias), vld1q_s32(k->bias + 4), vld1q_s32(k->bias + 8), vld1q_s32(k->bias + 12)};
     if (mode == DW_SINGLE) {
-        for (int t = 0; t < 9; t++) dw_add_single(acc, a[t], k->w[t]);
+        for (int t = 0; t < 9; t++) dw_add_single(acc, a[t], vld1q_s8(k->w + 16 * t));
     } else {
-        for (int t = 0; t < 8; t += 2) dw_add_pair(acc, a[t], k->w[t], a[t + 1], k->w[t + 1]);
-        dw_add_single(acc, a[8], k->w[8]);
+        for (int t = 0; t < 8; t += 2) dw_add_pair(acc, a[t], vld1q_s8(k->w + 16 * t), a[t + 1], vld1q_s8(k->w + 16 * t + 16));
+        dw_add_single(acc, a[8], vld1q_s8(k->w + 128));
     }
     int32x4_t v[4];
     for (int i = 0; i < 4; i++) {
@@ -151,8 +152,7 @@ DW_INLINE void dw_row(const dw_geom *g, size_t out_w, const int8_t *const r0[3],
         for (int kx = 0; kx < 3; kx++) {
             const ptrdiff_t ix = x0 + kx;
             const int inside = ix >= 0 && ix < (ptrdiff_t)w;
-            for (int ky = 0; ky < 3; ky++)  // a pointer select, not a branch per tap
-                a[3 * ky + kx] = vld1q_s8(inside ? r0[ky] + (size_t)ix * col[ky] : g->zp16);
+            for (int ky = 0; ky < 3; ky++) a[3 * ky + kx] = vld1q_s8(inside ? r0[ky] + (size_t)ix * col[ky] : g->zp16);
         }
         vst1q_s8(dst + ox * c, dw_pixel(a, k, mode, o));
     }
