@@ -135,7 +135,23 @@ DW_INLINE void dw_row(const dw_geom *g, size_t out_w, const int8_t *const r0[3],
             const int8_t *r[3];
             for (int ky = 0; ky < 3; ky++) r[ky] = r0[ky] + (xa * s - g->pad_left) * col[ky];
             const size_t step[3] = {s * col[0], s * col[1], s * col[2]};
-            for (int8_t *d = dst + xa * c; ox < xb; ox++, d += c) {
+            int8_t *d = dst + xa * c;
+            for (; ox + 2 <= xb; ox += 2, d += 2 * c) {  // two pixels share the weight loads
+                int8x16_t a[9], b[9];
+                for (int ky = 0; ky < 3; ky++) {
+                    a[3 * ky] = vld1q_s8(r[ky]);
+                    a[3 * ky + 1] = vld1q_s8(r[ky] + col[ky]);
+                    a[3 * ky + 2] = vld1q_s8(r[ky] + 2 * col[ky]);
+                    b[3 * ky] = vld1q_s8(r[ky] + step[ky]);
+                    b[3 * ky + 1] = vld1q_s8(r[ky] + step[ky] + col[ky]);
+                    b[3 * ky + 2] = vld1q_s8(r[ky] + step[ky] + 2 * col[ky]);
+                    r[ky] += 2 * step[ky];
+                }
+                const int8x16_t va = dw_pixel(a, k, mode, o), vb = dw_pixel(b, k, mode, o);
+                vst1q_s8(d, va);
+                vst1q_s8(d + c, vb);
+            }
+            for (; ox < xb; ox++, d += c) {
                 int8x16_t a[9];
                 for (int ky = 0; ky < 3; ky++) {
                     a[3 * ky] = vld1q_s8(r[ky]);

@@ -13,6 +13,7 @@ KERNELS = [  # file, cpus
     ("ember_qs8_gemm_2x8c8__neon.c", ["cortex-a72", "neoverse-n1"]),
     ("ember_qs8_gemm_4x8c8__neondot.c", ["neoverse-n1"]),
     ("ember_qs8_gemm_8x8c8__i8mm.c", ["neoverse-n2", "cortex-a710"]),
+    ("ember_qs8_dwconv3x3_c16__neon.c", ["cortex-a72", "neoverse-n1"]),
 ]
 MACS = {"sdot": 16, "udot": 16, "smmla": 32, "ummla": 32, "smull": 8, "smull2": 8, "smlal": 8, "smlal2": 8}
 PEAK = {"cortex-a72": 8, "neoverse-n1": 32, "neoverse-n2": 64, "cortex-a710": 64}
