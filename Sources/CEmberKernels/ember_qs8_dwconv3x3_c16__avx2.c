@@ -72,6 +72,7 @@ typedef struct dw_geom {
     const int8_t *in;
     size_t h, w, c, stride, pad_top, pad_left;
     const int8_t *zp16;
+    size_t xa, xb;  ///< interior pixels [xa, xb): all three input columns inside the row
 } dw_geom;
 
 /// Output row oy of one full block. r0[ky] is input row ky at column 0 and the block's first
@@ -79,11 +80,7 @@ typedef struct dw_geom {
 DW_INLINE void dw_row(const dw_geom *g, size_t out_w, const int8_t *const r0[3], const size_t col[3],
                       const dw_block *k, int general, const dw_out *o, int8_t *dst) {
     const size_t c = g->c, s = g->stride, w = g->w;
-    // Interior pixels [xa, xb) have all three input columns inside the row.
-    size_t xa = (g->pad_left + s - 1) / s, xb = w + g->pad_left >= 3 ? (w + g->pad_left - 3) / s + 1 : 0;
-    if (xa > out_w) xa = out_w;
-    if (xb < xa) xb = xa;
-    if (xb > out_w) xb = out_w;
+    const size_t xa = g->xa, xb = g->xb;
     for (size_t ox = 0; ox < out_w; ox++) {
         if (ox == xa && xa < xb) {
             const int8_t *r[3];
@@ -134,7 +131,11 @@ void ember_qs8_dwconv3x3_c16__avx2(const int8_t *in, size_t h, size_t w, size_t 
     const dw_out o = {_mm256_broadcastsi128_si256(o8.zp), _mm256_broadcastsi128_si256(o8.mn), _mm256_broadcastsi128_si256(o8.mx)};
     int8_t zp16[16];
     memset(zp16, input_zero_point, sizeof zp16);
-    const dw_geom g = {in, h, w, c, stride, pad_top, pad_left, zp16};
+    size_t xa = (pad_left + stride - 1) / stride, xb = w + pad_left >= 3 ? (w + pad_left - 3) / stride + 1 : 0;
+    if (xa > out_w) xa = out_w;
+    if (xb < xa) xb = xa;
+    if (xb > out_w) xb = out_w;
+    const dw_geom g = {in, h, w, c, stride, pad_top, pad_left, zp16, xa, xb};
     const size_t nblocks = (c + 15) / 16, nfull = c / 16;
     for (size_t b0 = 0; b0 < nblocks; b0 += EMBER_DW_CHUNK) {
         const size_t b1 = b0 + EMBER_DW_CHUNK < nblocks ? b0 + EMBER_DW_CHUNK : nblocks;

@@ -102,6 +102,7 @@ typedef struct dw_geom {
     const int8_t *in;
     size_t h, w, c, stride, pad_top, pad_left;
     const int8_t *zp16;
+    size_t xa, xb;  ///< interior pixels [xa, xb): all three input columns inside the row
 } dw_geom;
 
 /// The partial last block (avail < 16 channels from cb) of pixel (oy, ox), through zero-padded
@@ -119,17 +120,13 @@ static void dw_pixel_partial(const dw_geom *g, size_t oy, size_t ox, size_t cb, 
     memcpy(dst, v, avail);
 }
 
-/// Output row oy of one full block. r[ky] is input row ky at column 0 and channel cb, col[ky] and
-/// step[ky] its column and pixel strides (0 for a padding row: r[ky] is then the zero-point row).
+/// Output row oy of one full block. r0[ky] is input row ky at column 0 and the block's first
+/// channel, col[ky] its pixel stride (0 for a padding row: r0[ky] is then the zero-point row).
+/// Pixels outside [xa, xb) load the zero-point row for their padding columns.
 DW_INLINE void dw_row(const dw_geom *g, size_t out_w, const int8_t *const r0[3], const size_t col[3],
                       const dw_block *k, int mode, const dw_out *o, int8_t *dst) {
     const size_t c = g->c, s = g->stride, w = g->w;
-    // Interior pixels [xa, xb) have all three input columns inside the row; the others take
-    // the zero-point vector for their padding columns.
-    size_t xa = (g->pad_left + s - 1) / s, xb = w + g->pad_left >= 3 ? (w + g->pad_left - 3) / s + 1 : 0;
-    if (xa > out_w) xa = out_w;
-    if (xb < xa) xb = xa;
-    if (xb > out_w) xb = out_w;
+    const size_t xa = g->xa, xb = g->xb;
     for (size_t ox = 0; ox < out_w; ox++) {
         if (ox == xa && xa < xb) {
             const int8_t *r[3];
@@ -184,7 +181,11 @@ void ember_qs8_dwconv3x3_c16__neon(const int8_t *in, size_t h, size_t w, size_t 
     const dw_out o = {vcombine_s8(vmovn_s16(o16.mn), vmovn_s16(o16.mn)), vcombine_s8(vmovn_s16(o16.mx), vmovn_s16(o16.mx)), o16.zp};
     int8_t zp16[16];
     memset(zp16, input_zero_point, sizeof zp16);
-    const dw_geom g = {in, h, w, c, stride, pad_top, pad_left, zp16};
+    size_t xa = (pad_left + stride - 1) / stride, xb = w + pad_left >= 3 ? (w + pad_left - 3) / stride + 1 : 0;
+    if (xa > out_w) xa = out_w;
+    if (xb < xa) xb = xa;
+    if (xb > out_w) xb = out_w;
+    const dw_geom g = {in, h, w, c, stride, pad_top, pad_left, zp16, xa, xb};
     const size_t nblocks = (c + 15) / 16, nfull = c / 16;
     for (size_t b0 = 0; b0 < nblocks; b0 += EMBER_DW_CHUNK) {
         const size_t b1 = b0 + EMBER_DW_CHUNK < nblocks ? b0 + EMBER_DW_CHUNK : nblocks;
