@@ -2,7 +2,8 @@
 """llvm-mca cycles per iteration of each GEMM / depthwise kernel's innermost MAC loop.
 
 Compiles each AArch64 kernel to assembly, takes the self-loop with the most multiply
-instructions (the compiler's own inner loop, not a hand copy), and runs llvm-mca on it for
+instructions (the compiler's own inner loop, not a hand copy; of equals the shortest, e.g. the
+depthwise kernel's variant without left shifts), and runs llvm-mca on it for
 Cortex-A72 (LLVM models it with its A57 model) and Neoverse-N1 (the A76 stand-in; the i8mm loop
 uses Neoverse-N2, the N1 having no i8mm). Prints MACs per cycle against the core's peak:
 A72 8 int8 MACs/cycle (SMLAL/SMULL on one pipe), A76/N1 32 (two SDOT pipes)."""
@@ -42,7 +43,7 @@ def inner_loop(asm):
         if not body:
             continue
         macs = sum(MACS.get(s.split()[0], 0) for s in body)
-        if macs > best_macs:
+        if macs > best_macs or (best and macs == best_macs and len(body) < len(best)):  # ties: the fast variant
             best, best_macs = body, macs
     return best, best_macs
 
