@@ -1,9 +1,9 @@
-// Shared by the SIMD depthwise kernels: the 9 tap addresses of one output pixel. A tap that
+// Shared by the SIMD depthwise kernels: the 9 tap addresses of one output pixel, for the last
+// partial block of channels (full blocks address their taps from row pointers). A tap that
 // falls in the padding points at a 16-byte row of the input zero point and does not advance
 // with the channel block (its mask is 0), so no kernel reads outside the input.
-// Kernels loop over output pixels, then over blocks of 16 channels (each input byte is read
-// from cache lines touched once per pixel), with requantization constants prepared per block
-// once per call in chunks of EMBER_DW_CHUNK blocks (stack space).
+// Requantization constants are prepared per block once per call, in chunks of EMBER_DW_CHUNK
+// blocks (stack space).
 #ifndef EMBER_DWCONV_TAPS_H
 #define EMBER_DWCONV_TAPS_H
 #include "ember_kernels_internal.h"

@@ -374,15 +374,20 @@ static void test_conv(void) {
 }
 
 // ---- Depthwise 3x3 ----
-static void check_dw(size_t h, size_t w, size_t c, size_t stride, size_t pad_top, size_t pad_left, int mode, int extreme) {
-    // Output size as TFLite SAME/explicit padding: both sides padded by the given amounts.
-    const size_t pad_bottom = pad_top, pad_right = pad_left;
+// pair128: channel c/2 has weights -128 on taps 2 and 3 and inputs -128 (two products of 16384:
+// the SIMD paths that sum tap pairs in int16 must notice).
+static void check_dw_pads(size_t h, size_t w, size_t c, size_t stride, size_t pad_top, size_t pad_left,
+                          size_t pad_bottom, size_t pad_right, int mode, int extreme, int pair128) {
     if (h + pad_top + pad_bottom < 3 || w + pad_left + pad_right < 3) return;
     const size_t oh = (h + pad_top + pad_bottom - 3) / stride + 1, ow = (w + pad_left + pad_right - 3) / stride + 1;
     int8_t *in = xmalloc(h * w * c), *wt = xmalloc(9 * c);
     int32_t *bias = xmalloc(c * sizeof(int32_t));
     fill(in, h * w * c, mode, -128);
     fill(wt, 9 * c, mode, (rnd() & 1) ? -128 : -127);
+    if (pair128) {
+        wt[2 * c + c / 2] = wt[3 * c + c / 2] = -128;
+        for (size_t i = 0; i < h * w; i++) in[i * c + c / 2] = -128;
+    }
     for (size_t j = 0; j < c; j++) bias[j] = rnd_range(-30000, 30000);
     const int32_t zp = extreme ? ((rnd() & 1) ? -128 : 127) : rnd_range(-128, 127);
     requant r;
@@ -405,7 +410,7 @@ static void check_dw(size_t h, size_t w, size_t c, size_t stride, size_t pad_top
             }
     ember_qs8_dwconv3x3__ref(in, h, w, c, stride, pad_top, pad_left, oh, ow, 0, oh, packed, (int8_t)zp, twin, &r.q);
     char what[128];
-    snprintf(what, sizeof what, "dwconv3x3 %zux%zux%zu s%zu pad %zu,%zu zp=%d", h, w, c, stride, pad_top, pad_left, zp);
+    snprintf(what, sizeof what, "dwconv3x3 %zux%zux%zu s%zu pad %zu,%zu,%zu,%zu zp=%d", h, w, c, stride, pad_top, pad_left, pad_bottom, pad_right, zp);
     same_bytes(what, "ember_qs8_dwconv3x3__ref vs TFLite loop", twin, want, bytes, c);
     const ember_kernel_table *t = ember_kernel_table_for("qs8_dwconv3x3");
     const size_t split = oh > 1 ? (size_t)rnd() % oh : 0;
@@ -419,6 +424,10 @@ static void check_dw(size_t h, size_t w, size_t c, size_t stride, size_t pad_top
     }
     free(in); free(wt); free(bias); free(packed); free(want); free(twin); free(got); free_requant(&r);
 }
+/// Both sides padded by the given amounts.
+static void check_dw(size_t h, size_t w, size_t c, size_t stride, size_t pad_top, size_t pad_left, int mode, int extreme, int pair128) {
+    check_dw_pads(h, w, c, stride, pad_top, pad_left, pad_top, pad_left, mode, extreme, pair128);
+}
 
 static void test_dwconv(void) {
     const size_t hs[] = {1, 2, 3, 5, 13}, cs[] = {1, 8, 15, 16, 17, 33};
@@ -427,8 +436,18 @@ static void test_dwconv(void) {
             for (size_t s = 1; s <= 2; s++)
                 for (size_t p = 0; p <= 1; p++)
                     if (!g_quick || (i + j + s + p) % 2 == 0)
-                        check_dw(hs[i], hs[(i + j) % 5], cs[j], s, p, (p + j) % 2, FILL_RANDOM, (i + j) % 3 == 0);
-    for (int mode = FILL_MIN; mode <= FILL_EXTREMES; mode++) check_dw(6, 7, 24, 1, 1, 1, mode, 1);
+                        check_dw(hs[i], hs[(i + j) % 5], cs[j], s, p, (p + j) % 2, FILL_RANDOM, (i + j) % 3 == 0, 0);
+    for (int mode = FILL_MIN; mode <= FILL_EXTREMES; mode++) check_dw(6, 7, 24, 1, 1, 1, mode, 1, 0);
+    // 13 and 16k + r channels, padding 2 (more than one edge pixel), -128 weight pairs.
+    static const size_t cs2[] = {13, 40, 53};
+    for (size_t j = 0; j < 3; j++)
+        for (size_t s = 1; s <= 2; s++) {
+            check_dw(9, 11, cs2[j], s, 2, 2, FILL_RANDOM, 0, 0);
+            check_dw(8, 10, cs2[j], s, 1, 2, FILL_RANDOM, 1, 0);
+            check_dw(7, 12, cs2[j], s, 1, 1, FILL_RANDOM, j == 1, 1);
+            check_dw(12, 3, cs2[j], s, 0, 1, FILL_RANDOM, 0, 1);
+        }
+    check_dw(10, 10, 48, 1, 1, 1, FILL_RANDOM, 0, 1);
     // MobileNetV2 depthwise layers (H = W, C, stride) with H reduced; TF 'SAME' pads 1 (s1) or 0/1 (s2).
     static const size_t layers[][3] = {{112, 32, 1}, {112, 96, 2}, {56, 144, 1}, {56, 144, 2}, {28, 192, 1},
                                        {28, 192, 2}, {14, 384, 1}, {14, 576, 1}, {14, 576, 2}, {7, 960, 1}};
@@ -437,7 +456,8 @@ static void test_dwconv(void) {
         const size_t cap = g_quick ? 6 : 28;
         if (hh > cap) hh = cap;
         const size_t s = layers[i][2];
-        check_dw(hh, hh, layers[i][1], s, s == 1 ? 1 : 0, s == 1 ? 1 : 0, FILL_RANDOM, 0);
+        check_dw(hh, hh, layers[i][1], s, s == 1 ? 1 : 0, s == 1 ? 1 : 0, FILL_RANDOM, 0, 0);
+        if (s == 2) check_dw_pads(hh, hh, layers[i][1], s, 0, 0, 1, 1, FILL_RANDOM, 0, 0);  // TF 'SAME', even H
     }
 }
 

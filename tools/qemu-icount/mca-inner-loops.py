@@ -2,7 +2,8 @@
 """llvm-mca cycles per iteration of each GEMM / depthwise kernel's innermost MAC loop.
 
 Compiles each AArch64 kernel to assembly, takes the self-loop with the most multiply
-instructions (the compiler's own inner loop, not a hand copy), and runs llvm-mca on it for
+instructions (the compiler's own inner loop, not a hand copy; of equals the shortest, e.g. the
+depthwise kernel's variant without left shifts), and runs llvm-mca on it for
 Cortex-A72 (LLVM models it with its A57 model) and Neoverse-N1 (the A76 stand-in; the i8mm loop
 uses Neoverse-N2, the N1 having no i8mm). Prints MACs per cycle against the core's peak:
 A72 8 int8 MACs/cycle (SMLAL/SMULL on one pipe), A76/N1 32 (two SDOT pipes)."""
@@ -16,6 +17,7 @@ KERNELS = [  # file, cpus
     ("ember_qd8_gemm_2x8c8__neon_mlal.c", ["cortex-a72"]),
     ("ember_qs8_gemm_8x8c8__neondot.c", ["neoverse-n1"]),
     ("ember_qs8_gemm_8x8c8__i8mm.c", ["neoverse-n2", "cortex-a710"]),
+    ("ember_qs8_dwconv3x3_c16__neon.c", ["cortex-a72", "neoverse-n1"]),
 ]
 MACS = {"sdot": 16, "udot": 16, "smmla": 32, "ummla": 32, "smull": 8, "smull2": 8, "smlal": 8, "smlal2": 8}
 PEAK = {"cortex-a72": 8, "neoverse-n1": 32, "neoverse-n2": 64, "cortex-a710": 64}
@@ -44,7 +46,7 @@ def inner_loop(asm):
         if not body:
             continue
         macs = sum(MACS.get(s.split()[0], 0) for s in body)
-        if macs > best_macs:
+        if macs > best_macs or (best and macs == best_macs and len(body) < len(best)):  # ties: the fast variant
             best, best_macs = body, macs
     return best, best_macs
 
