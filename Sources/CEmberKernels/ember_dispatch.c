@@ -37,7 +37,9 @@ static const ember_kernel_entry qd8_gemm_entries[] = {
 };
 static const ember_kernel_entry qd8_quantize_entries[] = {
     ENTRY(ember_qd8_quantize_rows__ref, EMBER_ISA_SCALAR, 0),
-#if defined(EMBER_ARCH_X86_64)
+#if defined(EMBER_ARCH_ARM64)
+    ENTRY(ember_qd8_quantize_rows__neon, EMBER_ISA_NEON, 0),
+#elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qd8_quantize_rows__avx2, EMBER_ISA_AVX2, 0),
 #endif
 };
