@@ -39,7 +39,7 @@ static uint32_t detect(void) {
         }
         if (ymm_ok && avx && fma && __get_cpuid_count(7, 0, &a, &b, &c, &d)) {
             if ((b >> 5) & 1) f |= 1u << EMBER_ISA_AVX2;
-            // AVX-VNNI (leaf 7 sub-leaf 1, EAX bit 4) is reported but no kernel uses it yet.
+            // AVX-VNNI (leaf 7 sub-leaf 1, EAX bit 4): the qd8 GEMM (VPDPBUSD on 256-bit vectors).
             unsigned a1, b1, c1, d1;
             if (((b >> 5) & 1) && __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1) && ((a1 >> 4) & 1))
                 f |= 1u << EMBER_ISA_AVXVNNI;

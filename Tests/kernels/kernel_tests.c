@@ -504,9 +504,11 @@ static float frand(void) { return (float)((double)(rnd() >> 11) / 90071992547409
 static int close_to(double got, double want, double tol) { return fabs(got - want) <= tol * (1.0 + fabs(want)); }
 
 /// Every qd8 path equals the twin on encoder-sized K (int16 row chunks of several tiles, K past
-/// the AVX2 3x8 kernel's int16 limit, an odd k tail) with uneven row splits and n % 8 != 0.
+/// the AVX2 3x8 kernel's int16 limit, an odd k tail, the AVX-VNNI kernel's u8 row chunks) with
+/// uneven row splits and n % 8 != 0; 1 and 13; MiniLM's QKV shape; extreme values.
 static void qd8_paths_match_twin(void) {
-    static const size_t shapes[][3] = {{67, 21, 384}, {40, 13, 1536}, {9, 11, 1541}, {31, 8, 2000}, {5, 3, 8}};
+    static const size_t shapes[][3] = {{67, 21, 384}, {40, 13, 1536}, {9, 11, 1541}, {31, 8, 2000}, {5, 3, 8},
+                                       {1, 1, 1}, {13, 13, 13}, {130, 1152, 384}, {6, 17, 1536}};
     const ember_kernel_table *qt = ember_kernel_table_for("qd8_gemm");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const size_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
@@ -517,6 +519,11 @@ static void qd8_paths_match_twin(void) {
         for (size_t i = 0; i < m * k; i++) qa[i] = (int8_t)(rnd() >> 56);
         for (size_t i = 0; i < n * k; i++) w[i] = (int8_t)(rnd() >> 56);
         for (size_t r = 0; r < m; r++) { scale[r] = 0.01f + 0.02f * fabsf(frand()); zp[r] = (int32_t)(rnd() % 256) - 128; }
+        if (s == 6 || s == 8) {  // extremes: inputs of -128, weights at both limits, zero points at the limits
+            for (size_t i = 0; i < m * k; i++) qa[i] = -128;
+            for (size_t i = 0; i < n * k; i++) w[i] = i % 3 ? -128 : 127;
+            for (size_t r = 0; r < m; r++) zp[r] = r % 2 ? 127 : -128;
+        }
         for (size_t j = 0; j < n; j++) { ws[j] = 0.001f + 0.01f * fabsf(frand()); bias[j] = frand(); }
         void *packed = xmalloc(ember_qs8_gemm_packed_size(n, k));
         ember_qs8_gemm_pack(n, k, w, NULL, -1, packed);
