@@ -33,7 +33,7 @@ static const ember_kernel_entry qd8_gemm_entries[] = {
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qd8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),
     ENTRY(ember_qd8_gemm_3x8c8__avx2, EMBER_ISA_AVX2, 3),
-    ENTRY(ember_qd8_gemm_4x8c8__avxvnni, EMBER_ISA_AVXVNNI, 4),
+    ENTRY(ember_qd8_gemm_6x8c8__avxvnni, EMBER_ISA_AVXVNNI, 6),
 #endif
 };
 static const ember_kernel_entry qd8_quantize_entries[] = {
