@@ -34,6 +34,7 @@ static const ember_kernel_entry qd8_gemm_entries[] = {
     ENTRY(ember_qd8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),
     ENTRY(ember_qd8_gemm_3x8c8__avx2, EMBER_ISA_AVX2, 3),
     ENTRY(ember_qd8_gemm_6x8c8__avxvnni, EMBER_ISA_AVXVNNI, 6),
+    ENTRY(ember_qd8_gemm_12x8c8__avx512vnni, EMBER_ISA_AVX512VNNI, 12),
 #endif
 };
 static const ember_kernel_entry qd8_quantize_entries[] = {
@@ -136,7 +137,7 @@ static int env_cap(void) {
     const char *s = getenv("EMBER_ISA");
     if (!s || !*s) return -1;
     static const ember_isa all[] = {EMBER_ISA_SCALAR, EMBER_ISA_NEON, EMBER_ISA_NEONDOT, EMBER_ISA_I8MM,
-                                    EMBER_ISA_AVX2, EMBER_ISA_AVXVNNI};
+                                    EMBER_ISA_AVX2, EMBER_ISA_AVXVNNI, EMBER_ISA_AVX512VNNI};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (strcmp(s, ember_isa_name(all[i])) == 0) return (int)all[i];
     return EMBER_ISA_SCALAR;  // an unknown name must not enable anything: be safe
