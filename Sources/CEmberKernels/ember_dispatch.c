@@ -86,6 +86,13 @@ static const ember_kernel_entry crc_entries[] = {
 #endif
 };
 
+static const ember_kernel_entry attention_entries[] = {
+    ENTRY(ember_f32_attention__ref, EMBER_ISA_SCALAR, 0),
+#if defined(EMBER_ARCH_X86_64)
+    ENTRY(ember_f32_attention__avx512vnni, EMBER_ISA_AVX512VNNI, 0),
+#endif
+};
+
 // Operators with only a portable implementation still get a table, so names and reports are uniform.
 static void scalar_only(void) {}
 static const ember_kernel_entry im2col_entries[] = {{"ember_qs8_im2col__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
@@ -98,7 +105,7 @@ static const ember_kernel_entry requantize_entries[] = {{"ember_qs8_requantize__
 static const ember_kernel_entry pooling_entries[] = {{"ember_f32_pooling__ref", EMBER_ISA_SCALAR, scalar_only, 0}};
 
 #define TABLE(op_, arr_) {op_, arr_, sizeof(arr_) / sizeof(arr_[0])}
-enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32, T_LAYERNORM, T_IM2COL, T_ADD, T_QD8_QUANTIZE };  // positions of the dispatched operators in tables[]
+enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32, T_LAYERNORM, T_IM2COL, T_ADD, T_QD8_QUANTIZE, T_ATTENTION };  // positions of the dispatched operators in tables[]
 static const ember_kernel_table tables[] = {
     TABLE("qs8_gemm", gemm_entries),
     TABLE("qs8_dwconv3x3", dwconv_entries),
@@ -110,6 +117,7 @@ static const ember_kernel_table tables[] = {
     TABLE("qs8_im2col", im2col_entries),
     TABLE("qs8_add", add_entries),
     TABLE("qd8_quantize_rows", qd8_quantize_entries),
+    TABLE("f32_attention", attention_entries),
     TABLE("qs8_mean_hw", mean_entries),
     TABLE("qs8_avgpool", avgpool_entries),
     TABLE("qs8_softmax", softmax_entries),
@@ -212,6 +220,13 @@ void ember_qd8_gemm_f32(size_t m_begin, size_t m_end, size_t n, size_t k,
                         float *out, size_t out_stride) {
     if (m_begin >= m_end || n == 0) return;
     ((ember_qd8_gemm_fn)choice(T_QD8)->fn)(m_begin, m_end, n, k, q, q_stride, scale, zero_point, packed, w_scale, bias, out, out_stride);
+}
+
+void ember_f32_attention(size_t tokens, size_t heads, size_t head_size, const float *qkv, size_t qkv_stride,
+                         const uint8_t *mask, size_t head_begin, size_t head_end, float *scratch,
+                         float *out, size_t out_stride) {
+    ((ember_f32_attention_fn)choice(T_ATTENTION)->fn)(tokens, heads, head_size, qkv, qkv_stride, mask, head_begin, head_end,
+                                                      scratch, out, out_stride);
 }
 
 void ember_f32_layernorm(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,

@@ -1,4 +1,4 @@
-// Multi-head self-attention over one sequence, float32, portable C. Every output element is
+// Multi-head self-attention over one sequence, float32, portable C: the twin of the dispatched paths. Every output element is
 // computed by the same sequence of IEEE operations whatever the vector width the compiler picks
 // (the loops vectorize across independent outputs, never across a reduction, and the library is
 // built with -ffp-contract=off), so results are identical on every CPU.
@@ -20,7 +20,7 @@
 // AArch64's 32 vector registers; on x86-64 (AVX2 clone, clang 19) 4 x 16 also measured faster
 // than 4 x 8: 2.3 against 12.6 ms of attention per 128-token MiniLM embedding. The block sizes
 // change no result: every element's operations stay in the same order.
-enum { QR = 4, KC = 16, VR = 2 };
+enum { QR = EMBER_ATTENTION_QR, KC = EMBER_ATTENTION_KC, VR = 2 };
 
 static size_t keys_padded(size_t tokens) { return (tokens + KC - 1) / KC * KC; }
 
@@ -76,7 +76,7 @@ EMBER_INLINE void values_row(size_t tokens, size_t head_size, const float *restr
     }
 }
 
-EMBER_WIDE void ember_f32_attention(size_t tokens, size_t heads, size_t head_size, const float *qkv, size_t qkv_stride,
+EMBER_WIDE void ember_f32_attention__ref(size_t tokens, size_t heads, size_t head_size, const float *qkv, size_t qkv_stride,
                                     const uint8_t *mask, size_t head_begin, size_t head_end, float *scratch,
                                     float *out, size_t out_stride) {
     (void)mask;

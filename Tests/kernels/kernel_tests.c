@@ -574,6 +574,8 @@ static void qd8_quantize_paths_match_twin(size_t k) {
     free(x); free(s0); free(s1); free(q0); free(q1); free(z0); free(z1);
 }
 
+static void attention_paths_match_twin(void);
+
 static void test_encoder(void) {
     // Dynamic quantization: the float result equals the formula on exact int32 sums, bit for bit,
     // and approximates the float product within the quantization error.
@@ -614,6 +616,7 @@ static void test_encoder(void) {
     free(twin);
     free(got);
     qd8_paths_match_twin();
+    attention_paths_match_twin();
     static const size_t quantize_k[] = {1, 13, 16, 31, 77, 384, 1536};
     for (size_t i = 0; i < sizeof quantize_k / sizeof quantize_k[0]; i++) qd8_quantize_paths_match_twin(quantize_k[i]);
     for (size_t r = 0; r < m; r++)
@@ -737,6 +740,32 @@ static uint64_t fnv_floats(uint64_t h, const float *v, size_t n) {
         for (int j = 0; j < 4; j++) { h ^= (b >> (8 * j)) & 0xff; h *= 1099511628211ull; }
     }
     return h;
+}
+
+/// Every attention path equals the twin bit for bit: 1 and 13 tokens, lengths that are not
+/// multiples of the query or key blocks, MiniLM's 128, head sizes 8, 32 (the blocked V sums) and
+/// 64, a head range that skips the first head.
+static void attention_paths_match_twin(void) {
+    static const size_t shapes[][3] = {{1, 2, 32}, {13, 3, 32}, {37, 2, 8}, {128, 2, 32}, {21, 2, 64}, {50, 3, 32}};
+    const ember_kernel_table *t = ember_kernel_table_for("f32_attention");
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const size_t tokens = shapes[s][0], heads = shapes[s][1], d = shapes[s][2], hidden = heads * d;
+        const size_t first = s == 5 ? 1 : 0;
+        float *qkv = xmalloc(tokens * 3 * hidden * sizeof(float)), *scratch = xmalloc(ember_f32_attention_scratch(tokens, d));
+        float *twin = xmalloc(tokens * hidden * sizeof(float)), *got = xmalloc(tokens * hidden * sizeof(float));
+        for (size_t i = 0; i < tokens * 3 * hidden; i++) qkv[i] = 4.0f * frand();
+        memset(twin, 0, tokens * hidden * sizeof(float));
+        ember_f32_attention__ref(tokens, heads, d, qkv, 3 * hidden, NULL, first, heads, scratch, twin, hidden);
+        for (size_t e = 1; e < t->count; e++) {
+            if (!ember_isa_available(t->entries[e].isa)) continue;
+            memset(got, 0, tokens * hidden * sizeof(float));
+            ((ember_f32_attention_fn)t->entries[e].fn)(tokens, heads, d, qkv, 3 * hidden, NULL, first, heads, scratch, got, hidden);
+            g_checks++;
+            if (memcmp(got, twin, tokens * hidden * sizeof(float)) != 0)
+                FAIL("%s differs from ember_f32_attention__ref (tokens %zu, heads %zu, head size %zu)", t->entries[e].name, tokens, heads, d);
+        }
+        free(qkv); free(scratch); free(twin); free(got);
+    }
 }
 
 static void test_encoder_portable(void) {
