@@ -31,18 +31,22 @@ static uint32_t detect(void) {
     if (__get_cpuid(1, &a, &b, &c, &d)) {
         if ((c >> 20) & 1) f |= 1u << EMBER_ISA_CRC;  // SSE4.2
         const int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, fma = (c >> 12) & 1;
-        int ymm_ok = 0;
+        int ymm_ok = 0, zmm_ok = 0;
         if (osxsave) {
             unsigned lo, hi;
             __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-            ymm_ok = (lo & 6) == 6;  // XMM and YMM state enabled by the OS
+            ymm_ok = (lo & 6) == 6;          // XMM and YMM state enabled by the OS
+            zmm_ok = (lo & 0xE6) == 0xE6;    // and the opmask and both ZMM halves
         }
         if (ymm_ok && avx && fma && __get_cpuid_count(7, 0, &a, &b, &c, &d)) {
             if ((b >> 5) & 1) f |= 1u << EMBER_ISA_AVX2;
-            // AVX-VNNI (leaf 7 sub-leaf 1, EAX bit 4) is reported but no kernel uses it yet.
+            // AVX-VNNI (leaf 7 sub-leaf 1, EAX bit 4): the qd8 GEMM (VPDPBUSD on 256-bit vectors).
             unsigned a1, b1, c1, d1;
             if (((b >> 5) & 1) && __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1) && ((a1 >> 4) & 1))
                 f |= 1u << EMBER_ISA_AVXVNNI;
+            // AVX-512 F (EBX 16), BW (EBX 30) and VNNI (ECX 11) with opmask and ZMM state enabled.
+            if (((b >> 5) & 1) && zmm_ok && ((b >> 16) & 1) && ((b >> 30) & 1) && ((c >> 11) & 1))
+                f |= 1u << EMBER_ISA_AVX512VNNI;
         }
     }
 #endif
@@ -72,6 +76,7 @@ const char *ember_isa_name(ember_isa isa) {
     case EMBER_ISA_I8MM: return "i8mm";
     case EMBER_ISA_AVX2: return "avx2";
     case EMBER_ISA_AVXVNNI: return "avxvnni";
+    case EMBER_ISA_AVX512VNNI: return "avx512vnni";
     }
     return "unknown";
 }

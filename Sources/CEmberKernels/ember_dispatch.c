@@ -37,11 +37,15 @@ static const ember_kernel_entry qd8_gemm_entries[] = {
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qd8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),
     ENTRY(ember_qd8_gemm_3x8c8__avx2, EMBER_ISA_AVX2, 3),
+    ENTRY(ember_qd8_gemm_6x8c8__avxvnni, EMBER_ISA_AVXVNNI, 6),
+    ENTRY(ember_qd8_gemm_12x8c8__avx512vnni, EMBER_ISA_AVX512VNNI, 12),
 #endif
 };
 static const ember_kernel_entry qd8_quantize_entries[] = {
     ENTRY(ember_qd8_quantize_rows__ref, EMBER_ISA_SCALAR, 0),
-#if defined(EMBER_ARCH_X86_64)
+#if defined(EMBER_ARCH_ARM64)
+    ENTRY(ember_qd8_quantize_rows__neon, EMBER_ISA_NEON, 0),
+#elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qd8_quantize_rows__avx2, EMBER_ISA_AVX2, 0),
 #endif
 };
@@ -86,6 +90,13 @@ static const ember_kernel_entry crc_entries[] = {
 #endif
 };
 
+static const ember_kernel_entry attention_entries[] = {
+    ENTRY(ember_f32_attention__ref, EMBER_ISA_SCALAR, 0),
+#if defined(EMBER_ARCH_X86_64)
+    ENTRY(ember_f32_attention__avx512vnni, EMBER_ISA_AVX512VNNI, 0),
+#endif
+};
+
 // Operators with only a portable implementation still get a table, so names and reports are uniform.
 static void scalar_only(void) {}
 static const ember_kernel_entry im2col_entries[] = {{"ember_qs8_im2col__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
@@ -98,7 +109,7 @@ static const ember_kernel_entry requantize_entries[] = {{"ember_qs8_requantize__
 static const ember_kernel_entry pooling_entries[] = {{"ember_f32_pooling__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
 
 #define TABLE(op_, arr_) {op_, arr_, sizeof(arr_) / sizeof(arr_[0])}
-enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32, T_LAYERNORM, T_IM2COL, T_ADD, T_QD8_QUANTIZE };  // positions of the dispatched operators in tables[]
+enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32, T_LAYERNORM, T_IM2COL, T_ADD, T_QD8_QUANTIZE, T_ATTENTION };  // positions of the dispatched operators in tables[]
 static const ember_kernel_table tables[] = {
     TABLE("qs8_gemm", gemm_entries),
     TABLE("qs8_dwconv3x3", dwconv_entries),
@@ -110,6 +121,7 @@ static const ember_kernel_table tables[] = {
     TABLE("qs8_im2col", im2col_entries),
     TABLE("qs8_add", add_entries),
     TABLE("qd8_quantize_rows", qd8_quantize_entries),
+    TABLE("f32_attention", attention_entries),
     TABLE("qs8_mean_hw", mean_entries),
     TABLE("qs8_avgpool", avgpool_entries),
     TABLE("qs8_softmax", softmax_entries),
@@ -138,7 +150,7 @@ static int env_cap(void) {
     const char *s = getenv("EMBER_ISA");
     if (!s || !*s) return -1;
     static const ember_isa all[] = {EMBER_ISA_SCALAR, EMBER_ISA_NEON, EMBER_ISA_NEONDOT, EMBER_ISA_I8MM,
-                                    EMBER_ISA_AVX2, EMBER_ISA_AVXVNNI};
+                                    EMBER_ISA_AVX2, EMBER_ISA_AVXVNNI, EMBER_ISA_AVX512VNNI};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (strcmp(s, ember_isa_name(all[i])) == 0) return (int)all[i];
     return EMBER_ISA_SCALAR;  // an unknown name must not enable anything: be safe
@@ -242,6 +254,13 @@ void ember_qd8_gemm_f32_narrow(size_t m_begin, size_t m_end, size_t n, size_t k,
                                float *out, size_t out_stride) {
     if (m_begin >= m_end || n == 0) return;
     ((ember_qd8_gemm_fn)choice_narrow(T_QD8)->fn)(m_begin, m_end, n, k, q, q_stride, scale, zero_point, packed, w_scale, bias, out, out_stride);
+}
+
+void ember_f32_attention(size_t tokens, size_t heads, size_t head_size, const float *qkv, size_t qkv_stride,
+                         const uint8_t *mask, size_t head_begin, size_t head_end, float *scratch,
+                         float *out, size_t out_stride) {
+    ((ember_f32_attention_fn)choice(T_ATTENTION)->fn)(tokens, heads, head_size, qkv, qkv_stride, mask, head_begin, head_end,
+                                                      scratch, out, out_stride);
 }
 
 void ember_f32_layernorm(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,

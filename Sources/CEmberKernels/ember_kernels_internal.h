@@ -76,6 +76,13 @@ typedef void (*ember_qd8_quantize_rows_fn)(size_t rows, size_t k, const float *x
                                            int8_t *q, size_t q_stride, float *scale, int32_t *zero_point);
 typedef void (*ember_f32_gelu_fn)(size_t count, const float *x, float *out);
 typedef void (*ember_f32_softmax_fn)(size_t rows, size_t cols, const float *x, const uint8_t *mask, float scale, float *out);
+typedef void (*ember_f32_attention_fn)(size_t tokens, size_t heads, size_t head_size, const float *qkv, size_t qkv_stride,
+                                       const uint8_t *mask, size_t head_begin, size_t head_end, float *scratch,
+                                       float *out, size_t out_stride);
+/// ember_f32_attention's blocking, shared by its paths (the scratch layout depends on it): scores
+/// for QR queries x KC keys at a time, keys zero-padded to a multiple of KC.
+#define EMBER_ATTENTION_QR 4
+#define EMBER_ATTENTION_KC 16
 typedef void (*ember_f32_layernorm_fn)(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,
                                        float eps, float *out);
 typedef void (*ember_qs8_add_fn)(size_t count, const int8_t *a, const int8_t *b, int8_t *out,
@@ -137,6 +144,7 @@ void ember_qs8_add__neon(size_t, const int8_t *, const int8_t *, int8_t *, const
 void ember_qs8_add__avx2(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
 
 void ember_qd8_quantize_rows__ref(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);
+void ember_qd8_quantize_rows__neon(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);
 void ember_qd8_quantize_rows__avx2(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);
 void ember_qd8_gemm__ref(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                          const void *, const float *, const float *, float *, size_t);
@@ -150,7 +158,14 @@ void ember_qd8_gemm_2x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, 
                                 const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_3x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                 const void *, const float *, const float *, float *, size_t);
+void ember_qd8_gemm_6x8c8__avxvnni(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                                const void *, const float *, const float *, float *, size_t);
+void ember_qd8_gemm_12x8c8__avx512vnni(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                                const void *, const float *, const float *, float *, size_t);
 
+void ember_f32_attention__ref(size_t, size_t, size_t, const float *, size_t, const uint8_t *, size_t, size_t, float *, float *, size_t);
+void ember_f32_attention__avx512vnni(size_t, size_t, size_t, const float *, size_t, const uint8_t *, size_t, size_t, float *, float *,
+                                     size_t);
 void ember_f32_layernorm__ref(size_t, size_t, const float *, const float *, const float *, float, float *);
 void ember_f32_layernorm__neon(size_t, size_t, const float *, const float *, const float *, float, float *);
 void ember_f32_layernorm__avx2(size_t, size_t, const float *, const float *, const float *, float, float *);

@@ -8,16 +8,16 @@ struct CPUCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cpu",
         abstract: "Show CPU features, the kernel chosen for each operator, and (with a model) per graph op.",
-        discussion: "The choice is made once from what the CPU reports and what was compiled in; EMBER_ISA=scalar|neon|neondot|i8mm|avx2|avxvnni caps it."
+        discussion: "The choice is made once from what the CPU reports and what was compiled in; EMBER_ISA=scalar|neon|neondot|i8mm|avx2|avxvnni|avx512vnni caps it."
     )
 
     @Argument(help: "Optional .ember model: also list its ops with their kernels.")
     var model: String?
 
     static let paths: [ember_isa] = [EMBER_ISA_SCALAR, EMBER_ISA_NEON, EMBER_ISA_NEONDOT, EMBER_ISA_I8MM,
-                                     EMBER_ISA_AVX2, EMBER_ISA_AVXVNNI]
+                                     EMBER_ISA_AVX2, EMBER_ISA_AVXVNNI, EMBER_ISA_AVX512VNNI]
     static let operators = ["qs8_gemm", "qs8_gemm_narrow", "qs8_im2col", "qs8_dwconv3x3", "qs8_add", "qs8_mean_hw", "qs8_avgpool",
-                            "qs8_softmax", "qs8_quantize", "qs8_dequantize", "qs8_requantize", "qd8_gemm", "qd8_gemm_narrow", "crc32c"]
+                            "qs8_softmax", "qs8_quantize", "qs8_dequantize", "qs8_requantize", "qd8_gemm", "qd8_gemm_narrow", "f32_attention", "crc32c"]
 
     func run() throws {
         let chosen = ember_kernels_init(-1)

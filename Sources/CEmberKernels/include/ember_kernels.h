@@ -30,14 +30,15 @@ typedef enum ember_isa {
     EMBER_ISA_NEONDOT = 2,  ///< ARMv8.2 dot product (SDOT); Cortex-A76 (Pi 5)
     EMBER_ISA_I8MM = 3,     ///< ARMv8.6 int8 matrix multiply (SMMLA)
     EMBER_ISA_AVX2 = 16,    ///< x86-64 AVX2 + FMA
-    EMBER_ISA_AVXVNNI = 17, ///< x86-64 AVX-VNNI / AVX-512 VNNI (VPDPBUSD)
+    EMBER_ISA_AVXVNNI = 17, ///< x86-64 AVX-VNNI (VEX VPDPBUSD on 256-bit vectors)
+    EMBER_ISA_AVX512VNNI = 18, ///< x86-64 AVX-512 F/BW/VNNI (VPDPBUSD on 512-bit vectors) with AVX-VNNI
 } ember_isa;
 
 /// Bit set of the features this CPU reports, `1u << ember_isa`.
 uint32_t ember_cpu_features(void);
 
 /// Chooses the best path for every operator once. `max_isa` caps the choice (pass -1 for no cap);
-/// the environment variable EMBER_ISA (scalar, neon, neondot, i8mm, avx2, avxvnni) caps it too.
+/// the environment variable EMBER_ISA (scalar, neon, neondot, i8mm, avx2, avxvnni, avx512vnni) caps it too.
 /// Returns the path chosen for the GEMM. Idempotent; safe to call from several threads.
 ember_isa ember_kernels_init(int max_isa);
 

@@ -21,7 +21,7 @@ extension Kernel {
         case .embedding: return "embedding lookup (Swift)"
         case .layerNorm: return "ember_f32_encoder_layernorm"
         case .dynamicLinear(let l): return name("qd8_quantize_rows") + " + " + name(l.narrow ? "qd8_gemm_narrow" : "qd8_gemm")
-        case .attention: return "ember_f32_attention (ember_f32_encoder_softmax)"
+        case .attention: return name("f32_attention") + " (ember_f32_encoder_softmax)"
         case .gelu: return "ember_f32_encoder_gelu"
         case .residualAdd: return "residual add (Swift)"
         case .meanPooling: return "ember_f32_mean_pool"
