@@ -458,6 +458,10 @@ static void test_dwconv(void) {
         const size_t s = layers[i][2];
         check_dw(hh, hh, layers[i][1], s, s == 1 ? 1 : 0, s == 1 ? 1 : 0, FILL_RANDOM, 0, 0);
         if (s == 2) check_dw_pads(hh, hh, layers[i][1], s, 0, 0, 1, 1, FILL_RANDOM, 0, 0);  // TF 'SAME', even H
+        // The bundled model: an explicit PAD op before each stride-2 layer, which then runs unpadded
+        // on H + 2 (even) or H + 1 (odd) rows, with real per-channel shifts (mixed in 1 of 2 runs).
+        if (s == 2) check_dw(hh + 2, hh + 2, layers[i][1], s, 0, 0, FILL_RANDOM, 0, 0);
+        if (s == 2) check_dw(hh + 1, hh + 1, layers[i][1], s, 0, 0, FILL_RANDOM, (int)(rnd() & 1), 0);
     }
 }
 
