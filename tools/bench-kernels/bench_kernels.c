@@ -52,7 +52,7 @@ static const dw_layer dw_layers[] = {
 // A real model's layers (--model, --layers): the bytes of the .ember file, and per layer the
 // geometry and the file offsets of its packed weights and requantization tables.
 typedef struct {
-    size_t h, w, c, stride, pad_top, pad_left, oh, ow, m, k, n;
+    size_t h, w, c, stride, pad_top, pad_left, oh, ow, m, k, n, kh, kw;  ///< GEMM: kh = 0 without im2col
     int in_zp, out_zp, act_min, act_max;
     size_t packed, mult, shift;
 } model_layer;
@@ -72,14 +72,14 @@ static int load_model(const char *model, const char *layers) {
     char kind[8];
     while (fscanf(f, "%7s", kind) == 1) {
         model_layer l = {0};
-        size_t geo[8];
         if (!strcmp(kind, "dw") && g_nmdw < 64 &&
             fscanf(f, "%zu %zu %zu %zu %zu %zu %zu %zu %d %d %d %d %zu %zu %zu", &l.h, &l.w, &l.c, &l.stride, &l.pad_top, &l.pad_left,
                    &l.oh, &l.ow, &l.in_zp, &l.out_zp, &l.act_min, &l.act_max, &l.packed, &l.mult, &l.shift) == 15)
             g_mdw[g_nmdw++] = l;
         else if (!strcmp(kind, "gemm") && g_nmgemm < 128 &&
-                 fscanf(f, "%zu %zu %zu %d %d %d %d %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu", &l.m, &l.k, &l.n, &l.in_zp, &l.out_zp,
-                        &l.act_min, &l.act_max, &l.packed, &l.mult, &l.shift, &geo[0], &geo[1], &geo[2], &geo[3], &geo[4], &geo[5], &geo[6], &geo[7]) == 18)
+                 fscanf(f, "%zu %zu %zu %d %d %d %d %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu", &l.m, &l.k, &l.n, &l.in_zp, &l.out_zp,
+                        &l.act_min, &l.act_max, &l.packed, &l.mult, &l.shift, &l.kh, &l.kw, &l.stride, &l.pad_top, &l.pad_left,
+                        &l.h, &l.w, &l.c, &l.ow) == 19 && (!l.kh || (l.ow && l.m % l.ow == 0)))
             g_mgemm[g_nmgemm++] = l;
         else { fprintf(stderr, "%s: bad line or too many layers\n", layers); return 0; }
         if (l.packed + 64 > (size_t)size || l.mult + 4 * (l.c + l.n) > (size_t)size || l.shift + 4 * (l.c + l.n) > (size_t)size) {
@@ -157,6 +157,20 @@ static void dw_task(void *ctx, size_t t) {
     const dw_job *j = ctx;
     const size_t b = t * j->rows_per_task, e = b + j->rows_per_task < j->oh ? b + j->rows_per_task : j->oh;
     j->fn(j->in, j->h, j->w, j->c, j->stride, j->pad_top, j->pad_left, j->oh, j->ow, b, e, j->packed, (int8_t)j->in_zp, j->out, j->q);
+}
+
+typedef struct {
+    model_layer l;
+    size_t oh, rows;
+    const int8_t *in;
+    int8_t *cols;
+} im2col_job;
+static void im2col_task(void *ctx, size_t t) {
+    (void)t;
+    const im2col_job *j = ctx;
+    for (size_t oy = 0; oy < j->oh; oy += j->rows)
+        ember_qs8_im2col(j->in, j->l.h, j->l.w, j->l.c, j->l.kh, j->l.kw, j->l.stride, j->l.stride, 1, 1, j->l.pad_top, j->l.pad_left,
+                         oy, oy + j->rows < j->oh ? oy + j->rows : j->oh, j->l.ow, (int8_t)j->l.in_zp, j->cols);
 }
 
 /// --kernel matches a substring of the name; a trailing '$' anchors it at the end (so
@@ -333,6 +347,27 @@ int main(int argc, char **argv) {
                 printf("| all linear layers of one inference | | | | %.1f | %.3f |\n", total_ops / total * 1e-9, total * 1e3);
                 fflush(stdout);
             }
+        }
+        // im2col of the KxK convolutions (the stem), in blocks of rows as the engine runs it.
+        const ember_kernel_table *it = ember_kernel_table_for("qs8_im2col");
+        for (size_t e = 0; e < it->count; e++) {
+            const ember_kernel_entry *ke = &it->entries[e];
+            if (!ember_isa_available(ke->isa) || !selected(ke->name, only) || threads != 1) continue;
+            printf("\n## %s\n| H | W | C | K | stride | Mbytes/s | ms/layer |\n|---|---|---|---|---|---|---|\n", ke->name);
+            for (size_t l = 0; l < ngemm; l++) {
+                // Built-in: the stem, 224x224x3, 3x3 stride 2, TF 'SAME' (pads 0 before, 1 after).
+                const model_layer ml = model ? g_mgemm[l] : (model_layer){.h = 224, .w = 224, .c = 3, .kh = 3, .kw = 3, .stride = 2, .ow = 112, .m = 112 * 112, .k = 27};
+                if ((only_layer != (size_t)-1 && l != only_layer) || !ml.kh || (!model && l > 0)) continue;
+                g_once_count = 1;
+                const size_t oh = ml.m / ml.ow, rows = 128 * 1024 / (ml.ow * ml.k) ? 128 * 1024 / (ml.ow * ml.k) : 1;
+                int8_t *in = malloc(ml.h * ml.w * ml.c), *cols = malloc(rows * ml.ow * ml.k);
+                for (size_t i = 0; i < ml.h * ml.w * ml.c; i++) in[i] = rnd8();
+                im2col_job job = {ml, oh, rows, in, cols};
+                const double sec = time_runs(pool, 1, im2col_task, &job, min_time);
+                printf("| %zu | %zu | %zu | %zu | %zu | %.0f | %.3f |\n", ml.h, ml.w, ml.c, ml.kh, ml.stride, (double)(ml.m * ml.k) / sec * 1e-6, sec * 1e3);
+                free(in); free(cols);
+            }
+            fflush(stdout);
         }
         const ember_kernel_table *at = ember_kernel_table_for("qs8_add");
         for (size_t e = 0; e < at->count; e++) {

@@ -8,8 +8,9 @@ clamps and the absolute file offsets of each layer's packed weights and requanti
 
 Lines (all integers; offsets in bytes from the start of the .ember file):
   dw   H W C stride pad_top pad_left OH OW in_zp out_zp act_min act_max packed mult shift
-  gemm M K N in_zp out_zp act_min act_max packed mult shift KH KW stride pad_top pad_left H W Cin
-       (KH = KW = 0 for a 1x1 stride-1 conv or a fully connected layer: no im2col)
+  gemm M K N in_zp out_zp act_min act_max packed mult shift KH KW stride pad_top pad_left H W Cin OW
+       (KH = 0 and the rest 0 but stride 1 for a 1x1 stride-1 conv or a fully connected layer:
+       no im2col)
 Layout: docs/model-format.md. Stdlib only; trusts the file (run `ember info` on doubtful ones).
 """
 import struct
@@ -84,11 +85,11 @@ def main(path):
             rows = 1
             for d in xs:
                 rows *= d
-            print("gemm", rows // k, k, ys[-1], *tail, 0, 0, 1, 0, 0, 0, 0, 0)
+            print("gemm", rows // k, k, ys[-1], *tail, 0, 0, 1, 0, 0, 0, 0, 0, 0)
         else:
             kh, kw, s = a(7, 1), a(8, 1), a(3, 1)
             im2col = kh != 1 or kw != 1 or s != 1 or a(9) or a(10)
-            geo = [kh, kw, s, a(9), a(10), xs[1], xs[2], xs[3]] if im2col else [0, 0, 1, 0, 0, 0, 0, 0]
+            geo = [kh, kw, s, a(9), a(10), xs[1], xs[2], xs[3], ys[2]] if im2col else [0, 0, 1, 0, 0, 0, 0, 0, 0]
             print("gemm", ys[1] * ys[2], kh * kw * xs[3], ys[3], *tail, *geo)
 
 

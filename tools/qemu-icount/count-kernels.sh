@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Executed AArch64 instructions of each GEMM, depthwise and ADD kernel for the layers of one
+# Executed AArch64 instructions of each GEMM, depthwise, im2col and ADD kernel for the layers of one
 # MobileNetV2 1.0/224 inference (tools/bench-kernels --once), under qemu-user as Cortex-A72,
 # Cortex-A76 and "max". Deterministic: the same binary gives the same counts on every run.
 #   tools/qemu-icount/count-kernels.sh [--board-cc] [--model FILE.ember] [--layer I]
@@ -35,12 +35,13 @@ fi
 printf '| -cpu | kernel | instructions | SDOT | SMMLA |\n|---|---|---|---|---|\n'
 for cpu in cortex-a72 cortex-a76 max; do
   case $cpu in
-    cortex-a72) kernels="ember_qs8_gemm_2x8c8__neon ember_qs8_gemm_2x8c8__neon_mlal ember_qs8_dwconv3x3_c16__neon ember_qs8_add__neon" ;;
+    cortex-a72) kernels="ember_qs8_gemm_2x8c8__neon ember_qs8_gemm_2x8c8__neon_mlal ember_qs8_dwconv3x3_c16__neon ember_qs8_im2col ember_qs8_add__neon" ;;
     cortex-a76) kernels="ember_qs8_gemm_8x8c8__neondot" ;;
     max) kernels="ember_qs8_gemm_8x8c8__i8mm" ;;
   esac
   for k in $kernels; do
-    line="$(qemu-aarch64 -cpu "$cpu" -plugin "$plugin,prefix=$k,top=0" -d plugin "$bin" --once --kernel "$k\$" ${args[@]+"${args[@]}"} 2>&1 | grep "^icount prefix")"
+    sel=$k; [ "$k" = ember_qs8_im2col ] && sel=ember_qs8_im2col__ref  # one function for every ISA
+    line="$(qemu-aarch64 -cpu "$cpu" -plugin "$plugin,prefix=$k,top=0" -d plugin "$bin" --once --kernel "$sel\$" ${args[@]+"${args[@]}"} 2>&1 | grep "^icount prefix")"
     # icount prefix 'NAME' COUNT (dot D, mmla M)
     read -r count dot mmla < <(echo "$line" | sed -E "s/.*' ([0-9]+) \(dot ([0-9]+), mmla ([0-9]+)\)/\1 \2 \3/")
     printf '| %s | %s | %s | %s | %s |\n' "$cpu" "$k" "$count" "$dot" "$mmla"
