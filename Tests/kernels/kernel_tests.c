@@ -363,6 +363,8 @@ static void test_conv(void) {
                 for (size_t pad = 0; pad <= 1; pad++)
                     for (size_t dil = 1; dil <= 2; dil++) check_im2col(7 + c % 3, 9 - c % 4, c, kk, kk, stride, pad, dil);
     check_im2col(20, 20, 3, 3, 3, 2, 0, 1);  // the stem's shape, reduced
+    check_im2col(23, 23, 3, 3, 3, 2, 0, 1);  // the bundled model's stem: explicitly padded input (odd), pad 0
+    check_im2col(9, 9, 2, 5, 5, 1, 2, 1);    // 16-byte copies, kernel height other than 3
     check_im2col(5, 6, 16, 3, 3, 1, 1, 1);   // 48-byte spans
     check_im2col(5, 6, 5, 3, 5, 1, 1, 1);    // kh != kw
     check_conv(g_quick ? 15 : 32, g_quick ? 15 : 32, 3, 32, 3, 2, 1, 1);  // MobileNetV2 stem, reduced
@@ -458,6 +460,10 @@ static void test_dwconv(void) {
         const size_t s = layers[i][2];
         check_dw(hh, hh, layers[i][1], s, s == 1 ? 1 : 0, s == 1 ? 1 : 0, FILL_RANDOM, 0, 0);
         if (s == 2) check_dw_pads(hh, hh, layers[i][1], s, 0, 0, 1, 1, FILL_RANDOM, 0, 0);  // TF 'SAME', even H
+        // The bundled model: an explicit PAD op before each stride-2 layer, which then runs unpadded
+        // on H + 2 (even) or H + 1 (odd) rows, with real per-channel shifts (mixed in 1 of 2 runs).
+        if (s == 2) check_dw(hh + 2, hh + 2, layers[i][1], s, 0, 0, FILL_RANDOM, 0, 0);
+        if (s == 2) check_dw(hh + 1, hh + 1, layers[i][1], s, 0, 0, FILL_RANDOM, (int)(rnd() & 1), 0);
     }
 }
 

@@ -8,6 +8,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 cross=${EMBER_CROSS_DIR:-$repo/.build-cross}
 chroot_dir=$cross/trixie
 source "$repo/tools/cross/chroot-lib.sh"
+chroot_lock "$cross"
 
 "$repo/tools/cross/make-sdk.sh"
 chroot_mount "$chroot_dir"

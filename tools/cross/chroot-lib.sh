@@ -1,4 +1,16 @@
 # Mount helpers for the trixie build chroot (sourced).
+
+# One user of a cross dir at a time: chroot_unmount takes down every mount, also those of a
+# concurrent build (which then compiles whatever tree is bound at /src next). Held until the
+# calling script exits; scripts that call each other share it (EMBER_CROSS_LOCKED).
+chroot_lock() {
+  local cross=$1
+  [ -n "${EMBER_CROSS_LOCKED:-}" ] && return 0
+  mkdir -p "$cross"
+  exec 9>"$cross/.lock"
+  flock -n 9 || { echo "cross: $cross is in use by another build; waiting" >&2; flock 9; }
+  export EMBER_CROSS_LOCKED=1
+}
 chroot_mount() {
   local root=$1
   mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"

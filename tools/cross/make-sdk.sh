@@ -15,6 +15,7 @@ sdk_dir=$bundle/ember-aarch64
 sysroot=$sdk_dir/sysroot
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 source "$repo/tools/cross/chroot-lib.sh"
+chroot_lock "$cross"
 
 log() { echo "make-sdk: $*" >&2; }
 
