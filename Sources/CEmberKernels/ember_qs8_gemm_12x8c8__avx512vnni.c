@@ -25,6 +25,7 @@ typedef struct {
     __m256i base;       ///< packed bias - 128 * Σw per channel
     ember_avx2_rq rq;
     ember_avx2_out o;
+    ember_avx2_out16 o16;
     size_t ncount;
 } block_consts;
 
@@ -41,7 +42,10 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(c
             acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_set1_epi64(bytes), wv);
         }
     }
-    for (int r = 0; r < R; r++) ember_qs8_vnni_store_row(out + r * out_stride, reduce8(acc[r]), c->base, &c->rq, &c->o, c->ncount);
+    int r = 0;
+    for (; r + 2 <= R; r += 2)
+        ember_qs8_vnni_store_rows2(out + r * out_stride, out + (r + 1) * out_stride, reduce8(acc[r]), reduce8(acc[r + 1]), c->base, &c->rq, &c->o16, c->ncount);
+    if (r < R) ember_qs8_vnni_store_row(out + r * out_stride, reduce8(acc[r]), c->base, &c->rq, &c->o, c->ncount);
 }
 
 /// Rows [m, m1) of one block, m1 - m < MR: one tile of exactly that many rows.
@@ -69,6 +73,7 @@ void ember_qs8_gemm_12x8c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, s
     _Alignas(64) uint8_t au[A_BYTES];
     block_consts c;
     c.o = ember_avx2_out_load(q);
+    c.o16 = ember_avx2_out16_load(q);
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
         ember_qs8_rows_to_u8(a, a_stride, m0, m1, k, kp8, au);

@@ -21,6 +21,7 @@ typedef struct {
     __m256i base;       ///< packed bias - 128 * Σw per channel
     ember_avx2_rq rq;
     ember_avx2_out o;
+    ember_avx2_out16 o16;
     size_t ncount;
 } block_consts;
 
@@ -39,7 +40,10 @@ EMBER_TARGET_AVXVNNI __attribute__((always_inline)) static inline void tile(cons
             hi[r] = _mm256_dpbusd_avx_epi32(hi[r], va, w1);
         }
     }
-    for (int r = 0; r < R; r++) ember_qs8_vnni_store_row(out + r * out_stride, reduce8(lo[r], hi[r]), c->base, &c->rq, &c->o, c->ncount);
+    int r = 0;
+    for (; r + 2 <= R; r += 2)
+        ember_qs8_vnni_store_rows2(out + r * out_stride, out + (r + 1) * out_stride, reduce8(lo[r], hi[r]), reduce8(lo[r + 1], hi[r + 1]), c->base, &c->rq, &c->o16, c->ncount);
+    if (r < R) ember_qs8_vnni_store_row(out + r * out_stride, reduce8(lo[r], hi[r]), c->base, &c->rq, &c->o, c->ncount);
 }
 
 /// Rows [m, m1) of one block, m1 - m < MR: one tile of exactly that many rows.
@@ -67,6 +71,7 @@ void ember_qs8_gemm_6x8c8__avxvnni(size_t m_begin, size_t m_end, size_t n, size_
     _Alignas(64) uint8_t au[A_BYTES];
     block_consts c;
     c.o = ember_avx2_out_load(q);
+    c.o16 = ember_avx2_out16_load(q);
     const __m256i ones128 = _mm256_set1_epi8((char)0x80);
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
