@@ -68,7 +68,10 @@ void ember_qs8_gemm_12x8c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, s
         ember_qs8_gemm_3x8c8__avx2(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
         return;
     }
+    // At least 4 tiles per chunk: the block's Σw is summed once per chunk, and at one tile per
+    // chunk (K over 448) it cost 20% at K = 576-960.
     size_t mc = ember_gemm_row_chunk(k, MR);
+    if (mc < 4 * MR) mc = 4 * MR;
     if (mc * kp8 > A_BYTES) mc = A_BYTES / kp8 / MR * MR;
     _Alignas(64) uint8_t au[A_BYTES];
     block_consts c;
