@@ -6,10 +6,13 @@
 // One 512-bit load is a whole packed group (8 channels x 8 k); its int32 lanes alternate k 0-3 /
 // 4-7 of each channel and the row's 8 bytes broadcast to every qword match them, so a row costs
 // one broadcast and one VPDPBUSD per 8 k; the two partial sums per channel are added at the end.
-// 12 rows: 12 independent chains cover VPDPBUSD's latency. The output stage is the AVX2 one.
+// 12 rows: 12 independent chains cover VPDPBUSD's latency. The output stage takes two rows per
+// 16-lane AVX-512 pass (ember_requant_avx512.h, the AVX2 stage's formula); an odd last row the
+// AVX2 one.
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_X86_64)
 #include "ember_qs8_vnni_avx2.h"
+#include "ember_requant_avx512.h"
 
 #define EMBER_TARGET_AVX512VNNI __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vnni")))
 #define MR 12
@@ -21,9 +24,18 @@ EMBER_TARGET_AVX512VNNI static inline __m256i reduce8(__m512i acc) {
     return _mm256_permute4x64_epi64(sums, _MM_SHUFFLE(3, 1, 2, 0));
 }
 
+/// Two rows' [c0 c0 c1 c1 ... c7 c7] partial sums to [r0 c0..c7 | r1 c0..c7]: each lane pair
+/// summed in its low dword, then both rows' even dwords gathered by one VPERMT2D.
+EMBER_TARGET_AVX512VNNI static inline __m512i reduce16(__m512i acc0, __m512i acc1) {
+    const __m512i s0 = _mm512_add_epi32(acc0, _mm512_srli_epi64(acc0, 32)), s1 = _mm512_add_epi32(acc1, _mm512_srli_epi64(acc1, 32));
+    return _mm512_permutex2var_epi32(s0, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), s1);
+}
+
 typedef struct {
     __m256i base;       ///< packed bias - 128 * Σw per channel
+    __m512i base2;      ///< the same for two rows
     ember_avx2_rq rq;
+    ember_avx512_rq rq2;
     ember_avx2_out o;
     ember_avx2_out16 o16;
     size_t ncount;
@@ -43,8 +55,19 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(c
         }
     }
     int r = 0;
-    for (; r + 2 <= R; r += 2)
-        ember_qs8_vnni_store_rows2(out + r * out_stride, out + (r + 1) * out_stride, reduce8(acc[r]), reduce8(acc[r + 1]), c->base, &c->rq, &c->o16, c->ncount);
+    for (; r + 2 <= R; r += 2) {
+        const __m128i v = ember_avx512_output16(ember_avx512_mbqm(_mm512_add_epi32(reduce16(acc[r], acc[r + 1]), c->base2), &c->rq2), &c->o16);
+        int8_t *d0 = out + r * out_stride, *d1 = out + (r + 1) * out_stride;
+        if (c->ncount == 8) {
+            _mm_storel_epi64((__m128i *)d0, v);
+            _mm_storel_epi64((__m128i *)d1, _mm_unpackhi_epi64(v, v));
+        } else {
+            int8_t tmp[16];
+            _mm_storeu_si128((__m128i *)tmp, v);
+            ember_store_partial8(d0, tmp, c->ncount);
+            ember_store_partial8(d1, tmp + 8, c->ncount);
+        }
+    }
     if (r < R) ember_qs8_vnni_store_row(out + r * out_stride, reduce8(acc[r]), c->base, &c->rq, &c->o, c->ncount);
 }
 
@@ -89,6 +112,8 @@ void ember_qs8_gemm_12x8c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, s
             int32_t mult[8], ls[8], rs[8];
             ember_load_requant8(q, nb, n, mult, ls, rs);
             c.rq = ember_avx2_rq_load(mult, ls, rs);
+            c.rq2 = ember_avx512_rq_from_avx2(&c.rq);
+            c.base2 = ember_avx512_dup(c.base);
             c.ncount = n - nb < 8 ? n - nb : 8;
             size_t m = m0;
             for (; m + MR <= m1; m += MR) tile(MR, au + (m - m0) * kp8, kp8, w, &c, out + m * out_stride + nb, out_stride);
