@@ -18,6 +18,8 @@ static const ember_kernel_entry gemm_entries[] = {
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qs8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),
     ENTRY(ember_qs8_gemm_3x8c8__avx2, EMBER_ISA_AVX2, 3),
+    ENTRY(ember_qs8_gemm_6x8c8__avxvnni, EMBER_ISA_AVXVNNI, 6),
+    ENTRY(ember_qs8_gemm_12x8c8__avx512vnni, EMBER_ISA_AVX512VNNI, 12),
 #endif
 };
 static const ember_kernel_entry dwconv_entries[] = {

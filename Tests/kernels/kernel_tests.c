@@ -254,10 +254,11 @@ static const size_t mnv2_pointwise[][3] = {
 };
 
 static void test_gemm(void) {
-    // Small shapes: 1, 13 and every remainder of the tiles (MR up to 8, NR = KR = 8).
-    const size_t ms[] = {1, 2, 3, 4, 5, 7, 8, 9, 13, 15, 16, 17};
+    // Small shapes: 1, 13 and every remainder of the tiles (MR up to 12, NR = KR = 8), K = 3 and 27
+    // (the RGB stem's im2col).
+    const size_t ms[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 23, 25};
     const size_t ns[] = {1, 3, 7, 8, 9, 13, 16, 17, 24};
-    const size_t ks[] = {1, 2, 7, 8, 9, 13, 15, 16, 17, 31, 32, 33, 64};
+    const size_t ks[] = {1, 2, 3, 7, 8, 9, 13, 15, 16, 17, 27, 31, 32, 33, 64};
     for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
         for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++)
             for (size_t l = 0; l < sizeof ks / sizeof ks[0]; l++)
@@ -275,6 +276,9 @@ static void test_gemm(void) {
     check_gemm(11, 13, 2048, FILL_RANDOM, FILL_RANDOM, 0);
     check_gemm(17, 9, 2049, FILL_RANDOM, FILL_RANDOM, 0);
     check_gemm(9, 16, 4100, FILL_EXTREMES, FILL_EXTREMES, 1);
+    // K past the VNNI kernels' row buffers (12 x 5456, 6 x 10920 bytes): they hand over to AVX2.
+    check_gemm(13, 9, 5465, FILL_EXTREMES, FILL_EXTREMES, 1);
+    check_gemm(7, 9, 10929, FILL_RANDOM, FILL_MIN, 0);
     for (int rep = 0; rep < (g_quick ? 20 : 100); rep++)
         check_gemm((size_t)rnd_range(1, 40), (size_t)rnd_range(1, 70), (size_t)rnd_range(1, 300), (int)(rnd() % 4), (int)(rnd() % 4), (int)(rnd() % 2));
     for (size_t i = 0; i < sizeof mnv2_pointwise / sizeof mnv2_pointwise[0]; i++) {
