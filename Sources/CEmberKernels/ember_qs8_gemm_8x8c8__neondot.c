@@ -44,7 +44,9 @@ EMBER_TARGET_NEONDOT static void ember_qs8_gemm_8x8c8__neondot_rows(size_t m0, s
     const int lshift = r0.any_lshift | r1.any_lshift;
     const int all_right = vmaxvq_s32(vmaxq_s32(r0.neg_rshift, r1.neg_rshift)) < 0;
     const int16x8_t zp = op->zp;
-    const int8x16_t mn = vdupq_n_s8((int8_t)vgetq_lane_s16(op->mn, 0)), mx = vdupq_n_s8((int8_t)vgetq_lane_s16(op->mx, 0));
+    const int16_t lo = vgetq_lane_s16(op->mn, 0), hi = vgetq_lane_s16(op->mx, 0);
+    const int8x16_t mn = vdupq_n_s8((int8_t)lo), mx = vdupq_n_s8((int8_t)hi);
+    const int clamp = lo > INT8_MIN || hi < INT8_MAX;  // TFLite's int8 models mostly clamp to all of int8
     const int32x4_t bias_lo = vld1q_s32((const int32_t *)blk), bias_hi = vld1q_s32((const int32_t *)blk + 4);
     const int8_t *w = (const int8_t *)(blk + 32);
     const size_t tile_bytes = ember_round_up(k, 16) * MR;
@@ -76,13 +78,16 @@ EMBER_TARGET_NEONDOT static void ember_qs8_gemm_8x8c8__neondot_rows(size_t m0, s
         else if (all_right) RQ_TILE(0, 1);  // the usual case: multipliers below 0.5
         else RQ_TILE(0, 0);
         // b[p] = [channel 2p rows 0-7 | channel 2p+1 rows 0-7]; int8 saturation then the clamp
-        // equals ember_neon_requant8's int16 clamp (min and max lie in [-128, 127]).
+        // equals ember_neon_requant8's int16 clamp (min and max lie in [-128, 127]), and is that
+        // clamp alone when [min, max] is all of int8.
         int8x16_t b[4];
         for (int p = 0; p < 4; p++) {
             const int16x8_t e = vqaddq_s16(vcombine_s16(vqmovn_s32(acc[4 * p]), vqmovn_s32(acc[4 * p + 1])), zp);
             const int16x8_t o = vqaddq_s16(vcombine_s16(vqmovn_s32(acc[4 * p + 2]), vqmovn_s32(acc[4 * p + 3])), zp);
-            b[p] = vminq_s8(vmaxq_s8(vcombine_s8(vqmovn_s16(e), vqmovn_s16(o)), mn), mx);
+            b[p] = vcombine_s8(vqmovn_s16(e), vqmovn_s16(o));
         }
+        if (clamp)
+            for (int p = 0; p < 4; p++) b[p] = vminq_s8(vmaxq_s8(b[p], mn), mx);
         // 8x8 byte transpose: channels (0,2 | 1,3), then (0,2,4,6 | 1,3,5,7), then whole rows.
         const int16x8_t z0 = vreinterpretq_s16_s8(vzip1q_s8(b[0], b[1])), z1 = vreinterpretq_s16_s8(vzip2q_s8(b[0], b[1]));
         const int16x8_t z2 = vreinterpretq_s16_s8(vzip1q_s8(b[2], b[3])), z3 = vreinterpretq_s16_s8(vzip2q_s8(b[2], b[3]));
