@@ -50,7 +50,7 @@ EMBER_TARGET_NEONDOT static void ember_qs8_gemm_8x8c8__neondot_rows(size_t m0, s
     const int32x4_t bias_lo = vld1q_s32((const int32_t *)blk), bias_hi = vld1q_s32((const int32_t *)blk + 4);
     const int8_t *w = (const int8_t *)(blk + 32);
     const size_t tile_bytes = ember_round_up(k, 16) * MR;
-    for (size_t m = m0; m < m1; m += MR) {
+    for (size_t m = m0; m < m1; m += MR, dst += MR * dst_stride) {
         int32x4_t acc[16];
         acc[0] = acc[1] = vdupq_laneq_s32(bias_lo, 0);
         acc[2] = acc[3] = vdupq_laneq_s32(bias_lo, 1);
@@ -95,7 +95,7 @@ EMBER_TARGET_NEONDOT static void ember_qs8_gemm_8x8c8__neondot_rows(size_t m0, s
         const int8x16_t v0 = vreinterpretq_s8_s16(vzip1q_s16(z1, z3)), v1 = vreinterpretq_s8_s16(vzip2q_s16(z1, z3));
         const int64x2_t rows01 = vreinterpretq_s64_s8(vzip1q_s8(u0, v0)), rows23 = vreinterpretq_s64_s8(vzip2q_s8(u0, v0));
         const int64x2_t rows45 = vreinterpretq_s64_s8(vzip1q_s8(u1, v1)), rows67 = vreinterpretq_s64_s8(vzip2q_s8(u1, v1));
-        int8_t *d = dst + (m - m0) * dst_stride;
+        int8_t *d = dst;
         if (m1 - m >= MR) {
             vst1q_lane_s64((int64_t *)(void *)d, rows01, 0); d += dst_stride;
             vst1q_lane_s64((int64_t *)(void *)d, rows01, 1); d += dst_stride;
