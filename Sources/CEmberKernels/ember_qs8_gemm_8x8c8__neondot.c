@@ -117,6 +117,10 @@ EMBER_TARGET_NEONDOT
 void ember_qs8_gemm_8x8c8__neondot(size_t m_begin, size_t m_end, size_t n, size_t k,
                                    const int8_t *a, size_t a_stride, const void *packed,
                                    int8_t *out, size_t out_stride, const ember_qs8_output *q) {
+    if (k == 0) {  // ember_dot_tile runs at least one block of k; the twin gives bias-only outputs
+        ember_qs8_gemm__ref(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
+        return;
+    }
     const size_t block = ember_gemm_block_bytes(k), tile_bytes = ember_round_up(k, 16) * MR;
     const size_t seg = tile_bytes <= EMBER_DOT_SCRATCH ? k : EMBER_DOT_MAX_K;
     const ember_neon_out o = ember_neon_out_load(q);
