@@ -68,7 +68,7 @@ EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void ember_dot
     ember_dot_pack16(ember_dot_ld16(p[4]), ember_dot_ld16(p[5]), ember_dot_ld16(p[6]), ember_dot_ld16(p[7]), dst + 32, both);
 }
 
-/// Adds `kblocks` blocks of 8 k of one tile: acc[2 * c + g] holds channel c of rows 4g..4g+3
+/// Adds `kblocks` (at least 1) blocks of 8 k of one tile: acc[2 * c + g] holds channel c of rows 4g..4g+3
 /// (lanes = rows). `at` = transposed rows, `w` = the packed weights of the same k. `half` (a
 /// constant) skips rows 4-7 when the range's last tile has at most 4 rows (MobileNetV2's 49-row
 /// layers and its classifier's single row); those accumulators then keep their initial values.
@@ -94,12 +94,13 @@ EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void ember_dot
     } while (0)
 EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void ember_dot_tile(int32x4_t acc[16], const int8_t *at,
                                                                                       const int8_t *w, size_t kblocks, int half) {
-    // Two blocks per iteration: the pointer and counter updates are shared.
-    for (size_t kb = kblocks / 2; kb; kb--, at += 128, w += 128) {
+    // One block per trip, do-while: clang 17 (the board's) then post-increments both loads (unrolled
+    // by two it copied the pointers and an accumulator each trip), and without a zero-trip path it
+    // no longer reloads the 16 initial accumulators twice per tile.
+    do {
         EMBER_DOT_BLOCK(at, w);
-        EMBER_DOT_BLOCK(at + 64, w + 64);
-    }
-    if (kblocks & 1) EMBER_DOT_BLOCK(at, w);
+        at += 64, w += 64;
+    } while (--kblocks);
 }
 #undef EMBER_DOT_BLOCK
 #undef EMBER_DOT_PAIR

@@ -44,11 +44,13 @@ EMBER_TARGET_NEONDOT static void ember_qs8_gemm_8x8c8__neondot_rows(size_t m0, s
     const int lshift = r0.any_lshift | r1.any_lshift;
     const int all_right = vmaxvq_s32(vmaxq_s32(r0.neg_rshift, r1.neg_rshift)) < 0;
     const int16x8_t zp = op->zp;
-    const int8x16_t mn = vdupq_n_s8((int8_t)vgetq_lane_s16(op->mn, 0)), mx = vdupq_n_s8((int8_t)vgetq_lane_s16(op->mx, 0));
+    const int16_t lo = vgetq_lane_s16(op->mn, 0), hi = vgetq_lane_s16(op->mx, 0);
+    const int8x16_t mn = vdupq_n_s8((int8_t)lo), mx = vdupq_n_s8((int8_t)hi);
+    const int clamp = lo > INT8_MIN || hi < INT8_MAX;  // TFLite's int8 models mostly clamp to all of int8
     const int32x4_t bias_lo = vld1q_s32((const int32_t *)blk), bias_hi = vld1q_s32((const int32_t *)blk + 4);
     const int8_t *w = (const int8_t *)(blk + 32);
     const size_t tile_bytes = ember_round_up(k, 16) * MR;
-    for (size_t m = m0; m < m1; m += MR) {
+    for (size_t m = m0; m < m1; m += MR, dst += MR * dst_stride) {
         int32x4_t acc[16];
         acc[0] = acc[1] = vdupq_laneq_s32(bias_lo, 0);
         acc[2] = acc[3] = vdupq_laneq_s32(bias_lo, 1);
@@ -76,13 +78,16 @@ EMBER_TARGET_NEONDOT static void ember_qs8_gemm_8x8c8__neondot_rows(size_t m0, s
         else if (all_right) RQ_TILE(0, 1);  // the usual case: multipliers below 0.5
         else RQ_TILE(0, 0);
         // b[p] = [channel 2p rows 0-7 | channel 2p+1 rows 0-7]; int8 saturation then the clamp
-        // equals ember_neon_requant8's int16 clamp (min and max lie in [-128, 127]).
+        // equals ember_neon_requant8's int16 clamp (min and max lie in [-128, 127]), and is that
+        // clamp alone when [min, max] is all of int8.
         int8x16_t b[4];
         for (int p = 0; p < 4; p++) {
             const int16x8_t e = vqaddq_s16(vcombine_s16(vqmovn_s32(acc[4 * p]), vqmovn_s32(acc[4 * p + 1])), zp);
             const int16x8_t o = vqaddq_s16(vcombine_s16(vqmovn_s32(acc[4 * p + 2]), vqmovn_s32(acc[4 * p + 3])), zp);
-            b[p] = vminq_s8(vmaxq_s8(vcombine_s8(vqmovn_s16(e), vqmovn_s16(o)), mn), mx);
+            b[p] = vcombine_s8(vqmovn_s16(e), vqmovn_s16(o));
         }
+        if (clamp)
+            for (int p = 0; p < 4; p++) b[p] = vminq_s8(vmaxq_s8(b[p], mn), mx);
         // 8x8 byte transpose: channels (0,2 | 1,3), then (0,2,4,6 | 1,3,5,7), then whole rows.
         const int16x8_t z0 = vreinterpretq_s16_s8(vzip1q_s8(b[0], b[1])), z1 = vreinterpretq_s16_s8(vzip2q_s8(b[0], b[1]));
         const int16x8_t z2 = vreinterpretq_s16_s8(vzip1q_s8(b[2], b[3])), z3 = vreinterpretq_s16_s8(vzip2q_s8(b[2], b[3]));
@@ -90,7 +95,7 @@ EMBER_TARGET_NEONDOT static void ember_qs8_gemm_8x8c8__neondot_rows(size_t m0, s
         const int8x16_t v0 = vreinterpretq_s8_s16(vzip1q_s16(z1, z3)), v1 = vreinterpretq_s8_s16(vzip2q_s16(z1, z3));
         const int64x2_t rows01 = vreinterpretq_s64_s8(vzip1q_s8(u0, v0)), rows23 = vreinterpretq_s64_s8(vzip2q_s8(u0, v0));
         const int64x2_t rows45 = vreinterpretq_s64_s8(vzip1q_s8(u1, v1)), rows67 = vreinterpretq_s64_s8(vzip2q_s8(u1, v1));
-        int8_t *d = dst + (m - m0) * dst_stride;
+        int8_t *d = dst;
         if (m1 - m >= MR) {
             vst1q_lane_s64((int64_t *)(void *)d, rows01, 0); d += dst_stride;
             vst1q_lane_s64((int64_t *)(void *)d, rows01, 1); d += dst_stride;
@@ -112,6 +117,10 @@ EMBER_TARGET_NEONDOT
 void ember_qs8_gemm_8x8c8__neondot(size_t m_begin, size_t m_end, size_t n, size_t k,
                                    const int8_t *a, size_t a_stride, const void *packed,
                                    int8_t *out, size_t out_stride, const ember_qs8_output *q) {
+    if (k == 0) {  // ember_dot_tile runs at least one block of k; the twin gives bias-only outputs
+        ember_qs8_gemm__ref(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
+        return;
+    }
     const size_t block = ember_gemm_block_bytes(k), tile_bytes = ember_round_up(k, 16) * MR;
     const size_t seg = tile_bytes <= EMBER_DOT_SCRATCH ? k : EMBER_DOT_MAX_K;
     const ember_neon_out o = ember_neon_out_load(q);

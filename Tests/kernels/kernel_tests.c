@@ -289,6 +289,7 @@ static void test_gemm(void) {
         check_gemm_w(m, mnv2_pointwise[i][2], mnv2_pointwise[i][1], FILL_RANDOM, FILL_RANDOM, -127, 0);
     }
     check_gemm_w(300, 32, 27, FILL_RANDOM, FILL_RANDOM, -127, 0);  // the stem after im2col (K = 27)
+    check_gemm(13, 17, 0, FILL_RANDOM, FILL_RANDOM, 0);  // K = 0 (an empty input): bias-only outputs
     test_gemm_narrow();
 }
 
