@@ -108,7 +108,6 @@ static const ember_kernel_entry softmax_entries[] = {{"ember_qs8_softmax__ref", 
 static const ember_kernel_entry quantize_entries[] = {{"ember_qs8_quantize__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
 static const ember_kernel_entry dequantize_entries[] = {{"ember_qs8_dequantize__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
 static const ember_kernel_entry requantize_entries[] = {{"ember_qs8_requantize__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
-static const ember_kernel_entry pooling_entries[] = {{"ember_f32_pooling__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
 
 #define TABLE(op_, arr_) {op_, arr_, sizeof(arr_) / sizeof(arr_[0])}
 enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32, T_LAYERNORM, T_IM2COL, T_ADD, T_QD8_QUANTIZE, T_ATTENTION };  // positions of the dispatched operators in tables[]
@@ -130,7 +129,6 @@ static const ember_kernel_table tables[] = {
     TABLE("qs8_quantize", quantize_entries),
     TABLE("qs8_dequantize", dequantize_entries),
     TABLE("qs8_requantize", requantize_entries),
-    TABLE("f32_pooling", pooling_entries),
 };
 #define TABLE_COUNT (sizeof(tables) / sizeof(tables[0]))
 

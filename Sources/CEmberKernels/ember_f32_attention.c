@@ -6,13 +6,7 @@
 #include <string.h>
 #include "ember_kernels_internal.h"
 
-// x86-64: an AVX2 clone of each function, chosen by the loader for CPUs that have it (same
-// operations in the same order per element, only wider vectors: the same bits).
-#if defined(EMBER_ARCH_X86_64) && defined(__ELF__)
-#define EMBER_WIDE __attribute__((target_clones("avx2", "default")))
-#else
-#define EMBER_WIDE
-#endif
+// x86-64: an AVX2 clone (EMBER_WIDE, ember_kernels_internal.h).
 // The helpers must be inlined into each clone: called, they would run the baseline (SSE2) code.
 #define EMBER_INLINE __attribute__((always_inline)) static inline
 

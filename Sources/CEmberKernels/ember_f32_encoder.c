@@ -9,17 +9,9 @@
 #include <string.h>
 #include "ember_kernels_internal.h"
 
-// x86-64: an AVX2 clone of each function, chosen by the loader for CPUs that have it (same
-// operations in the same order per element, only wider vectors: the same bits).
-// GELU also gets an AVX-512 clone: its polynomial and division run twice as fast in 512-bit
+// x86-64: an AVX2 clone of each function (EMBER_WIDE, ember_kernels_internal.h). GELU also gets
+// an AVX-512 clone (EMBER_WIDEST): its polynomial and division run twice as fast in 512-bit
 // vectors (0.61 -> 0.31 ms per 128-token MiniLM embedding); softmax and attention did not gain.
-#if defined(EMBER_ARCH_X86_64) && defined(__ELF__)
-#define EMBER_WIDE __attribute__((target_clones("avx2", "default")))
-#define EMBER_WIDEST __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-#else
-#define EMBER_WIDE
-#define EMBER_WIDEST
-#endif
 
 // Sums in double, in 8 fixed lanes (element i goes to lane i % 8, the lanes combine pairwise):
 // independent chains the compiler vectorizes, the same order at every vector width.
@@ -112,4 +104,42 @@ EMBER_WIDE void ember_f32_encoder_softmax(size_t cols, float *v, float scale) {
     const float sum = ((lane_sum[0] + lane_sum[1]) + (lane_sum[2] + lane_sum[3])) + ((lane_sum[4] + lane_sum[5]) + (lane_sum[6] + lane_sum[7]));
     const float inv = 1.0f / sum;
     for (c = 0; c < cols; c++) v[c] = v[c] * inv;
+}
+
+EMBER_WIDE void ember_f32_encoder_add(size_t count, const float *restrict a, const float *restrict b, float *restrict out) {
+    for (size_t i = 0; i < count; i++) out[i] = a[i] + b[i];
+}
+
+// The sentence-embedding tail. Mean pooling sums each dimension over the tokens in token order
+// (double), a block of dimensions at a time so the compiler vectorizes across dimensions.
+EMBER_WIDE void ember_f32_mean_pool(size_t tokens, size_t dim, const float *x, const uint8_t *mask, float *out) {
+    size_t count = 0;
+    for (size_t t = 0; t < tokens; t++) count += (!mask || mask[t]) ? 1 : 0;
+    enum { BLOCK = 64 };
+    for (size_t i0 = 0; i0 < dim; i0 += BLOCK) {
+        const size_t width = dim - i0 < BLOCK ? dim - i0 : BLOCK;
+        double sums[BLOCK] = {0};
+        for (size_t t = 0; t < tokens; t++) {
+            if (mask && !mask[t]) continue;
+            const float *row = x + t * dim + i0;
+            for (size_t j = 0; j < width; j++) sums[j] += row[j];
+        }
+        for (size_t j = 0; j < width; j++) out[i0 + j] = count ? (float)(sums[j] / (double)count) : 0.0f;
+    }
+}
+
+/// Each row divided by max(||row||_2, eps); the squares summed in the 8 fixed lanes.
+EMBER_WIDE void ember_f32_l2_normalize(size_t rows, size_t dim, const float *x, float eps, float *out) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *v = x + r * dim;
+        double squares[8] = {0};
+        size_t i = 0;
+        for (; i + 8 <= dim; i += 8)
+            for (size_t u = 0; u < 8; u++) squares[u] += (double)v[i + u] * v[i + u];
+        for (size_t u = 0; i + u < dim; u++) squares[u] += (double)v[i + u] * v[i + u];
+        double norm = sqrt(lanes_total(squares));
+        if (norm < eps) norm = eps;
+        const float inv = (float)(1.0 / norm);
+        for (size_t j = 0; j < dim; j++) out[r * dim + j] = v[j] * inv;
+    }
 }

@@ -22,6 +22,18 @@
 #define EMBER_TARGET_SSE42       __attribute__((target("sse4.2")))
 #endif
 
+// The encoder's portable float operators (same bits on every CPU) are vectorized by the compiler:
+// NEON is the AArch64 baseline; on x86-64 the loader picks an AVX2 (EMBER_WIDE) or also an
+// AVX-512 (EMBER_WIDEST) clone for CPUs that have it: the same operations in the same order per
+// element, only wider vectors, so the same bits.
+#if defined(EMBER_ARCH_X86_64) && defined(__ELF__)
+#define EMBER_WIDE __attribute__((target_clones("avx2", "default")))
+#define EMBER_WIDEST __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#else
+#define EMBER_WIDE
+#define EMBER_WIDEST
+#endif
+
 // ---- GEMM packing "qs8-gemm-n8k8-v1" (see ember_qs8_gemm_pack.c for the index order) ----
 #define EMBER_GEMM_NR 8
 #define EMBER_GEMM_KR 8

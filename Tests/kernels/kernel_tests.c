@@ -872,6 +872,55 @@ static void test_encoder(void) {
     if (!close_to(pn[0], 1 / sqrt(5.0), 1e-7) || !close_to(pn[1], 2 / sqrt(5.0), 1e-7)) FAIL("l2_normalize = (%g, %g)", pn[0], pn[1]);
 }
 
+// The embedding tail and the residual add, on shapes that cross their vector and block widths:
+// mean pooling equals a token-ordered double sum per dimension (the same bits), L2 normalization
+// is within 1e-6 of the double formula (all-zero rows stay zero), the add is exact.
+static void test_encoder_tail(void) {
+    static const size_t dims[] = {1, 7, 13, 64, 65, 384, 1000};
+    static const size_t token_counts[] = {1, 7, 37};
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (size_t tc = 0; tc < sizeof token_counts / sizeof token_counts[0]; tc++) {
+            const size_t dim = dims[d], tokens = token_counts[tc];
+            float *x = xmalloc(tokens * dim * sizeof(float)), *y = xmalloc(dim * sizeof(float)), *n = xmalloc(dim * sizeof(float));
+            uint8_t *mask = xmalloc(tokens);
+            for (size_t i = 0; i < tokens * dim; i++) x[i] = 4.0f * frand();
+            for (int pass = 0; pass < 3; pass++) {  // no mask, a random mask, every token masked
+                for (size_t t = 0; t < tokens; t++) mask[t] = pass == 1 ? (uint8_t)(rnd() % 2) : 0;
+                const uint8_t *m = pass == 0 ? NULL : mask;
+                ember_f32_mean_pool(tokens, dim, x, m, y);
+                size_t count = 0;
+                for (size_t t = 0; t < tokens; t++) count += (!m || m[t]) ? 1 : 0;
+                for (size_t i = 0; i < dim; i++) {
+                    double sum = 0;
+                    for (size_t t = 0; t < tokens; t++) if (!m || m[t]) sum += x[t * dim + i];
+                    const float want = count ? (float)(sum / (double)count) : 0.0f;
+                    g_checks++;
+                    if (memcmp(&y[i], &want, sizeof want)) { FAIL("mean_pool dim %zu tokens %zu [%zu] = %.9g, want %.9g", dim, tokens, i, y[i], want); break; }
+                }
+                ember_f32_l2_normalize(1, dim, y, 1e-12f, n);
+                double ss = 0;
+                for (size_t i = 0; i < dim; i++) ss += (double)y[i] * y[i];
+                const double norm = sqrt(ss) < 1e-12 ? 1e-12 : sqrt(ss);
+                for (size_t i = 0; i < dim; i++) {
+                    g_checks++;
+                    if (!close_to(n[i], y[i] / norm, 1e-6)) { FAIL("l2_normalize dim %zu [%zu] = %.9g, want %.9g", dim, i, n[i], y[i] / norm); break; }
+                }
+            }
+            free(x); free(y); free(n); free(mask);
+        }
+    for (size_t count = 1; count <= 1031; count += 93) {
+        float *a = xmalloc((count + 1) * sizeof(float)), *b = xmalloc((count + 1) * sizeof(float)), *out = xmalloc((count + 1) * sizeof(float));
+        for (size_t i = 0; i <= count; i++) { a[i] = 1e3f * frand(); b[i] = frand(); }
+        ember_f32_encoder_add(count, a + 1, b + 1, out + 1);  // unaligned, as a row range starts
+        for (size_t i = 1; i <= count; i++) {
+            const float want = a[i] + b[i];
+            g_checks++;
+            if (memcmp(&out[i], &want, sizeof want)) { FAIL("encoder_add [%zu] = %.9g, want %.9g", i, out[i], want); break; }
+        }
+        free(a); free(b); free(out);
+    }
+}
+
 // ---- CRC-32C ----
 // The encoder's portable float operators: close to libm, and the same bits on every CPU (the
 // hash of their outputs on fixed inputs is a constant, checked natively and under qemu-aarch64).
@@ -1093,6 +1142,7 @@ int main(int argc, char **argv) {
     test_elementwise();
     test_encoder();
     test_encoder_portable();
+    test_encoder_tail();
     test_crc();
     test_threadpool();
     test_threadpool_pinning();

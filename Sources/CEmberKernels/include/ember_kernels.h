@@ -244,6 +244,8 @@ void ember_f32_encoder_layernorm(size_t rows, size_t dim, const float *x, const 
                                  float eps, float *out);
 void ember_f32_encoder_gelu(size_t count, const float *x, float *out);
 void ember_f32_encoder_softmax(size_t cols, float *values, float scale);  // in place
+/// out = a + b, elementwise (the residual connections).
+void ember_f32_encoder_add(size_t count, const float *a, const float *b, float *out);
 
 /// Bytes of float scratch one ember_f32_attention call needs for `tokens` tokens.
 size_t ember_f32_attention_scratch(size_t tokens, size_t head_size);

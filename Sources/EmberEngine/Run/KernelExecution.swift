@@ -23,7 +23,7 @@ extension Kernel {
         case .dynamicLinear(let l): return name("qd8_quantize_rows") + " + " + name(l.narrow ? "qd8_gemm_narrow" : "qd8_gemm")
         case .attention: return name("f32_attention") + " (ember_f32_encoder_softmax)"
         case .gelu: return "ember_f32_encoder_gelu"
-        case .residualAdd: return "residual add (Swift)"
+        case .residualAdd: return "ember_f32_encoder_add"
         case .meanPooling: return "ember_f32_mean_pool"
         case .l2Normalize: return "ember_f32_l2_normalize"
         }
@@ -82,8 +82,9 @@ extension Kernel {
             ember_f32_encoder_gelu(items.count * g.width, floats(g.input, arena) + items.lowerBound * g.width,
                            mutableFloats(g.out, arena) + items.lowerBound * g.width)
         case .residualAdd(let r):
-            let a = floats(r.input, arena), b = floats(r.b!, arena), out = mutableFloats(r.out, arena)
-            for i in (items.lowerBound * r.width)..<(items.upperBound * r.width) { out[i] = a[i] + b[i] }
+            let first = items.lowerBound * r.width
+            ember_f32_encoder_add(items.count * r.width, floats(r.input, arena) + first, floats(r.b!, arena) + first,
+                                  mutableFloats(r.out, arena) + first)
         case .meanPooling(let p):
             ember_f32_mean_pool(tokens, p.width, floats(p.input, arena), nil, mutableFloats(p.out, arena))
         case .l2Normalize(let n):
