@@ -4,6 +4,7 @@
 #define EMBER_KERNELS_INTERNAL_H
 
 #include <stddef.h>
+#include <math.h>
 #include <string.h>
 #include "ember_kernels.h"
 #include "ember_fixedpoint.h"
@@ -33,6 +34,19 @@
 #define EMBER_WIDE
 #define EMBER_WIDEST
 #endif
+
+// ---- Dynamic quantization of one float row (every ember_qd8_quantize_rows path) ----
+/// The row's scale (hi - lo) / 255 (1 for an empty, constant or non-finite range) and zero point,
+/// from the row's range [lo, hi] (which includes 0). The zero point is clamped while still a float:
+/// a huge range with s = 1 would overflow the int32 conversion.
+static inline float ember_qd8_row_scale(float lo, float hi, int32_t *zero_point) {
+    float s = (hi - lo) / 255.0f;
+    if (!(s > 0.0f) || !isfinite(s)) s = 1.0f;
+    float z = roundf(-128.0f - lo / s);
+    z = z < -128.0f ? -128.0f : z > 127.0f ? 127.0f : z;
+    *zero_point = z == z ? (int32_t)z : -128;
+    return s;
+}
 
 // ---- GEMM packing "qs8-gemm-n8k8-v1" (see ember_qs8_gemm_pack.c for the index order) ----
 #define EMBER_GEMM_NR 8

@@ -13,9 +13,8 @@ void ember_qd8_quantize_rows__ref(size_t rows, size_t k, const float *x, size_t 
         const float *v = x + r * x_stride;
         float lo = 0.0f, hi = 0.0f;
         for (size_t i = 0; i < k; i++) { if (v[i] < lo) lo = v[i]; if (v[i] > hi) hi = v[i]; }
-        float s = (hi - lo) / 255.0f;
-        if (!(s > 0.0f) || !isfinite(s)) s = 1.0f;
-        const int32_t zp = ember_clamp((int32_t)roundf(-128.0f - lo / s), -128, 127);
+        int32_t zp;
+        const float s = ember_qd8_row_scale(lo, hi, &zp);
         for (size_t i = 0; i < k; i++) {
             float t = roundf(v[i] / s);
             if (!(t == t)) t = 0.0f;

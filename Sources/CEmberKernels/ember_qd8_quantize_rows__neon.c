@@ -40,9 +40,8 @@ void ember_qd8_quantize_rows__neon(size_t rows, size_t k, const float *x, size_t
         int8_t *out = q + r * q_stride;
         float lo, hi;
         row_range(v, k, &lo, &hi);
-        float s = (hi - lo) / 255.0f;
-        if (!(s > 0.0f) || !isfinite(s)) s = 1.0f;
-        const int32_t zp = ember_clamp((int32_t)roundf(-128.0f - lo / s), -128, 127);
+        int32_t zp;
+        const float s = ember_qd8_row_scale(lo, hi, &zp);
         const float32x4_t vs = vdupq_n_f32(s);
         const int32x4_t vzp = vdupq_n_s32(zp);
         size_t i = 0;

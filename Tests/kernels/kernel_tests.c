@@ -703,9 +703,15 @@ static void qd8_quantize_paths_match_twin(size_t k) {
         x[5 * k + i] = i == k / 2 ? INFINITY : frand();
         x[6 * k + i] = i % 7 == 3 ? NAN : frand() - 0.5f;
         x[7 * k + i] = i == k - 1 ? -INFINITY : frand() + 2.0f;
+        x[8 * k + i] = i % 2 ? 3e38f : -3e38f;  // hi - lo overflows to infinity
     }
     const ember_kernel_table *t = ember_kernel_table_for("qd8_quantize_rows");
     ember_qd8_quantize_rows__ref(rows, k, x, k, q0, k, s0, z0);
+    // An infinite range gives scale 1, and the zero point saturates at 127 on every CPU (converted
+    // to int32 first, it was undefined: INT32_MIN on x86-64, INT32_MAX on AArch64).
+    g_checks++;
+    if (s0[7] != 1.0f || z0[7] != 127 || (k > 1 && (s0[8] != 1.0f || z0[8] != 127)))
+        FAIL("infinite row ranges: scale %g / %g, zero point %d / %d (want 1, 127)", s0[7], s0[8], z0[7], z0[8]);
     for (size_t e = 1; e < t->count; e++) {
         if (!ember_isa_available(t->entries[e].isa)) continue;
         ((ember_qd8_quantize_rows_fn)t->entries[e].fn)(rows, k, x, k, q1, k, s1, z1);
