@@ -3,19 +3,10 @@
 // quantizer never writes -128; ember_qs8_gemm_packed_narrow). Two blocks of 8 k share one int16
 // product (SMULL + SMLAL + SADALP, exact as |a0*w0 + a1*w1| <= 32512; the first pair starts the
 // accumulators with SADDLP), as in ember_qs8_gemm_2x8c8__neon_mlal; the output stage is
-// ember_qd8_gemm_2x8c8__neon's.
+// ember_qd8_neon.h's, shared with ember_qd8_gemm_2x8c8__neon.
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_ARM64)
-#include <arm_neon.h>
-
-/// One block of 8 k: SMULL + SADALP (exact for any weight).
-static inline void mac_block(int32x4_t acc0[8], int32x4_t acc1[8], const int8_t *wp, int8x8_t va0, int8x8_t va1) {
-    for (int j = 0; j < 8; j++) {
-        const int8x8_t vw = vld1_s8(wp + 8 * j);
-        acc0[j] = vpadalq_s16(acc0[j], vmull_s8(vw, va0));
-        acc1[j] = vpadalq_s16(acc1[j], vmull_s8(vw, va1));
-    }
-}
+#include "ember_qd8_neon.h"
 
 /// Two blocks of 8 k: weights of block kb at wp, of kb + 1 at wp + 64; row 0's bytes of the two
 /// blocks in va0, vb0, row 1's in va1, vb1.
@@ -28,20 +19,6 @@ static inline void mac_block2(int32x4_t acc0[8], int32x4_t acc1[8], const int8_t
         acc0[j] = first ? vpaddlq_s16(p0) : vpadalq_s16(acc0[j], p0);
         acc1[j] = first ? vpaddlq_s16(p1) : vpadalq_s16(acc1[j], p1);
     }
-}
-
-static inline void store_row(float *dst, size_t count, const int32x4_t acc[8], int32x4_t wsum_lo, int32x4_t wsum_hi,
-                             int32_t zp, float s, const float ws[8], const float b[8]) {
-    const int32x4_t lo = vpaddq_s32(vpaddq_s32(acc[0], acc[1]), vpaddq_s32(acc[2], acc[3]));
-    const int32x4_t hi = vpaddq_s32(vpaddq_s32(acc[4], acc[5]), vpaddq_s32(acc[6], acc[7]));
-    const int32x4_t c_lo = vsubq_s32(lo, vmulq_n_s32(wsum_lo, zp)), c_hi = vsubq_s32(hi, vmulq_n_s32(wsum_hi, zp));
-    const float32x4_t f_lo = vaddq_f32(vmulq_f32(vmulq_n_f32(vld1q_f32(ws), s), vcvtq_f32_s32(c_lo)), vld1q_f32(b));
-    const float32x4_t f_hi = vaddq_f32(vmulq_f32(vmulq_n_f32(vld1q_f32(ws + 4), s), vcvtq_f32_s32(c_hi)), vld1q_f32(b + 4));
-    if (count == 8) { vst1q_f32(dst, f_lo); vst1q_f32(dst + 4, f_hi); return; }
-    float t[8];
-    vst1q_f32(t, f_lo);
-    vst1q_f32(t + 4, f_hi);
-    memcpy(dst, t, count * sizeof(float));
 }
 
 void ember_qd8_gemm_2x8c8__neon_mlal(size_t m_begin, size_t m_end, size_t n, size_t k,
@@ -69,16 +46,16 @@ void ember_qd8_gemm_2x8c8__neon_mlal(size_t m_begin, size_t m_end, size_t n, siz
             for (; kb < kfull; kb += 2)
                 mac_block2(acc0, acc1, w + (kb - 1) * 64, vld1_s8(a0 + (kb - 1) * 8), vld1_s8(a0 + kb * 8),
                            vld1_s8(a1 + (kb - 1) * 8), vld1_s8(a1 + kb * 8), 0);
-            if (kfull & 1) mac_block(acc0, acc1, w + (kfull - 1) * 64, vld1_s8(a0 + (kfull - 1) * 8), vld1_s8(a1 + (kfull - 1) * 8));
+            if (kfull & 1) ember_qd8_neon_mac_block(acc0, acc1, w + (kfull - 1) * 64, vld1_s8(a0 + (kfull - 1) * 8), vld1_s8(a1 + (kfull - 1) * 8));
             if (krem) {
                 int8_t t0[8] = {0}, t1[8] = {0};
                 memcpy(t0, a0 + kfull * 8, krem);
                 memcpy(t1, a1 + kfull * 8, krem);
-                mac_block(acc0, acc1, w + kfull * 64, vld1_s8(t0), vld1_s8(t1));
+                ember_qd8_neon_mac_block(acc0, acc1, w + kfull * 64, vld1_s8(t0), vld1_s8(t1));
             }
-            store_row(out + m * out_stride + nb, count, acc0, wsum_lo, wsum_hi, zero_point[m], scale[m], ws, b);
+            ember_qd8_neon_store_row(out + m * out_stride + nb, count, acc0, wsum_lo, wsum_hi, zero_point[m], scale[m], ws, b);
             if (m + 1 < m_end)
-                store_row(out + (m + 1) * out_stride + nb, count, acc1, wsum_lo, wsum_hi, zero_point[m + 1], scale[m + 1], ws, b);
+                ember_qd8_neon_store_row(out + (m + 1) * out_stride + nb, count, acc1, wsum_lo, wsum_hi, zero_point[m + 1], scale[m + 1], ws, b);
         }
     }
 }
