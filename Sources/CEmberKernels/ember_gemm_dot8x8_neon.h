@@ -109,4 +109,16 @@ EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void ember_dot
 static inline void ember_dot_tile_rows(const int8_t *a, size_t a_stride, size_t m, size_t m1, const int8_t *rows[EMBER_DOT_MR]) {
     for (size_t r = 0; r < EMBER_DOT_MR; r++) rows[r] = a + (m + r < m1 ? m + r : m1 - 1) * a_stride;
 }
+
+/// Every tile of the chunk of rows [m0, m1) transposed once into `at`, tile_bytes apart (K fits
+/// the scratch buffer; longer K is packed per segment by the kernel).
+EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void
+ember_dot_pack_chunk(const int8_t *a, size_t a_stride, size_t m0, size_t m1, size_t k, const int8_t *a_limit,
+                     size_t tile_bytes, int8_t *at) {
+    for (size_t m = m0; m < m1; m += EMBER_DOT_MR) {
+        const int8_t *rows[EMBER_DOT_MR];
+        ember_dot_tile_rows(a, a_stride, m, m1, rows);
+        ember_dot_pack_rows(rows, 0, k, a_limit, at + (m - m0) / EMBER_DOT_MR * tile_bytes);
+    }
+}
 #endif

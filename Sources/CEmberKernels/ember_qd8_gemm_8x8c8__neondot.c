@@ -44,12 +44,7 @@ void ember_qd8_gemm_8x8c8__neondot(size_t m_begin, size_t m_end, size_t n, size_
     int8_t at[EMBER_DOT_SCRATCH];
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
-        if (seg == k)
-            for (size_t m = m0; m < m1; m += MR) {
-                const int8_t *rows[MR];
-                ember_dot_tile_rows(q, q_stride, m, m1, rows);
-                ember_dot_pack_rows(rows, 0, k, q_limit, at + (m - m0) / MR * tile_bytes);
-            }
+        if (seg == k) ember_dot_pack_chunk(q, q_stride, m0, m1, k, q_limit, tile_bytes, at);
         for (size_t nb = 0; nb < n; nb += 8) {
             const uint8_t *blk = (const uint8_t *)packed + (nb / 8) * block;
             const int32x4_t wsum_lo = vld1q_s32((const int32_t *)blk), wsum_hi = vld1q_s32((const int32_t *)blk + 4);

@@ -129,12 +129,7 @@ void ember_qs8_gemm_8x8c8__neondot(size_t m_begin, size_t m_end, size_t n, size_
     int8_t at[EMBER_DOT_SCRATCH];
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
-        if (seg == k)
-            for (size_t m = m0; m < m1; m += MR) {
-                const int8_t *rows[MR];
-                ember_dot_tile_rows(a, a_stride, m, m1, rows);
-                ember_dot_pack_rows(rows, 0, k, a_limit, at + (m - m0) / MR * tile_bytes);
-            }
+        if (seg == k) ember_dot_pack_chunk(a, a_stride, m0, m1, k, a_limit, tile_bytes, at);
         for (size_t nb = 0; nb < n; nb += 8) {
             const uint8_t *blk = (const uint8_t *)packed + (nb / 8) * block;
             ember_neon_rq r0, r1;
