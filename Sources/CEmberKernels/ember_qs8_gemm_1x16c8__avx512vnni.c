@@ -1,0 +1,136 @@
+// qs8 GEMM for small K (at most 32: MobileNetV2's widest layers, K = 16, 24, 27, 32), AVX-512
+// VNNI; larger K goes to ember_qs8_gemm_12x8c8__avx512vnni. At K = 16 the 12x8 kernel spends
+// most of its time after the products: the per-tile reduction of k 0-3 / 4-7 partial sums, the
+// u8 copy of the rows, per-block constants. Here each int32 lane is one output channel: per call,
+// two packed 8-channel blocks (a "pair", 16 channels) are regrouped by VPERMT2D into one vector
+// per 4 k (lane c = channel c's 4 bytes), so a row's 16 sums come out of VPDPBUSD in channel
+// order, with no reduction. One row at a time, all channels: the row's 4-byte groups (biased to
+// u8, a + 128 = a XOR 0x80) are broadcast once and serve every pair; the 128 * Σw this adds is
+// taken out of the bias, as in the 12x8 kernel. Output: ember_avx512_mbqm on the 16 lanes, then
+// the zero point and clamp, one VPMOVDB, one 16-byte store. Same bytes as ember_qs8_gemm__ref.
+#include "ember_kernels_internal.h"
+#if defined(EMBER_ARCH_X86_64)
+#include "ember_requant_avx512.h"
+
+#define EMBER_TARGET_AVX512VNNI __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vnni")))
+#define MAX_KQ 8     ///< groups of 4 k: K <= 32
+#define GROUP 16     ///< pairs whose constants are prepared at once (256 channels, 14 KiB of stack)
+
+typedef struct {
+    __m512i w[MAX_KQ];  ///< lane c: channel c's k 4g..4g+3 (zero past k and past n)
+    __m512i base;       ///< packed bias - 128 * Σw, wrapping as the twin's int32 sums
+    ember_avx512_rq rq;
+} pair_consts;
+
+/// Channels [nb, nb + 16) of the packed blob: blocks nb/8 and nb/8 + 1 (a missing second block
+/// reads as zeros: the blob holds only ceil(n / 8) blocks).
+EMBER_TARGET_AVX512VNNI static void prepare_pair(const uint8_t *packed, size_t block, size_t nb, size_t n, size_t kq,
+                                                 const ember_qs8_output *q, pair_consts *p) {
+    const uint8_t *blk0 = packed + (nb / 8) * block, *blk1 = nb + 8 < n ? blk0 + block : NULL;
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    __m512i ws = _mm512_setzero_si512();
+    for (size_t g = 0; g < kq; g++) {
+        const size_t off = 32 + (g / 2) * 64;
+        const __m512i b0 = _mm512_loadu_si512((const void *)(blk0 + off));
+        const __m512i b1 = blk1 ? _mm512_loadu_si512((const void *)(blk1 + off)) : _mm512_setzero_si512();
+        p->w[g] = _mm512_permutex2var_epi32(b0, g % 2 ? odd : even, b1);
+        ws = _mm512_dpbusd_epi32(ws, _mm512_set1_epi8((char)0x80), p->w[g]);
+    }
+    const __m256i bias0 = _mm256_loadu_si256((const __m256i *)blk0);
+    const __m256i bias1 = blk1 ? _mm256_loadu_si256((const __m256i *)blk1) : _mm256_setzero_si256();
+    p->base = _mm512_sub_epi32(_mm512_inserti64x4(_mm512_castsi256_si512(bias0), bias1, 1), ws);
+    int32_t mult[16], ls[16], rs[16];
+    ember_load_requant8(q, nb, n, mult, ls, rs);
+    ember_load_requant8(q, nb + 8, n, mult + 8, ls + 8, rs + 8);
+    p->rq = ember_avx512_rq_load16(mult, ls, rs);
+}
+
+/// The zero point and clamp (ember_output_value) on 16 int32 lanes, and the narrow to bytes.
+typedef struct {
+    __m512i lo, hi, zp32, mn, mx;
+    __m128i zp8;
+    int fast;
+} out_consts;
+
+/// fast: clamp(sat16(v) + zp, mn, mx) = clamp(v, max(-32768, mn - zp), min(32767, mx - zp)) + zp
+/// when mn <= mx and that interval is not empty (always with int8 zero points); the + zp is
+/// added to the bytes after VPMOVDB's truncation (exact mod 256; the result is in [mn, mx]).
+/// Otherwise the AVX2 stage's steps: saturate to int16, add zp, saturate, max mn, min mx.
+EMBER_TARGET_AVX512VNNI static out_consts out_load(const ember_qs8_output *q) {
+    out_consts o;
+    const int32_t zp = ember_clamp(q->zero_point, INT16_MIN, INT16_MAX), mn = ember_clamp(q->min, -128, 127),
+                  mx = ember_clamp(q->max, -128, 127);
+    const int32_t lo = mn - zp > INT16_MIN ? mn - zp : INT16_MIN, hi = mx - zp < INT16_MAX ? mx - zp : INT16_MAX;
+    o.fast = mn <= mx && lo <= hi;
+    o.lo = _mm512_set1_epi32(o.fast ? lo : INT16_MIN);
+    o.hi = _mm512_set1_epi32(o.fast ? hi : INT16_MAX);
+    o.zp32 = _mm512_set1_epi32(zp);
+    o.mn = _mm512_set1_epi32(mn);
+    o.mx = _mm512_set1_epi32(mx);
+    o.zp8 = _mm_set1_epi8((char)zp);
+    return o;
+}
+
+EMBER_TARGET_AVX512VNNI static inline __m128i out_bytes(__m512i v, const out_consts *o) {
+    v = _mm512_min_epi32(_mm512_max_epi32(v, o->lo), o->hi);
+    if (o->fast) return _mm_add_epi8(_mm512_cvtepi32_epi8(v), o->zp8);
+    v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, o->zp32), o->lo), o->hi);
+    return _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(v, o->mn), o->mx));
+}
+
+/// Rows [m_begin, m_end) for the `np` prepared pairs starting at channel n0; KQ groups of 4 k
+/// (a constant after inlining), the last one partial when k % 4 != 0.
+EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void rows(const int KQ, size_t m_begin, size_t m_end, size_t n,
+                                                                               size_t k, const int8_t *a, size_t a_stride, size_t n0,
+                                                                               const pair_consts *pc, size_t np, int8_t *out,
+                                                                               size_t out_stride, const out_consts *o) {
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    // The last group's bytes past k are not read (the row may end the buffer); as u8 they are
+    // 0x80, against zero weights.
+    const __mmask64 tail = k % 4 ? ((__mmask64)1 << (k % 4)) - 1 : 0xF;
+    for (size_t m = m_begin; m < m_end; m++) {
+        const int8_t *row = a + m * a_stride;
+        __m512i x[MAX_KQ];
+        for (int g = 0; g + 1 < KQ; g++) {
+            int32_t v;
+            memcpy(&v, row + 4 * g, 4);
+            x[g] = _mm512_xor_si512(_mm512_set1_epi32(v), flip);
+        }
+        const __m512i last = _mm512_maskz_loadu_epi8(tail, row + 4 * (KQ - 1));
+        x[KQ - 1] = _mm512_xor_si512(_mm512_broadcastd_epi32(_mm512_castsi512_si128(last)), flip);
+        int8_t *dst = out + m * out_stride + n0;
+        for (size_t p = 0; p < np; p++, dst += 16) {
+            __m512i acc = pc[p].base;
+            for (int g = 0; g < KQ; g++) acc = _mm512_dpbusd_epi32(acc, x[g], pc[p].w[g]);
+            const __m128i b = out_bytes(ember_avx512_mbqm(acc, &pc[p].rq), o);
+            const size_t left = n - n0 - 16 * p;
+            if (left >= 16) _mm_storeu_si128((__m128i *)dst, b);
+            else _mm512_mask_storeu_epi8(dst, ((__mmask64)1 << left) - 1, _mm512_castsi128_si512(b));
+        }
+    }
+}
+
+EMBER_TARGET_AVX512VNNI
+void ember_qs8_gemm_1x16c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, size_t k,
+                                       const int8_t *a, size_t a_stride, const void *packed,
+                                       int8_t *out, size_t out_stride, const ember_qs8_output *q) {
+    if (k > 4 * MAX_KQ || k == 0) {
+        ember_qs8_gemm_12x8c8__avx512vnni(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
+        return;
+    }
+    const size_t block = ember_gemm_block_bytes(k), kq = (k + 3) / 4;
+    const out_consts o = out_load(q);
+    _Alignas(64) pair_consts pc[GROUP];
+    for (size_t n0 = 0; n0 < n; n0 += 16 * GROUP) {
+        size_t np = 0;
+        for (; np < GROUP && n0 + 16 * np < n; np++) prepare_pair((const uint8_t *)packed, block, n0 + 16 * np, n, kq, q, &pc[np]);
+        switch (kq) {
+#define KQ_CASE(KQ) case KQ: rows(KQ, m_begin, m_end, n, k, a, a_stride, n0, pc, np, out, out_stride, &o); break;
+        KQ_CASE(1) KQ_CASE(2) KQ_CASE(3) KQ_CASE(4) KQ_CASE(5) KQ_CASE(6) KQ_CASE(7) KQ_CASE(8)
+#undef KQ_CASE
+        default: break;
+        }
+    }
+}
+#endif
