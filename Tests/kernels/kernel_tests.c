@@ -253,6 +253,39 @@ static const size_t mnv2_pointwise[][3] = {
     {49, 320, 1280}, {1, 1280, 1000},
 };
 
+/// Output zero points beyond int8 (the output stage's general form: int16 saturation before and
+/// after the zero point), with and without an activation clamp.
+static void test_gemm_output_zero_points(void) {
+    static const int32_t zps[] = {-40000, -32768, -1000, -129, 128, 300, 32767, 40000}, clamps[][2] = {{-128, 127}, {-128, -5}, {3, 127}};
+    const size_t m = 5, n = 40;
+    for (size_t z = 0; z < 3 * sizeof zps / sizeof zps[0]; z++) {
+        const size_t k = z % 2 ? 16 : 27;
+        int8_t a[5 * 27], w[40 * 27], twin[5 * 40], got[5 * 40];
+        int32_t bias[40];
+        fill(a, m * k, FILL_RANDOM, -128);
+        fill(w, n * k, FILL_RANDOM, -128);
+        for (size_t j = 0; j < n; j++) bias[j] = rnd_range(-3000000, 3000000);
+        requant r;
+        make_requant(&r, n, 0);
+        r.q.zero_point = zps[z / 3];
+        r.q.min = clamps[z % 3][0];
+        r.q.max = clamps[z % 3][1];
+        void *packed = xmalloc(ember_qs8_gemm_packed_size(n, k));
+        ember_qs8_gemm_pack(n, k, w, bias, rnd_range(-128, 127), packed);
+        ember_qs8_gemm__ref(0, m, n, k, a, k, packed, twin, n, &r.q);
+        const ember_kernel_table *t = ember_kernel_table_for("qs8_gemm");
+        char what[96];
+        snprintf(what, sizeof what, "qs8_gemm output zero point %d, clamp [%d, %d], k=%zu", r.q.zero_point, r.q.min, r.q.max, k);
+        for (size_t e = 1; e < t->count; e++) {
+            if (!ember_isa_available(t->entries[e].isa) || t->entries[e].narrow) continue;
+            memset(got, 0x5A, sizeof got);
+            ((ember_qs8_gemm_fn)t->entries[e].fn)(0, m, n, k, a, k, packed, got, n, &r.q);
+            same_bytes(what, t->entries[e].name, got, twin, m * n, n);
+        }
+        free(packed); free_requant(&r);
+    }
+}
+
 static void test_gemm(void) {
     // Small shapes: 1, 13 and every remainder of the tiles (MR up to 12, NR = KR = 8), K = 3 and 27
     // (the RGB stem's im2col).
@@ -290,6 +323,14 @@ static void test_gemm(void) {
     }
     check_gemm_w(300, 32, 27, FILL_RANDOM, FILL_RANDOM, -127, 0);  // the stem after im2col (K = 27)
     check_gemm(13, 17, 0, FILL_RANDOM, FILL_RANDOM, 0);  // K = 0 (an empty input): bias-only outputs
+    // K <= 32 (the AVX-512 2x16 kernel: 16 channels per vector, pairs of packed blocks, 16 pairs
+    // prepared at a time): every group count of 4 k with its tail, channel counts across the 16-
+    // and 256-channel steps, odd row counts, extreme values.
+    const size_t sks[] = {1, 3, 4, 5, 8, 12, 16, 20, 24, 27, 28, 29, 32}, sns[] = {15, 16, 31, 33, 40, 255, 256, 257, 300, 520};
+    for (size_t l = 0; l < sizeof sks / sizeof sks[0]; l++)
+        for (size_t j = 0; j < sizeof sns / sizeof sns[0]; j++)
+            if (!g_quick || (l + j) % 3 == 0) check_gemm((size_t)rnd_range(1, 7), sns[j], sks[l], (int)((l + j) % 4), (int)(j % 4), (l + j) % 2);
+    test_gemm_output_zero_points();
     test_gemm_narrow();
 }
 

@@ -4,7 +4,7 @@
 // u8 copy of the rows, per-block constants. Here each int32 lane is one output channel: per call,
 // two packed 8-channel blocks (a "pair", 16 channels) are regrouped by VPERMT2D into one vector
 // per 4 k (lane c = channel c's 4 bytes), so a row's 16 sums come out of VPDPBUSD in channel
-// order, with no reduction. One row at a time, all channels: the row's 4-byte groups (biased to
+// order, with no reduction. Two rows at a time, all channels: the row's 4-byte groups (biased to
 // u8, a + 128 = a XOR 0x80) are broadcast once and serve every pair; the 128 * Σw this adds is
 // taken out of the bias, as in the 12x8 kernel. Output: ember_avx512_mbqm on the 16 lanes, then
 // the zero point and clamp, one VPMOVDB, one 16-byte store. Same bytes as ember_qs8_gemm__ref.
@@ -79,40 +79,63 @@ EMBER_TARGET_AVX512VNNI static inline __m128i out_bytes(__m512i v, const out_con
     return _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(v, o->mn), o->mx));
 }
 
-/// Rows [m_begin, m_end) for the `np` prepared pairs starting at channel n0; KQ groups of 4 k
-/// (a constant after inlining), the last one partial when k % 4 != 0.
-EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void rows(const int KQ, size_t m_begin, size_t m_end, size_t n,
-                                                                               size_t k, const int8_t *a, size_t a_stride, size_t n0,
+/// Row `row`'s KQ groups of 4 bytes, each broadcast and biased to u8. The last group's bytes past
+/// k are not read (the row may end the buffer); as u8 they are 0x80, against zero weights.
+EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void load_row(const int KQ, const int8_t *row, __mmask64 tail,
+                                                                                   __m512i x[MAX_KQ]) {
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    for (int g = 0; g + 1 < KQ; g++) {
+        int32_t v;
+        memcpy(&v, row + 4 * g, 4);
+        x[g] = _mm512_xor_si512(_mm512_set1_epi32(v), flip);
+    }
+    const __m512i last = _mm512_maskz_loadu_epi8(tail, row + 4 * (KQ - 1));
+    x[KQ - 1] = _mm512_xor_si512(_mm512_broadcastd_epi32(_mm512_castsi512_si128(last)), flip);
+}
+
+/// R rows from m (R, KQ constants after inlining) for the `np` prepared pairs from channel n0.
+/// From 4 groups of k on, each row's sums run in two chains (even and odd groups) to halve
+/// VPDPBUSD's latency chain.
+EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void rows(const int R, const int KQ, size_t m, size_t n, __mmask64 tail,
+                                                                               const int8_t *a, size_t a_stride, size_t n0,
                                                                                const pair_consts *pc, size_t np, int8_t *out,
                                                                                size_t out_stride, const out_consts *o) {
-    const __m512i flip = _mm512_set1_epi8((char)0x80);
-    // The last group's bytes past k are not read (the row may end the buffer); as u8 they are
-    // 0x80, against zero weights.
-    const __mmask64 tail = k % 4 ? ((__mmask64)1 << (k % 4)) - 1 : 0xF;
-    for (size_t m = m_begin; m < m_end; m++) {
-        const int8_t *row = a + m * a_stride;
-        __m512i x[MAX_KQ];
-        for (int g = 0; g + 1 < KQ; g++) {
-            int32_t v;
-            memcpy(&v, row + 4 * g, 4);
-            x[g] = _mm512_xor_si512(_mm512_set1_epi32(v), flip);
+    __m512i x[R][MAX_KQ];
+    for (int r = 0; r < R; r++) load_row(KQ, a + (m + r) * a_stride, tail, x[r]);
+    for (size_t p = 0; p < np; p++) {
+        __m512i acc[R], acc1[R];
+        for (int r = 0; r < R; r++) { acc[r] = pc[p].base; acc1[r] = _mm512_setzero_si512(); }
+        for (int g = 0; g < KQ; g++) {
+            const __m512i w = _mm512_load_si512((const void *)&pc[p].w[g]);
+            for (int r = 0; r < R; r++) {
+                if (KQ >= 4 && g % 2) acc1[r] = _mm512_dpbusd_epi32(acc1[r], x[r][g], w);
+                else acc[r] = _mm512_dpbusd_epi32(acc[r], x[r][g], w);
+            }
         }
-        const __m512i last = _mm512_maskz_loadu_epi8(tail, row + 4 * (KQ - 1));
-        x[KQ - 1] = _mm512_xor_si512(_mm512_broadcastd_epi32(_mm512_castsi512_si128(last)), flip);
-        int8_t *dst = out + m * out_stride + n0;
-        for (size_t p = 0; p < np; p++, dst += 16) {
-            __m512i acc = pc[p].base;
-            for (int g = 0; g < KQ; g++) acc = _mm512_dpbusd_epi32(acc, x[g], pc[p].w[g]);
-            const __m128i b = out_bytes(ember_avx512_mbqm(acc, &pc[p].rq), o);
-            const size_t left = n - n0 - 16 * p;
+        const size_t left = n - n0 - 16 * p;
+        for (int r = 0; r < R; r++) {
+            const __m512i sums = KQ >= 4 ? _mm512_add_epi32(acc[r], acc1[r]) : acc[r];
+            const __m128i b = out_bytes(ember_avx512_mbqm(sums, &pc[p].rq), o);
+            int8_t *dst = out + (m + r) * out_stride + n0 + 16 * p;
             if (left >= 16) _mm_storeu_si128((__m128i *)dst, b);
             else _mm512_mask_storeu_epi8(dst, ((__mmask64)1 << left) - 1, _mm512_castsi128_si512(b));
         }
     }
 }
 
+/// Rows [m_begin, m_end), two at a time (each weight load serves both).
+EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void all_rows(const int KQ, size_t m_begin, size_t m_end, size_t n,
+                                                                                   size_t k, const int8_t *a, size_t a_stride, size_t n0,
+                                                                                   const pair_consts *pc, size_t np, int8_t *out,
+                                                                                   size_t out_stride, const out_consts *o) {
+    const __mmask64 tail = k % 4 ? ((__mmask64)1 << (k % 4)) - 1 : 0xF;
+    size_t m = m_begin;
+    for (; m + 2 <= m_end; m += 2) rows(2, KQ, m, n, tail, a, a_stride, n0, pc, np, out, out_stride, o);
+    for (; m < m_end; m++) rows(1, KQ, m, n, tail, a, a_stride, n0, pc, np, out, out_stride, o);
+}
+
 EMBER_TARGET_AVX512VNNI
-void ember_qs8_gemm_1x16c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, size_t k,
+void ember_qs8_gemm_2x16c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, size_t k,
                                        const int8_t *a, size_t a_stride, const void *packed,
                                        int8_t *out, size_t out_stride, const ember_qs8_output *q) {
     if (k > 4 * MAX_KQ || k == 0) {
@@ -126,7 +149,7 @@ void ember_qs8_gemm_1x16c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, s
         size_t np = 0;
         for (; np < GROUP && n0 + 16 * np < n; np++) prepare_pair((const uint8_t *)packed, block, n0 + 16 * np, n, kq, q, &pc[np]);
         switch (kq) {
-#define KQ_CASE(KQ) case KQ: rows(KQ, m_begin, m_end, n, k, a, a_stride, n0, pc, np, out, out_stride, &o); break;
+#define KQ_CASE(KQ) case KQ: all_rows(KQ, m_begin, m_end, n, k, a, a_stride, n0, pc, np, out, out_stride, &o); break;
         KQ_CASE(1) KQ_CASE(2) KQ_CASE(3) KQ_CASE(4) KQ_CASE(5) KQ_CASE(6) KQ_CASE(7) KQ_CASE(8)
 #undef KQ_CASE
         default: break;
