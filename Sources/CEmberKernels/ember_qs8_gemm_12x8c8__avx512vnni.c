@@ -44,19 +44,35 @@ typedef struct {
 /// R rows (R <= MR, a constant after inlining) of one block of 8 channels from the u8 rows `a`.
 EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(const int R, const uint8_t *a, size_t kp8, const int8_t *w,
                                                                               const block_consts *c, int8_t *out, size_t out_stride) {
-    __m512i acc[MR];
-    for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_si512();
-    for (size_t i = 0; i < kp8; i += 8, w += 64) {
+    // Chains per row: a tile of 1-3 rows (the classifier's single row) was bound by VPDPBUSD's
+    // latency with one chain per row.
+    const int S = R == 1 ? 4 : R < 4 ? 2 : 1;
+    __m512i acc[MR][4];
+    for (int r = 0; r < R; r++)
+        for (int s = 0; s < S; s++) acc[r][s] = _mm512_setzero_si512();
+    size_t i = 0;
+    for (; i + 8 * S <= kp8; i += 8 * S, w += 64 * S)
+        for (int s = 0; s < S; s++) {
+            const __m512i wv = _mm512_loadu_si512((const void *)(w + 64 * s));
+            for (int r = 0; r < R; r++) {
+                int64_t bytes;
+                memcpy(&bytes, a + r * kp8 + i + 8 * s, 8);
+                acc[r][s] = _mm512_dpbusd_epi32(acc[r][s], _mm512_set1_epi64(bytes), wv);
+            }
+        }
+    for (; i < kp8; i += 8, w += 64) {
         const __m512i wv = _mm512_loadu_si512((const void *)w);
         for (int r = 0; r < R; r++) {
             int64_t bytes;
             memcpy(&bytes, a + r * kp8 + i, 8);
-            acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_set1_epi64(bytes), wv);
+            acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], _mm512_set1_epi64(bytes), wv);
         }
     }
+    for (int r = 0; r < R; r++)
+        for (int s = 1; s < S; s++) acc[r][0] = _mm512_add_epi32(acc[r][0], acc[r][s]);
     int r = 0;
     for (; r + 2 <= R; r += 2) {
-        const __m128i v = ember_avx512_output16(ember_avx512_mbqm(_mm512_add_epi32(reduce16(acc[r], acc[r + 1]), c->base2), &c->rq2), &c->o16);
+        const __m128i v = ember_avx512_output16(ember_avx512_mbqm(_mm512_add_epi32(reduce16(acc[r][0], acc[r + 1][0]), c->base2), &c->rq2), &c->o16);
         int8_t *d0 = out + r * out_stride, *d1 = out + (r + 1) * out_stride;
         if (c->ncount == 8) {
             _mm_storel_epi64((__m128i *)d0, v);
@@ -68,7 +84,7 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(c
             ember_store_partial8(d1, tmp + 8, c->ncount);
         }
     }
-    if (r < R) ember_qs8_vnni_store_row(out + r * out_stride, reduce8(acc[r]), c->base, &c->rq, &c->o, c->ncount);
+    if (r < R) ember_qs8_vnni_store_row(out + r * out_stride, reduce8(acc[r][0]), c->base, &c->rq, &c->o, c->ncount);
 }
 
 /// Rows [m, m1) of one block, m1 - m < MR: one tile of exactly that many rows.
@@ -106,8 +122,18 @@ void ember_qs8_gemm_12x8c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, s
         for (size_t nb = 0; nb < n; nb += 8) {
             const uint8_t *blk = (const uint8_t *)packed + (nb / 8) * block;
             const int8_t *w = (const int8_t *)(blk + 32);
-            __m512i ws = _mm512_setzero_si512();
-            for (size_t i = 0; i < kp8; i += 8) ws = _mm512_dpbusd_epi32(ws, _mm512_set1_epi8((char)0x80), _mm512_loadu_si512((const void *)(w + i * 8)));
+            // Σw in 4 chains: at one row per call (the classifier) this pass is half the work.
+            const __m512i bias = _mm512_set1_epi8((char)0x80);
+            __m512i ws = _mm512_setzero_si512(), ws1 = ws, ws2 = ws, ws3 = ws;
+            size_t i = 0;
+            for (; i + 32 <= kp8; i += 32) {
+                ws = _mm512_dpbusd_epi32(ws, bias, _mm512_loadu_si512((const void *)(w + i * 8)));
+                ws1 = _mm512_dpbusd_epi32(ws1, bias, _mm512_loadu_si512((const void *)(w + i * 8 + 64)));
+                ws2 = _mm512_dpbusd_epi32(ws2, bias, _mm512_loadu_si512((const void *)(w + i * 8 + 128)));
+                ws3 = _mm512_dpbusd_epi32(ws3, bias, _mm512_loadu_si512((const void *)(w + i * 8 + 192)));
+            }
+            for (; i < kp8; i += 8) ws = _mm512_dpbusd_epi32(ws, bias, _mm512_loadu_si512((const void *)(w + i * 8)));
+            ws = _mm512_add_epi32(_mm512_add_epi32(ws, ws1), _mm512_add_epi32(ws2, ws3));
             c.base = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)blk), reduce8(ws));
             int32_t mult[8], ls[8], rs[8];
             ember_load_requant8(q, nb, n, mult, ls, rs);
