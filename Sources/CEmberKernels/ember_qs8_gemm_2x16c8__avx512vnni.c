@@ -51,6 +51,7 @@ typedef struct {
     __m512i lo, hi, zp32, mn, mx;
     __m128i zp8;
     int fast;
+    int relu;  ///< fast, and the clamp's lower end (minus the zero point) >= 0: ember_avx512_mbqm_relu
 } out_consts;
 
 /// fast: clamp(sat16(v) + zp, mn, mx) = clamp(v, max(-32768, mn - zp), min(32767, mx - zp)) + zp
@@ -63,6 +64,7 @@ EMBER_TARGET_AVX512VNNI static out_consts out_load(const ember_qs8_output *q) {
                   mx = ember_clamp(q->max, -128, 127);
     const int32_t lo = mn - zp > INT16_MIN ? mn - zp : INT16_MIN, hi = mx - zp < INT16_MAX ? mx - zp : INT16_MAX;
     o.fast = mn <= mx && lo <= hi;
+    o.relu = o.fast && lo >= 0;
     o.lo = _mm512_set1_epi32(o.fast ? lo : INT16_MIN);
     o.hi = _mm512_set1_epi32(o.fast ? hi : INT16_MAX);
     o.zp32 = _mm512_set1_epi32(zp);
@@ -96,7 +98,7 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void load_r
 /// R rows from m (R, KQ constants after inlining) for the `np` prepared pairs from channel n0.
 /// From 4 groups of k on, each row's sums run in two chains (even and odd groups) to halve
 /// VPDPBUSD's latency chain.
-EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void rows(const int R, const int KQ, size_t m, size_t n, __mmask64 tail,
+EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void rows(const int R, const int KQ, const int RELU, size_t m, size_t n, __mmask64 tail,
                                                                                const int8_t *a, size_t a_stride, size_t n0,
                                                                                const pair_consts *pc, size_t np, int8_t *out,
                                                                                size_t out_stride, const out_consts *o) {
@@ -115,7 +117,7 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void rows(c
         const size_t left = n - n0 - 16 * p;
         for (int r = 0; r < R; r++) {
             const __m512i sums = KQ >= 4 ? _mm512_add_epi32(acc[r], acc1[r]) : acc[r];
-            const __m128i b = out_bytes(ember_avx512_mbqm(sums, &pc[p].rq), o);
+            const __m128i b = out_bytes(RELU ? ember_avx512_mbqm_relu(sums, &pc[p].rq) : ember_avx512_mbqm(sums, &pc[p].rq), o);
             int8_t *dst = out + (m + r) * out_stride + n0 + 16 * p;
             if (left >= 16) _mm_storeu_si128((__m128i *)dst, b);
             else _mm512_mask_storeu_epi8(dst, ((__mmask64)1 << left) - 1, _mm512_castsi128_si512(b));
@@ -124,14 +126,14 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void rows(c
 }
 
 /// Rows [m_begin, m_end), two at a time (each weight load serves both).
-EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void all_rows(const int KQ, size_t m_begin, size_t m_end, size_t n,
+EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void all_rows(const int KQ, const int RELU, size_t m_begin, size_t m_end, size_t n,
                                                                                    size_t k, const int8_t *a, size_t a_stride, size_t n0,
                                                                                    const pair_consts *pc, size_t np, int8_t *out,
                                                                                    size_t out_stride, const out_consts *o) {
     const __mmask64 tail = k % 4 ? ((__mmask64)1 << (k % 4)) - 1 : 0xF;
     size_t m = m_begin;
-    for (; m + 2 <= m_end; m += 2) rows(2, KQ, m, n, tail, a, a_stride, n0, pc, np, out, out_stride, o);
-    for (; m < m_end; m++) rows(1, KQ, m, n, tail, a, a_stride, n0, pc, np, out, out_stride, o);
+    for (; m + 2 <= m_end; m += 2) rows(2, KQ, RELU, m, n, tail, a, a_stride, n0, pc, np, out, out_stride, o);
+    for (; m < m_end; m++) rows(1, KQ, RELU, m, n, tail, a, a_stride, n0, pc, np, out, out_stride, o);
 }
 
 EMBER_TARGET_AVX512VNNI
@@ -149,7 +151,11 @@ void ember_qs8_gemm_2x16c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, s
         size_t np = 0;
         for (; np < GROUP && n0 + 16 * np < n; np++) prepare_pair((const uint8_t *)packed, block, n0 + 16 * np, n, kq, q, &pc[np]);
         switch (kq) {
-#define KQ_CASE(KQ) case KQ: all_rows(KQ, m_begin, m_end, n, k, a, a_stride, n0, pc, np, out, out_stride, &o); break;
+#define KQ_CASE(KQ)                                                                                     \
+    case KQ:                                                                                            \
+        if (o.relu) all_rows(KQ, 1, m_begin, m_end, n, k, a, a_stride, n0, pc, np, out, out_stride, &o); \
+        else all_rows(KQ, 0, m_begin, m_end, n, k, a, a_stride, n0, pc, np, out, out_stride, &o);        \
+        break;
         KQ_CASE(1) KQ_CASE(2) KQ_CASE(3) KQ_CASE(4) KQ_CASE(5) KQ_CASE(6) KQ_CASE(7) KQ_CASE(8)
 #undef KQ_CASE
         default: break;

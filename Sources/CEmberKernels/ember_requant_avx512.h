@@ -60,6 +60,23 @@ EMBER_TARGET_AVX512 static inline __m512i ember_avx512_mbqm(__m512i x, const emb
     return _mm512_mask_sub_epi32(mag, _mm512_cmplt_epi32_mask(h, _mm512_setzero_si512()), _mm512_setzero_si512(), mag);
 }
 
+/// max(ember_avx512_mbqm(x), 0) in two fewer steps: the rounding divide is monotone and maps 0 to
+/// 0, so it can take max(h, 0) and skip the sign. For output stages that clamp at or above 0
+/// (ReLU and ReLU6 layers: the lower clamp minus the zero point is >= 0).
+EMBER_TARGET_AVX512 static inline __m512i ember_avx512_mbqm_relu(__m512i x, const ember_avx512_rq *r) {
+    if (r->any_lshift) x = _mm512_sllv_epi32(x, r->lshift);
+    const __m512i nudge = _mm512_set1_epi64((int64_t)1 << 30);
+    const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, r->mult), nudge);
+    const __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_shuffle_epi32(x, _MM_PERM_DDBB), r->mult_odd), nudge);
+    __m512i h = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 31), _mm512_slli_epi64(odd, 1));
+    if (r->any_min_mult) {
+        const __m512i imin = _mm512_set1_epi32(INT32_MIN);
+        const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, imin) & _mm512_cmpeq_epi32_mask(r->mult, imin);
+        h = _mm512_mask_mov_epi32(h, sat, _mm512_set1_epi32(INT32_MAX));
+    }
+    return _mm512_srlv_epi32(_mm512_add_epi32(_mm512_max_epi32(h, _mm512_setzero_si512()), r->rround), r->rshift);
+}
+
 /// 16 requantized lanes to 16 int8 in lane order: saturate to int16 (as VPACKSSDW), zero point
 /// with saturation and clamp as the AVX2 stage, then VPACKSSWB (exact after the clamp) per
 /// 128-bit lane, whose low halves are the two rows. AVX-512 F only (no VL needed).

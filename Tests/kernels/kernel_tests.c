@@ -254,9 +254,10 @@ static const size_t mnv2_pointwise[][3] = {
 };
 
 /// Output zero points beyond int8 (the output stage's general form: int16 saturation before and
-/// after the zero point), with and without an activation clamp.
+/// after the zero point), with and without an activation clamp; and ReLU-like clamps (the lower
+/// end at or above the zero point: the small-K kernel's ember_avx512_mbqm_relu).
 static void test_gemm_output_zero_points(void) {
-    static const int32_t zps[] = {-40000, -32768, -1000, -129, 128, 300, 32767, 40000}, clamps[][2] = {{-128, 127}, {-128, -5}, {3, 127}};
+    static const int32_t zps[] = {-40000, -32768, -1000, -129, -128, -5, 128, 300, 32767, 40000}, clamps[][2] = {{-128, 127}, {-128, -5}, {3, 127}};
     const size_t m = 5, n = 40;
     for (size_t z = 0; z < 3 * sizeof zps / sizeof zps[0]; z++) {
         const size_t k = z % 2 ? 16 : 27;
