@@ -7,8 +7,8 @@
 // 4-7 of each channel and the row's 8 bytes broadcast to every qword match them, so a row costs
 // one broadcast and one VPDPBUSD per 8 k; the two partial sums per channel are added at the end.
 // 12 rows: 12 independent chains cover VPDPBUSD's latency. The output stage takes two rows per
-// 16-lane AVX-512 pass (ember_requant_avx512.h, the AVX2 stage's formula); an odd last row the
-// AVX2 one.
+// 16-lane AVX-512 pass (ember_requant_avx512.h: the AVX2 stage's formula, its ReLU form where
+// the clamp allows, one clamp and VPMOVDB); an odd last row the AVX2 one.
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_X86_64)
 #include "ember_qs8_vnni_avx2.h"
@@ -37,7 +37,7 @@ typedef struct {
     ember_avx2_rq rq;
     ember_avx512_rq rq2;
     ember_avx2_out o;
-    ember_avx2_out16 o16;
+    ember_avx512_out o16;
     size_t ncount;
 } block_consts;
 
@@ -72,7 +72,8 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(c
         for (int s = 1; s < S; s++) acc[r][0] = _mm512_add_epi32(acc[r][0], acc[r][s]);
     int r = 0;
     for (; r + 2 <= R; r += 2) {
-        const __m128i v = ember_avx512_output16(ember_avx512_mbqm(_mm512_add_epi32(reduce16(acc[r][0], acc[r + 1][0]), c->base2), &c->rq2), &c->o16);
+        const __m512i x = _mm512_add_epi32(reduce16(acc[r][0], acc[r + 1][0]), c->base2);
+        const __m128i v = ember_avx512_out_bytes(c->o16.relu ? ember_avx512_mbqm_relu(x, &c->rq2) : ember_avx512_mbqm(x, &c->rq2), &c->o16);
         int8_t *d0 = out + r * out_stride, *d1 = out + (r + 1) * out_stride;
         if (c->ncount == 8) {
             _mm_storel_epi64((__m128i *)d0, v);
@@ -115,7 +116,7 @@ void ember_qs8_gemm_12x8c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, s
     _Alignas(64) uint8_t au[A_BYTES];
     block_consts c;
     c.o = ember_avx2_out_load(q);
-    c.o16 = ember_avx2_out16_load(q);
+    c.o16 = ember_avx512_out_load(q);
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
         ember_qs8_rows_to_u8(a, a_stride, m0, m1, k, kp8, au);

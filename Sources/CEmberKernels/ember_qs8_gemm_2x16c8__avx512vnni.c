@@ -7,7 +7,7 @@
 // order, with no reduction. Two rows at a time, all channels: the row's 4-byte groups (biased to
 // u8, a + 128 = a XOR 0x80) are broadcast once and serve every pair; the 128 * Σw this adds is
 // taken out of the bias, as in the 12x8 kernel. Output: ember_avx512_mbqm on the 16 lanes, then
-// the zero point and clamp, one VPMOVDB, one 16-byte store. Same bytes as ember_qs8_gemm__ref.
+// the zero point and clamp (ember_avx512_out_bytes), one 16-byte store. Same bytes as ember_qs8_gemm__ref.
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_X86_64)
 #include "ember_requant_avx512.h"
@@ -46,41 +46,6 @@ EMBER_TARGET_AVX512VNNI static void prepare_pair(const uint8_t *packed, size_t b
     p->rq = ember_avx512_rq_load16(mult, ls, rs);
 }
 
-/// The zero point and clamp (ember_output_value) on 16 int32 lanes, and the narrow to bytes.
-typedef struct {
-    __m512i lo, hi, zp32, mn, mx;
-    __m128i zp8;
-    int fast;
-    int relu;  ///< fast, and the clamp's lower end (minus the zero point) >= 0: ember_avx512_mbqm_relu
-} out_consts;
-
-/// fast: clamp(sat16(v) + zp, mn, mx) = clamp(v, max(-32768, mn - zp), min(32767, mx - zp)) + zp
-/// when mn <= mx and that interval is not empty (always with int8 zero points); the + zp is
-/// added to the bytes after VPMOVDB's truncation (exact mod 256; the result is in [mn, mx]).
-/// Otherwise the AVX2 stage's steps: saturate to int16, add zp, saturate, max mn, min mx.
-EMBER_TARGET_AVX512VNNI static out_consts out_load(const ember_qs8_output *q) {
-    out_consts o;
-    const int32_t zp = ember_clamp(q->zero_point, INT16_MIN, INT16_MAX), mn = ember_clamp(q->min, -128, 127),
-                  mx = ember_clamp(q->max, -128, 127);
-    const int32_t lo = mn - zp > INT16_MIN ? mn - zp : INT16_MIN, hi = mx - zp < INT16_MAX ? mx - zp : INT16_MAX;
-    o.fast = mn <= mx && lo <= hi;
-    o.relu = o.fast && lo >= 0;
-    o.lo = _mm512_set1_epi32(o.fast ? lo : INT16_MIN);
-    o.hi = _mm512_set1_epi32(o.fast ? hi : INT16_MAX);
-    o.zp32 = _mm512_set1_epi32(zp);
-    o.mn = _mm512_set1_epi32(mn);
-    o.mx = _mm512_set1_epi32(mx);
-    o.zp8 = _mm_set1_epi8((char)zp);
-    return o;
-}
-
-EMBER_TARGET_AVX512VNNI static inline __m128i out_bytes(__m512i v, const out_consts *o) {
-    v = _mm512_min_epi32(_mm512_max_epi32(v, o->lo), o->hi);
-    if (o->fast) return _mm_add_epi8(_mm512_cvtepi32_epi8(v), o->zp8);
-    v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, o->zp32), o->lo), o->hi);
-    return _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(v, o->mn), o->mx));
-}
-
 /// Row `row`'s KQ groups of 4 bytes, each broadcast and biased to u8. The last group's bytes past
 /// k are not read (the row may end the buffer); as u8 they are 0x80, against zero weights.
 EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void load_row(const int KQ, const int8_t *row, __mmask64 tail,
@@ -101,7 +66,7 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void load_r
 EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void rows(const int R, const int KQ, const int RELU, size_t m, size_t n, __mmask64 tail,
                                                                                const int8_t *a, size_t a_stride, size_t n0,
                                                                                const pair_consts *pc, size_t np, int8_t *out,
-                                                                               size_t out_stride, const out_consts *o) {
+                                                                               size_t out_stride, const ember_avx512_out *o) {
     __m512i x[R][MAX_KQ];
     for (int r = 0; r < R; r++) load_row(KQ, a + (m + r) * a_stride, tail, x[r]);
     for (size_t p = 0; p < np; p++) {
@@ -117,7 +82,7 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void rows(c
         const size_t left = n - n0 - 16 * p;
         for (int r = 0; r < R; r++) {
             const __m512i sums = KQ >= 4 ? _mm512_add_epi32(acc[r], acc1[r]) : acc[r];
-            const __m128i b = out_bytes(RELU ? ember_avx512_mbqm_relu(sums, &pc[p].rq) : ember_avx512_mbqm(sums, &pc[p].rq), o);
+            const __m128i b = ember_avx512_out_bytes(RELU ? ember_avx512_mbqm_relu(sums, &pc[p].rq) : ember_avx512_mbqm(sums, &pc[p].rq), o);
             int8_t *dst = out + (m + r) * out_stride + n0 + 16 * p;
             if (left >= 16) _mm_storeu_si128((__m128i *)dst, b);
             else _mm512_mask_storeu_epi8(dst, ((__mmask64)1 << left) - 1, _mm512_castsi128_si512(b));
@@ -129,7 +94,7 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void rows(c
 EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void all_rows(const int KQ, const int RELU, size_t m_begin, size_t m_end, size_t n,
                                                                                    size_t k, const int8_t *a, size_t a_stride, size_t n0,
                                                                                    const pair_consts *pc, size_t np, int8_t *out,
-                                                                                   size_t out_stride, const out_consts *o) {
+                                                                                   size_t out_stride, const ember_avx512_out *o) {
     const __mmask64 tail = k % 4 ? ((__mmask64)1 << (k % 4)) - 1 : 0xF;
     size_t m = m_begin;
     for (; m + 2 <= m_end; m += 2) rows(2, KQ, RELU, m, n, tail, a, a_stride, n0, pc, np, out, out_stride, o);
@@ -145,7 +110,7 @@ void ember_qs8_gemm_2x16c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, s
         return;
     }
     const size_t block = ember_gemm_block_bytes(k), kq = (k + 3) / 4;
-    const out_consts o = out_load(q);
+    const ember_avx512_out o = ember_avx512_out_load(q);
     _Alignas(64) pair_consts pc[GROUP];
     for (size_t n0 = 0; n0 < n; n0 += 16 * GROUP) {
         size_t np = 0;

@@ -1,6 +1,7 @@
-// AVX-512 output stage for two rows of 8 channels at once: ember_avx2_mbqm's operations on 16
-// lanes (the same formula, so the same bits), then saturating narrows. Where the AVX2 stage is
-// half of a small-K GEMM's time (K = 16-32), one 16-lane pass replaces two 8-lane ones.
+// AVX-512 output stage on 16 lanes (two rows of 8 channels, or one row of 16): ember_avx2_mbqm's
+// operations (the same formula, so the same bits), a cheaper form for ReLU-clamped layers, then
+// the zero point and clamp and one VPMOVDB. Where the AVX2 stage is half of a small-K GEMM's
+// time (K = 16-32), one 16-lane pass replaces two 8-lane ones.
 #ifndef EMBER_REQUANT_AVX512_H
 #define EMBER_REQUANT_AVX512_H
 #include "ember_requant_avx2.h"
@@ -77,13 +78,40 @@ EMBER_TARGET_AVX512 static inline __m512i ember_avx512_mbqm_relu(__m512i x, cons
     return _mm512_srlv_epi32(_mm512_add_epi32(_mm512_max_epi32(h, _mm512_setzero_si512()), r->rround), r->rshift);
 }
 
-/// 16 requantized lanes to 16 int8 in lane order: saturate to int16 (as VPACKSSDW), zero point
-/// with saturation and clamp as the AVX2 stage, then VPACKSSWB (exact after the clamp) per
-/// 128-bit lane, whose low halves are the two rows. AVX-512 F only (no VL needed).
-EMBER_TARGET_AVX512 static inline __m128i ember_avx512_output16(__m512i v, const ember_avx2_out16 *o) {
-    __m256i w = _mm512_cvtsepi32_epi16(v);
-    w = _mm256_min_epi16(_mm256_max_epi16(_mm256_adds_epi16(w, o->zp), o->mn), o->mx);
-    const __m256i b = _mm256_packs_epi16(w, w);
-    return _mm_unpacklo_epi64(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
+/// The zero point and clamp (ember_output_value) on 16 int32 lanes, and the narrow to bytes.
+typedef struct ember_avx512_out {
+    __m512i lo, hi, zp32, mn, mx;
+    __m128i zp8;
+    int fast;
+    int relu;  ///< fast, and the clamp's lower end (minus the zero point) >= 0: ember_avx512_mbqm_relu
+} ember_avx512_out;
+
+/// fast: clamp(sat16(v) + zp, mn, mx) = clamp(v, max(-32768, mn - zp), min(32767, mx - zp)) + zp
+/// when mn <= mx and that interval is not empty (always with int8 zero points); the + zp is
+/// added to the bytes after VPMOVDB's truncation (exact mod 256; the result is in [mn, mx]).
+/// Otherwise the AVX2 stage's steps: saturate to int16, add zp, saturate, max mn, min mx.
+EMBER_TARGET_AVX512 static inline ember_avx512_out ember_avx512_out_load(const ember_qs8_output *q) {
+    ember_avx512_out o;
+    const int32_t zp = ember_clamp(q->zero_point, INT16_MIN, INT16_MAX), mn = ember_clamp(q->min, -128, 127),
+                  mx = ember_clamp(q->max, -128, 127);
+    const int32_t lo = mn - zp > INT16_MIN ? mn - zp : INT16_MIN, hi = mx - zp < INT16_MAX ? mx - zp : INT16_MAX;
+    o.fast = mn <= mx && lo <= hi;
+    o.relu = o.fast && lo >= 0;
+    o.lo = _mm512_set1_epi32(o.fast ? lo : INT16_MIN);
+    o.hi = _mm512_set1_epi32(o.fast ? hi : INT16_MAX);
+    o.zp32 = _mm512_set1_epi32(zp);
+    o.mn = _mm512_set1_epi32(mn);
+    o.mx = _mm512_set1_epi32(mx);
+    o.zp8 = _mm_set1_epi8((char)zp);
+    return o;
 }
+
+/// 16 requantized lanes to 16 int8 in lane order (two rows: the low and high 8 bytes).
+EMBER_TARGET_AVX512 static inline __m128i ember_avx512_out_bytes(__m512i v, const ember_avx512_out *o) {
+    v = _mm512_min_epi32(_mm512_max_epi32(v, o->lo), o->hi);
+    if (o->fast) return _mm_add_epi8(_mm512_cvtepi32_epi8(v), o->zp8);
+    v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, o->zp32), o->lo), o->hi);
+    return _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(v, o->mn), o->mx));
+}
+
 #endif
