@@ -6,15 +6,16 @@
 // per 4 k (lane c = channel c's 4 bytes), so a row's 16 sums come out of VPDPBUSD in channel
 // order, with no reduction. Two rows at a time, all channels: the row's 4-byte groups (biased to
 // u8, a + 128 = a XOR 0x80) are broadcast once and serve every pair; the 128 * Σw this adds is
-// taken out of the bias, as in the 12x8 kernel. Output: ember_avx512_mbqm on the 16 lanes, then
-// the zero point and clamp (ember_avx512_out_bytes), one 16-byte store. Same bytes as ember_qs8_gemm__ref.
+// taken out of the bias, as in the 12x8 kernel. Output: ember_avx512_mbqm on the 16 lanes (its
+// ReLU form where the clamp allows), the zero point and clamp (ember_avx512_out_bytes), one
+// 16-byte store. Same bytes as ember_qs8_gemm__ref.
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_X86_64)
 #include "ember_requant_avx512.h"
 
 #define EMBER_TARGET_AVX512VNNI __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vnni")))
 #define MAX_KQ 8     ///< groups of 4 k: K <= 32
-#define GROUP 16     ///< pairs whose constants are prepared at once (256 channels, 14 KiB of stack)
+#define GROUP 16     ///< pairs whose constants are prepared at once (256 channels, 15 KiB of stack)
 
 typedef struct {
     __m512i w[MAX_KQ];  ///< lane c: channel c's k 4g..4g+3 (zero past k and past n)
