@@ -28,8 +28,8 @@ typedef struct dw_pair {
     __m512i lo, hi;
 } dw_pair;
 
-/// One group's constants: weight pairs (taps 0,3), (1,4), (2,5), (6,7), (8,zero); bias and
-/// requantization per accumulator; the channel mask of a partial group.
+/// A 32-channel pass's constants: weight pairs (taps 0,3), (1,4), (2,5), (6,7), (8,zero); bias
+/// and requantization per accumulator; the channel mask of a pass over fewer channels.
 typedef struct dw_group {
     dw_pair w[5], bias;
     ember_avx512_rq rq[2];
@@ -108,7 +108,7 @@ DW_INLINE void dw_pixel(dw_pair p0, dw_pair p1, dw_pair p2, dw_pair q0, dw_pair 
     else _mm512_mask_storeu_epi8(dst, k->mask, _mm512_castsi256_si512(b));
 }
 
-/// One output row of one group; s (1 or 2), general and full are constants in every caller.
+/// One output row of a 32-channel pass; s (1 or 2), general and full are constants in every caller.
 DW_INLINE void dw_row(const int8_t *const r[3], const size_t cs[3], const dw_geom *g, const dw_group *k,
                       size_t s, int general, int full, int8_t *dst) {
     const __mmask64 m = k->mask;
@@ -143,6 +143,7 @@ typedef struct dw_quad {
     __m512i v[4];
 } dw_quad;
 
+/// A 64-channel pass's constants.
 typedef struct dw_group64 {
     dw_quad w[3];      ///< per kx: taps kx, 3 + kx, 6 + kx and a zero weight
     __m512i bias[4];   ///< bias' - 128 * sum of the weights (inputs go in as a + 128)
