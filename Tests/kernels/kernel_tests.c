@@ -455,6 +455,8 @@ static void test_dwconv(void) {
             check_dw(12, 3, cs2[j], s, 0, 1, FILL_RANDOM, 0, 1);
         }
     check_dw(10, 10, 48, 1, 1, 1, FILL_RANDOM, 0, 1);
+    check_dw(11, 10, 80, 3, 1, 1, FILL_RANDOM, 0, 0);  // stride 3: the AVX-512 kernel hands it to AVX2
+    check_dw_pads(9, 8, 17, 3, 0, 1, 1, 0, FILL_RANDOM, 1, 0);
     // Widths 1..9 (the sliding column windows' starts and ends) with each side padded 0 or 1
     // independently, at channel counts around the 16- and 32-channel passes and the model's.
     static const size_t cs3[] = {1, 13, 16, 17, 32, 48, 96, 144, 960};
