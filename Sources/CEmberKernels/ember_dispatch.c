@@ -28,6 +28,7 @@ static const ember_kernel_entry dwconv_entries[] = {
     ENTRY(ember_qs8_dwconv3x3_c16__neon, EMBER_ISA_NEON, 0),
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qs8_dwconv3x3_c16__avx2, EMBER_ISA_AVX2, 0),
+    ENTRY(ember_qs8_dwconv3x3_c64__avx512vnni, EMBER_ISA_AVX512VNNI, 0),
 #endif
 };
 static const ember_kernel_entry qd8_gemm_entries[] = {

@@ -168,6 +168,8 @@ void ember_qs8_dwconv3x3_c16__neon(const int8_t *, size_t, size_t, size_t, size_
                                    size_t, size_t, size_t, const void *, int8_t, int8_t *, const ember_qs8_output *);
 void ember_qs8_dwconv3x3_c16__avx2(const int8_t *, size_t, size_t, size_t, size_t, size_t, size_t, size_t,
                                    size_t, size_t, size_t, const void *, int8_t, int8_t *, const ember_qs8_output *);
+void ember_qs8_dwconv3x3_c64__avx512vnni(const int8_t *, size_t, size_t, size_t, size_t, size_t, size_t, size_t,
+                                         size_t, size_t, size_t, const void *, int8_t, int8_t *, const ember_qs8_output *);
 
 void ember_qs8_add__ref(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
 void ember_qs8_add__neon(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);

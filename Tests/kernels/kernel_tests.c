@@ -455,6 +455,20 @@ static void test_dwconv(void) {
             check_dw(12, 3, cs2[j], s, 0, 1, FILL_RANDOM, 0, 1);
         }
     check_dw(10, 10, 48, 1, 1, 1, FILL_RANDOM, 0, 1);
+    check_dw(11, 10, 80, 3, 1, 1, FILL_RANDOM, 0, 0);  // stride 3: the AVX-512 kernel hands it to AVX2
+    check_dw_pads(9, 8, 17, 3, 0, 1, 1, 0, FILL_RANDOM, 1, 0);
+    // Widths 1..9 (the sliding column windows' starts and ends) with each side padded 0 or 1
+    // independently, at channel counts around the 16- and 32-channel passes and the model's.
+    static const size_t cs3[] = {1, 13, 16, 17, 32, 48, 96, 144, 960};
+    for (size_t j = 0; j < sizeof cs3 / sizeof cs3[0]; j++)
+        for (size_t wd = 1; wd <= 9; wd++)
+            for (size_t s = 1; s <= 2; s++)
+                for (unsigned pads = 0; pads < 16; pads++) {
+                    if (g_quick && (j + wd + s + pads) % 4 != 0) continue;
+                    const size_t n = j * 9 + wd + pads;
+                    check_dw_pads(2 + (wd + pads) % 4, wd, cs3[j], s, pads & 1, (pads >> 1) & 1, (pads >> 2) & 1, (pads >> 3) & 1,
+                                  n % 7 == 0 ? FILL_MIN : n % 7 == 1 ? FILL_EXTREMES : FILL_RANDOM, n % 3 == 0, n % 5 == 0);
+                }
     // MobileNetV2 depthwise layers (H = W, C, stride) with H reduced; TF 'SAME' pads 1 (s1) or 0/1 (s2).
     static const size_t layers[][3] = {{112, 32, 1}, {112, 96, 2}, {56, 144, 1}, {56, 144, 2}, {28, 192, 1},
                                        {28, 192, 2}, {14, 384, 1}, {14, 576, 1}, {14, 576, 2}, {7, 960, 1}};
