@@ -67,20 +67,23 @@ EMBER_WIDEST void ember_f32_encoder_gelu(size_t count, const float *restrict x, 
 
 // e^x for x <= 0 (x >= -87.3: 2^n stays normal): x = n ln2 + r, |r| <= ln2/2, e^r by a degree-7
 // Taylor polynomial (relative error < 2e-8 before rounding), times 2^n built in the exponent bits.
+// Every multiply-add is one fmaf (correctly rounded, so the same bits on every path, in half the
+// instructions of a multiply and an add); the SIMD copy in ember_f32_attention__avx512vnni.c
+// must stay in step with this.
 static inline float exp_nonpositive(float x) {
     if (x < -87.0f) x = -87.0f;
     const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-    const float shifted = x * 1.44269504088896341f + shifter;
+    const float shifted = fmaf(x, 1.44269504088896341f, shifter);
     const float n = shifted - shifter;
-    const float r = (x - n * 0.693145751953125f) - n * 1.42860682030941723e-6f;
+    const float r = fmaf(-n, 1.42860682030941723e-6f, fmaf(-n, 0.693145751953125f, x));
     float p = 1.0f / 5040.0f;
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
+    p = fmaf(p, r, 1.0f / 720.0f);
+    p = fmaf(p, r, 1.0f / 120.0f);
+    p = fmaf(p, r, 1.0f / 24.0f);
+    p = fmaf(p, r, 1.0f / 6.0f);
+    p = fmaf(p, r, 0.5f);
+    p = fmaf(p, r, 1.0f);
+    p = fmaf(p, r, 1.0f);
     int32_t bits = ((int32_t)n + 127) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);
@@ -89,7 +92,9 @@ static inline float exp_nonpositive(float x) {
 
 // The max and the sum run in 8 fixed lanes (element c goes to lane c % 8, the lanes combine
 // pairwise): independent chains the compiler vectorizes, the same order at every vector width.
-EMBER_WIDE void ember_f32_encoder_softmax(size_t cols, float *v, float scale) {
+// The exponent is fmaf(scale, v, -max): the max of the rounded scale·v, so it may be a rounding
+// error above 0, which exp_nonpositive takes.
+EMBER_WIDE_FMA void ember_f32_encoder_softmax(size_t cols, float *v, float scale) {
     float lane_max[8], lane_sum[8];
     for (size_t u = 0; u < 8; u++) { lane_max[u] = -INFINITY; lane_sum[u] = 0.0f; }
     size_t c = 0;
@@ -99,8 +104,8 @@ EMBER_WIDE void ember_f32_encoder_softmax(size_t cols, float *v, float scale) {
     float max = lane_max[0];
     for (size_t u = 1; u < 8; u++) max = lane_max[u] > max ? lane_max[u] : max;
     for (c = 0; c + 8 <= cols; c += 8)
-        for (size_t u = 0; u < 8; u++) { v[c + u] = exp_nonpositive(scale * v[c + u] - max); lane_sum[u] = lane_sum[u] + v[c + u]; }
-    for (size_t u = 0; c + u < cols; u++) { v[c + u] = exp_nonpositive(scale * v[c + u] - max); lane_sum[u] = lane_sum[u] + v[c + u]; }
+        for (size_t u = 0; u < 8; u++) { v[c + u] = exp_nonpositive(fmaf(scale, v[c + u], -max)); lane_sum[u] = lane_sum[u] + v[c + u]; }
+    for (size_t u = 0; c + u < cols; u++) { v[c + u] = exp_nonpositive(fmaf(scale, v[c + u], -max)); lane_sum[u] = lane_sum[u] + v[c + u]; }
     const float sum = ((lane_sum[0] + lane_sum[1]) + (lane_sum[2] + lane_sum[3])) + ((lane_sum[4] + lane_sum[5]) + (lane_sum[6] + lane_sum[7]));
     const float inv = 1.0f / sum;
     for (c = 0; c < cols; c++) v[c] = v[c] * inv;

@@ -30,9 +30,13 @@
 #if defined(EMBER_ARCH_X86_64) && defined(__ELF__)
 #define EMBER_WIDE __attribute__((target_clones("avx2", "default")))
 #define EMBER_WIDEST __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+// For code that calls fmaf: x86-64-v3 is AVX2 with FMA (a clone needs it to inline fmaf; the
+// baseline clone calls libm's fmaf, correctly rounded too, so the same bits, only slower).
+#define EMBER_WIDE_FMA __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define EMBER_WIDE
 #define EMBER_WIDEST
+#define EMBER_WIDE_FMA
 #endif
 
 // ---- Dynamic quantization of one float row (every ember_qd8_quantize_rows path) ----

@@ -943,7 +943,7 @@ static uint64_t fnv_floats(uint64_t h, const float *v, size_t n) {
 /// multiples of the query or key blocks, MiniLM's 128, head sizes 8, 32 (the blocked V sums) and
 /// 64, a head range that skips the first head.
 static void attention_paths_match_twin(void) {
-    static const size_t shapes[][3] = {{1, 2, 32}, {13, 3, 32}, {37, 2, 8}, {128, 2, 32}, {21, 2, 64}, {50, 3, 32}};
+    static const size_t shapes[][3] = {{1, 2, 32}, {13, 3, 32}, {37, 2, 8}, {128, 2, 32}, {21, 2, 64}, {50, 3, 32}, {64, 2, 32}, {102, 2, 32}};
     const ember_kernel_table *t = ember_kernel_table_for("f32_attention");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const size_t tokens = shapes[s][0], heads = shapes[s][1], d = shapes[s][2], hidden = heads * d;
@@ -986,7 +986,7 @@ static void test_encoder_portable(void) {
     h = fnv_floats(h, att32, T * 64);
     free(scratch);
     g_checks++;
-    const uint64_t want = 0x9f5ac5ece237b93eull;
+    const uint64_t want = 0x8ce32efbddc45b34ull;
     if (h != want) FAIL("portable encoder ops hash %016" PRIx64 ", expected %016" PRIx64 " (not the same bits as on x86-64)", h, want);
     // Accuracy against double-precision formulas.
     for (size_t i = 0; i < G; i++) {
