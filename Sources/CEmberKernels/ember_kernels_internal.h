@@ -194,7 +194,7 @@ void ember_qd8_gemm_3x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, 
                                 const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_6x8c8__avxvnni(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                 const void *, const float *, const float *, float *, size_t);
-void ember_qd8_gemm_12x8c8__avx512vnni(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+void ember_qd8_gemm_8x16c8__avx512vnni(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                 const void *, const float *, const float *, float *, size_t);
 
 void ember_f32_attention__ref(size_t, size_t, size_t, const float *, size_t, const uint8_t *, size_t, size_t, float *, float *, size_t);

@@ -624,14 +624,15 @@ static int close_to(double got, double want, double tol) { return fabs(got - wan
 
 /// Every qd8 path equals the twin on encoder-sized K (int16 row chunks of several tiles, K past
 /// the AVX2 3x8 kernel's int16 limit, the NEON-dot kernel's buffer of transposed rows, an odd k
-/// tail, the AVX-VNNI kernel's u8 row chunks) with uneven row splits and n % 8 != 0; 1 and 13;
+/// tail, the AVX-VNNI kernel's u8 row chunks, the AVX-512 kernel's chunks at K = 1536 and its
+/// fallback past K = 8192) with uneven row splits and n % 8 != 0; 1 and 13;
 /// MiniLM's QKV shape; extreme values. Each shape runs with weights holding -128 and with
 /// narrow-range weights (then the narrow kernels and ember_qd8_gemm_f32_narrow run too; the last
 /// shape: -128 rows x -127 weights).
 static void qd8_paths_match_twin(void) {
     static const size_t shapes[][3] = {{67, 21, 384}, {40, 13, 1536}, {9, 11, 1541}, {31, 8, 2000}, {5, 3, 8},
                                        {1, 1, 1}, {13, 13, 13}, {130, 1152, 384}, {6, 17, 1536}, {7, 9, 1000},
-                                       {4, 17, 27}, {19, 13, 2049}, {10, 9, 4100}, {6, 5, 1544}};
+                                       {4, 17, 27}, {19, 13, 2049}, {10, 9, 4100}, {64, 40, 1536}, {9, 19, 8200}, {6, 5, 1544}};
     const size_t nshapes = sizeof shapes / sizeof shapes[0];
     const ember_kernel_table *qt = ember_kernel_table_for("qd8_gemm");
     for (size_t s = 0; s < 2 * nshapes; s++) {
