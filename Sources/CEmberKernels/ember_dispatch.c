@@ -49,6 +49,7 @@ static const ember_kernel_entry qd8_quantize_entries[] = {
     ENTRY(ember_qd8_quantize_rows__neon, EMBER_ISA_NEON, 0),
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qd8_quantize_rows__avx2, EMBER_ISA_AVX2, 0),
+    ENTRY(ember_qd8_quantize_rows__avx512vnni, EMBER_ISA_AVX512VNNI, 0),
 #endif
 };
 static const ember_kernel_entry layernorm_entries[] = {

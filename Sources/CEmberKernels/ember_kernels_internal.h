@@ -180,6 +180,7 @@ void ember_qs8_add__avx2(size_t, const int8_t *, const int8_t *, int8_t *, const
 void ember_qd8_quantize_rows__ref(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);
 void ember_qd8_quantize_rows__neon(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);
 void ember_qd8_quantize_rows__avx2(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);
+void ember_qd8_quantize_rows__avx512vnni(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);
 void ember_qd8_gemm__ref(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                          const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
