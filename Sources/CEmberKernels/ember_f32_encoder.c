@@ -1,6 +1,8 @@
 // The encoder's float operators in portable C, with the same bits on every CPU: no libm
 // transcendental (whose results differ between C libraries and versions), no reduction the
-// compiler may reorder (sums run in a fixed order), no fused multiply-add (-ffp-contract=off).
+// compiler may reorder (sums run in a fixed order), no multiply-add the compiler fuses on its own
+// (-ffp-contract=off): where a fused one is meant, it is an explicit fmaf (correctly rounded on
+// every CPU, an instruction where the target has FMA).
 // Elementwise loops are branch-free so the compiler vectorizes them across independent
 // elements, which does not change any result. The dispatched ember_f32_layernorm / gelu /
 // softmax_masked SIMD paths are within 1e-6 of their twins but not bit-identical; the encoder
