@@ -4,7 +4,9 @@
 // packed blocks of 8 channels: per 8 k, two weight loads and 8 row broadcasts feed 16 VPDPBUSD in
 // 16 independent chains (12 rows x 8 channels took 1 + 12 loads for 12, and left a 4-row tail
 // tile at 64 tokens; 8 rows divide 16, 64, 128 and their halves for two threads; 8 x 24 measured
-// no faster). Exact as the AVX2 paths: rows biased to u8 once per chunk, acc - (zp + 128) * Σw
+// no faster). The first tile of each block pair prefetches the next pair's weights: in the
+// model they come from memory (33 MiB of weights), and MiniLM at 64 tokens took 3.19 ms without,
+// 2.66 with (minimum of 5 interleaved runs each). Exact as the AVX2 paths: rows biased to u8 once per chunk, acc - (zp + 128) * Σw
 // in int32 wrap-around, the float stage without FMA; the same bits as the scalar twin.
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_X86_64)
@@ -63,15 +65,19 @@ EMBER_TARGET_AVX512VNNI static inline void store_row(float *dst, __m256i acc, in
 }
 
 /// R rows (R <= MR) of B (1 or 2) blocks of 8 channels from the u8 rows `a` (constants after inlining).
-EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(const int R, const int B, const uint8_t *a, size_t kp8,
-                                                                              const int32_t *zp, const float *scale,
-                                                                              const block_consts c[2], float *out, size_t out_stride) {
+/// With PF, also prefetches the next two blocks' weights (`pf`, the same layout) a line per 8 k.
+EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(const int R, const int B, const int PF, const uint8_t *a,
+                                                                              size_t kp8, const int32_t *zp, const float *scale,
+                                                                              const block_consts c[2], const int8_t *const pf[2],
+                                                                              float *out, size_t out_stride) {
     __m512i acc[MR][2];
     for (int r = 0; r < R; r++)
         for (int b = 0; b < B; b++) acc[r][b] = _mm512_setzero_si512();
     for (size_t i = 0; i < kp8; i += 8) {
         __m512i wv[2];
         for (int b = 0; b < B; b++) wv[b] = _mm512_loadu_si512((const void *)(c[b].w + i * 8));
+        if (PF)
+            for (int b = 0; b < 2; b++) _mm_prefetch((const char *)(pf[b] + i * 8), _MM_HINT_T0);
         for (int r = 0; r < R; r++) {
             int64_t bytes;
             memcpy(&bytes, a + r * kp8 + i, 8);
@@ -88,10 +94,10 @@ EMBER_TARGET_AVX512VNNI __attribute__((noinline)) static void tail_tile(size_t r
                                                                         const int32_t *zp, const float *scale,
                                                                         const block_consts c[2], float *out, size_t out_stride) {
     switch (rows * 2 + (size_t)(blocks - 1)) {
-#define TAIL(R) case 2 * R: tile(R, 1, a, kp8, zp, scale, c, out, out_stride); break; \
-                case 2 * R + 1: tile(R, 2, a, kp8, zp, scale, c, out, out_stride); break;
+#define TAIL(R) case 2 * R: tile(R, 1, 0, a, kp8, zp, scale, c, NULL, out, out_stride); break; \
+                case 2 * R + 1: tile(R, 2, 0, a, kp8, zp, scale, c, NULL, out, out_stride); break;
     TAIL(1) TAIL(2) TAIL(3) TAIL(4) TAIL(5) TAIL(6) TAIL(7)
-    case 2 * MR: tile(MR, 1, a, kp8, zp, scale, c, out, out_stride); break;
+    case 2 * MR: tile(MR, 1, 0, a, kp8, zp, scale, c, NULL, out, out_stride); break;
 #undef TAIL
     default: break;
     }
@@ -117,10 +123,16 @@ void ember_qd8_gemm_8x16c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, s
             block_consts c[2];
             c[0] = block_at(packed, block, nb, n, w_scale, bias);
             c[1] = blocks == 2 ? block_at(packed, block, nb + 8, n, w_scale, bias) : c[0];
+            // The next two blocks' weights (or these again at the end), fetched during the first tile:
+            // weights come from memory once per chunk and a load miss stalls all 16 chains.
+            const size_t next = nb + 16 < n ? nb + 16 : nb, next2 = next + 8 < n ? next + 8 : next;
+            const int8_t *const pf[2] = {(const int8_t *)packed + (next / 8) * block + 32, (const int8_t *)packed + (next2 / 8) * block + 32};
             size_t m = m0;
-            if (blocks == 2)
-                for (; m + MR <= m1; m += MR)
-                    tile(MR, 2, a + (m - m0) * kp8, kp8, zero_point + m, scale + m, c, out + m * out_stride + nb, out_stride);
+            if (blocks == 2 && m + MR <= m1) {
+                tile(MR, 2, 1, a, kp8, zero_point + m, scale + m, c, pf, out + m * out_stride + nb, out_stride);
+                for (m += MR; m + MR <= m1; m += MR)
+                    tile(MR, 2, 0, a + (m - m0) * kp8, kp8, zero_point + m, scale + m, c, NULL, out + m * out_stride + nb, out_stride);
+            }
             for (; m < m1; m += MR) {
                 const size_t rows = m1 - m < MR ? m1 - m : MR;
                 tail_tile(rows, blocks, a + (m - m0) * kp8, kp8, zero_point + m, scale + m, c, out + m * out_stride + nb, out_stride);
