@@ -6,8 +6,9 @@
 // tile at 64 tokens; 8 rows divide 16, 64, 128 and their halves for two threads; 8 x 24 measured
 // no faster). The first tile of each block pair prefetches the next pair's weights: in the
 // model they come from memory (33 MiB of weights), and MiniLM at 64 tokens took 3.19 ms without,
-// 2.66 with (minimum of 5 interleaved runs each). Exact as the AVX2 paths: rows biased to u8 once per chunk, acc - (zp + 128) * Σw
-// in int32 wrap-around, the float stage without FMA; the same bits as the scalar twin.
+// 2.66 with (minimum of 5 interleaved runs each). Exact as the AVX2 paths: rows biased to u8
+// once per chunk, acc - (zp + 128) * Σw in int32 wrap-around, the float stage without FMA; the
+// same bits as the scalar twin.
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_X86_64)
 #include <immintrin.h>
