@@ -28,11 +28,12 @@
 // AVX-512 (EMBER_WIDEST) clone for CPUs that have it: the same operations in the same order per
 // element, only wider vectors, so the same bits.
 #if defined(EMBER_ARCH_X86_64) && defined(__ELF__)
+// Code that calls fmaf uses EMBER_WIDE_FMA or EMBER_WIDEST, whose AVX2 clone is x86-64-v3 (AVX2
+// with FMA): a clone needs FMA to inline fmaf; the baseline clone calls libm's fmaf, correctly
+// rounded too, so the same bits, only slower.
 #define EMBER_WIDE __attribute__((target_clones("avx2", "default")))
-#define EMBER_WIDEST __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-// For code that calls fmaf: x86-64-v3 is AVX2 with FMA (a clone needs it to inline fmaf; the
-// baseline clone calls libm's fmaf, correctly rounded too, so the same bits, only slower).
 #define EMBER_WIDE_FMA __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define EMBER_WIDEST __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define EMBER_WIDE
 #define EMBER_WIDEST
