@@ -29,6 +29,7 @@ static const ember_kernel_entry dwconv_entries[] = {
     ENTRY(ember_qs8_dwconv3x3_c16__neon, EMBER_ISA_NEON, 0),
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qs8_dwconv3x3_c16__avx2, EMBER_ISA_AVX2, 0),
+    ENTRY(ember_qs8_dwconv3x3_c64__avx512vnni, EMBER_ISA_AVX512VNNI, 0),
 #endif
 };
 static const ember_kernel_entry qd8_gemm_entries[] = {
@@ -41,7 +42,7 @@ static const ember_kernel_entry qd8_gemm_entries[] = {
     ENTRY(ember_qd8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),
     ENTRY(ember_qd8_gemm_3x8c8__avx2, EMBER_ISA_AVX2, 3),
     ENTRY(ember_qd8_gemm_6x8c8__avxvnni, EMBER_ISA_AVXVNNI, 6),
-    ENTRY(ember_qd8_gemm_12x8c8__avx512vnni, EMBER_ISA_AVX512VNNI, 12),
+    ENTRY(ember_qd8_gemm_8x16c8__avx512vnni, EMBER_ISA_AVX512VNNI, 8),
 #endif
 };
 static const ember_kernel_entry qd8_quantize_entries[] = {
@@ -50,6 +51,7 @@ static const ember_kernel_entry qd8_quantize_entries[] = {
     ENTRY(ember_qd8_quantize_rows__neon, EMBER_ISA_NEON, 0),
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qd8_quantize_rows__avx2, EMBER_ISA_AVX2, 0),
+    ENTRY(ember_qd8_quantize_rows__avx512vnni, EMBER_ISA_AVX512VNNI, 0),
 #endif
 };
 static const ember_kernel_entry layernorm_entries[] = {

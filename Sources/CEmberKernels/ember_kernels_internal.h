@@ -28,11 +28,16 @@
 // AVX-512 (EMBER_WIDEST) clone for CPUs that have it: the same operations in the same order per
 // element, only wider vectors, so the same bits.
 #if defined(EMBER_ARCH_X86_64) && defined(__ELF__)
+// Code that calls fmaf uses EMBER_WIDE_FMA or EMBER_WIDEST, whose AVX2 clone is x86-64-v3 (AVX2
+// with FMA): a clone needs FMA to inline fmaf; the baseline clone calls libm's fmaf, correctly
+// rounded too, so the same bits, only slower.
 #define EMBER_WIDE __attribute__((target_clones("avx2", "default")))
-#define EMBER_WIDEST __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#define EMBER_WIDE_FMA __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define EMBER_WIDEST __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define EMBER_WIDE
 #define EMBER_WIDEST
+#define EMBER_WIDE_FMA
 #endif
 
 // ---- Dynamic quantization of one float row (every ember_qd8_quantize_rows path) ----
@@ -170,6 +175,8 @@ void ember_qs8_dwconv3x3_c16__neon(const int8_t *, size_t, size_t, size_t, size_
                                    size_t, size_t, size_t, const void *, int8_t, int8_t *, const ember_qs8_output *);
 void ember_qs8_dwconv3x3_c16__avx2(const int8_t *, size_t, size_t, size_t, size_t, size_t, size_t, size_t,
                                    size_t, size_t, size_t, const void *, int8_t, int8_t *, const ember_qs8_output *);
+void ember_qs8_dwconv3x3_c64__avx512vnni(const int8_t *, size_t, size_t, size_t, size_t, size_t, size_t, size_t,
+                                         size_t, size_t, size_t, const void *, int8_t, int8_t *, const ember_qs8_output *);
 
 void ember_qs8_add__ref(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
 void ember_qs8_add__neon(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
@@ -178,6 +185,7 @@ void ember_qs8_add__avx2(size_t, const int8_t *, const int8_t *, int8_t *, const
 void ember_qd8_quantize_rows__ref(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);
 void ember_qd8_quantize_rows__neon(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);
 void ember_qd8_quantize_rows__avx2(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);
+void ember_qd8_quantize_rows__avx512vnni(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);
 void ember_qd8_gemm__ref(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                          const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_2x8c8__neon(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
@@ -192,7 +200,7 @@ void ember_qd8_gemm_3x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, 
                                 const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_6x8c8__avxvnni(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                 const void *, const float *, const float *, float *, size_t);
-void ember_qd8_gemm_12x8c8__avx512vnni(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+void ember_qd8_gemm_8x16c8__avx512vnni(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                 const void *, const float *, const float *, float *, size_t);
 
 void ember_f32_attention__ref(size_t, size_t, size_t, const float *, size_t, const uint8_t *, size_t, size_t, float *, float *, size_t);

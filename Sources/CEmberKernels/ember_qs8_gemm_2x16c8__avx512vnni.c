@@ -44,7 +44,7 @@ EMBER_TARGET_AVX512VNNI static void prepare_pair(const uint8_t *packed, size_t b
     int32_t mult[16], ls[16], rs[16];
     ember_load_requant8(q, nb, n, mult, ls, rs);
     ember_load_requant8(q, nb + 8, n, mult + 8, ls + 8, rs + 8);
-    p->rq = ember_avx512_rq_load16(mult, ls, rs);
+    p->rq = ember_avx512_rq_load(mult, ls, rs);
 }
 
 /// Row `row`'s KQ groups of 4 bytes, each broadcast and biased to u8. The last group's bytes past

@@ -30,14 +30,13 @@ EMBER_TARGET_AVX512 static inline ember_avx512_rq ember_avx512_rq_from_avx2(cons
     return q;
 }
 
-/// 16 channels' constants (ember_avx2_rq_load on 16 lanes), for kernels with a channel per lane.
-EMBER_TARGET_AVX512 static inline ember_avx512_rq ember_avx512_rq_load16(const int32_t mult[16], const int32_t lshift[16],
-                                                                         const int32_t rshift[16]) {
+/// 16 lanes' own constants (ember_avx2_rq_load on 16 lanes), for kernels with 16 channels per vector.
+EMBER_TARGET_AVX512 static inline ember_avx512_rq ember_avx512_rq_load(const int32_t mult[16], const int32_t lshift[16], const int32_t rshift[16]) {
     ember_avx512_rq q;
-    q.mult = _mm512_loadu_si512((const void *)mult);
+    q.mult = _mm512_loadu_si512(mult);
     q.mult_odd = _mm512_shuffle_epi32(q.mult, _MM_PERM_DDBB);
-    q.lshift = _mm512_loadu_si512((const void *)lshift);
-    q.rshift = _mm512_loadu_si512((const void *)rshift);
+    q.lshift = _mm512_loadu_si512(lshift);
+    q.rshift = _mm512_loadu_si512(rshift);
     q.rround = _mm512_srli_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), q.rshift), 1);
     q.any_lshift = q.any_min_mult = 0;
     for (int i = 0; i < 16; i++) { q.any_lshift |= lshift[i] != 0; q.any_min_mult |= mult[i] == INT32_MIN; }

@@ -23,7 +23,8 @@ import EmberFormat
 
     @Test func lowersTheBundledModel() throws {
         let (_, model) = try Self.lower(Repository.bundledModelPath)
-        #expect(Self.histogram(model) == ["pad": 5, "conv2d": 35, "depthwiseConv2d": 17, "add": 10,
+        // Its five PAD ops fold into the convolutions that read them (FoldPad.swift).
+        #expect(Self.histogram(model) == ["conv2d": 35, "depthwiseConv2d": 17, "add": 10,
                                           "mean": 1, "fullyConnected": 1])
         let input = model.tensors[model.inputs[0]], output = model.tensors[model.outputs[0]]
         #expect(input.dtype == .int8 && input.shape == [1, 224, 224, 3])
@@ -87,9 +88,34 @@ import EmberFormat
         let first = try #require(model.ops.first)
         #expect(first.kind == .conv2d)
         #expect(try first.int(.strideH) == 2 && first.int(.padTop) == 0 && first.int(.padBottom) == 1)
-        // The bundled model pads explicitly (PAD ops) and its convolutions are VALID after them.
-        let (_, bundled) = try Self.lower(Repository.bundledModelPath)
-        let pad = try #require(bundled.ops.first { $0.kind == .pad })
-        #expect(try pad.ints(.paddings) == [0, 0, 1, 1, 1, 1, 0, 0])
+    }
+
+    /// The bundled model pads explicitly (PAD [0,0,1,1,1,1,0,0]) before VALID convolutions: the
+    /// PAD folds into its reader, which reads the PAD's input and pads 1 on every side itself.
+    @Test func padsFoldIntoTheirConvolution() throws {
+        let (tflite, bundled) = try Self.lower(Repository.bundledModelPath)
+        let pads = tflite.operators.filter { $0.opcode == .pad }
+        #expect(pads.count == 5)
+        // The PADs stand before the five stride-2 convolutions (the stride-1 ones pad SAME themselves).
+        let strided = bundled.ops.filter { (try? $0.int(.strideH)) == 2 }
+        #expect(strided.map(\.kind.description) == ["conv2d"] + Array(repeating: "depthwiseConv2d", count: 4))
+        for op in strided {
+            #expect(try op.int(.padTop) == 1 && op.int(.padBottom) == 1 && op.int(.padLeft) == 1 && op.int(.padRight) == 1)
+        }
+        // The stem reads the model input itself.
+        #expect(bundled.ops[0].inputs[0] == bundled.inputs[0])
+    }
+
+    /// A PAD stays an op when its output is also read elsewhere (here: also a model output).
+    @Test func padReadTwiceStaysAnOp() throws {
+        var tflite = try TFLiteReader.read(try Repository.bytes(Repository.bundledModelPath))
+        let pad = try #require(tflite.operators.first { $0.opcode == .pad })
+        tflite.outputs.append(pad.outputs[0])
+        let writer = try TFLiteLowering.lower(tflite, kernels: RecordingKernels(), metadata: Metadata(name: "test"))
+        let model = try EmberModel(bytes: try writer.serialize())
+        #expect(Self.histogram(model)["pad"] == 1)
+        let kept = try #require(model.ops.first { $0.kind == .pad })
+        #expect(try kept.ints(.paddings) == [0, 0, 1, 1, 1, 1, 0, 0])
+        #expect(model.ops.filter { (try? $0.int(.strideH)) == 2 && (try? $0.int(.padTop)) == 1 }.count == 4)
     }
 }

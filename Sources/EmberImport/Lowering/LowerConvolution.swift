@@ -86,11 +86,11 @@ extension TFLiteLowering {
             .kernelH: .int(kh), .kernelW: .int(kw),
             .strideH: .int(Int(o.strideH)), .strideW: .int(Int(o.strideW)),
             .dilationH: .int(Int(o.dilationH)), .dilationW: .int(Int(o.dilationW)),
-            .padTop: .int(rows.padBefore), .padBottom: .int(rows.padAfter),
-            .padLeft: .int(cols.padBefore), .padRight: .int(cols.padAfter),
         ]) { $1 }
+        let read = windowInput(x, rows: rows, cols: cols)
+        attributes.merge(read.pads) { $1 }
 
-        let xe = try activation(x, op: op)
+        let xe = try activation(read.source, op: op)
         let we = addPackedWeights(filter, shape: [cout, kh, kw, cin], scales: scales, dimension: 0, packed: packed)
         let (me, se) = requantizationTensors(requant, name: model.tensors[y].name)
         let ye = try outputActivation(y, op: op)
@@ -128,11 +128,11 @@ extension TFLiteLowering {
         var attributes = try activationRange(o.activation, output: y, op: op)
         attributes.merge([
             .strideH: .int(stride), .strideW: .int(stride),
-            .padTop: .int(rows.padBefore), .padBottom: .int(rows.padAfter),
-            .padLeft: .int(cols.padBefore), .padRight: .int(cols.padAfter),
         ]) { $1 }
+        let read = windowInput(x, rows: rows, cols: cols)
+        attributes.merge(read.pads) { $1 }
 
-        let xe = try activation(x, op: op)
+        let xe = try activation(read.source, op: op)
         let we = addPackedWeights(filter, shape: [1, 3, 3, c], scales: scales, dimension: 3, packed: packed)
         let (me, se) = requantizationTensors(requant, name: model.tensors[y].name)
         let ye = try outputActivation(y, op: op)

@@ -44,7 +44,7 @@ extension TFLiteLowering {
     }
 
     /// PAD with constant paddings; the fill is the zero point (real 0), input and output share
-    /// their quantization.
+    /// their quantization. Folded into its reader where it can be (FoldPad.swift).
     mutating func lowerPad(_ op: TFLiteOperator) throws {
         try checkInputCount(op, 2...2)
         let x = try input(op, 0, "input"), p = try input(op, 1, "paddings"), y = try output(op)
@@ -59,6 +59,10 @@ extension TFLiteLowering {
         let expected = sx.indices.map { sx[$0] + Int(paddings[2 * $0]) + Int(paddings[2 * $0 + 1]) }
         try checkOutputShape(y, expected: expected, op: op)
         try requireSameQuantization(x, y, op: op)
+        if let fold = foldablePad(x: x, y: y, paddings: paddings, rank: sx.count) {
+            foldedPads[y] = fold
+            return
+        }
         let padValue = Int(try quantization(y, op: op).zeroPoint)
         let xe = try activation(x, op: op)
         writer.addOp(.pad, inputs: [xe], outputs: [try outputActivation(y, op: op)],

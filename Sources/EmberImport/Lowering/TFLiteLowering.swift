@@ -14,6 +14,10 @@ public struct TFLiteLowering {
     var writer: ModelWriter
     /// TFLite tensor index -> Ember tensor index, for tensors already emitted.
     var emitted: [Int: Int] = [:]
+    /// TFLite tensor index -> the ops that read it (an op once, however many of its inputs it is).
+    var readers: [Int: [TFLiteOperator]] = [:]
+    /// PAD outputs that are not emitted: their reader pads instead (FoldPad.swift).
+    var foldedPads: [Int: FoldedPad] = [:]
 
     public init(model: TFLiteModel, kernels: any KernelInterface, metadata: Metadata) {
         self.model = model
@@ -45,6 +49,9 @@ public struct TFLiteLowering {
         if model.subgraphCount > 1 {
             // Only subgraph 0 runs; others (control flow bodies) would need ops Ember lacks.
             throw ConversionError.model("the model has \(model.subgraphCount) subgraphs; only single-subgraph models are supported")
+        }
+        for op in model.operators {
+            for t in Set(op.inputs) where t >= 0 { readers[Int(t), default: []].append(op) }
         }
         for op in model.operators {
             try lower(op)
