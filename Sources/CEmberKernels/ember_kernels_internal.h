@@ -156,8 +156,8 @@ void ember_qs8_gemm_2x8c8__neon_mlal(size_t, size_t, size_t, size_t, const int8_
                                      int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_8x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                    int8_t *, size_t, const ember_qs8_output *);
-void ember_qs8_gemm_4x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
-                                   int8_t *, size_t, const ember_qs8_output *);
+void ember_qs8_gemm_8x8c8__neondot_smallk(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
+                                          int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_8x8c8__i8mm(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                 int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_3x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,

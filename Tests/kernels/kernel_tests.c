@@ -331,6 +331,13 @@ static void test_gemm(void) {
     for (size_t l = 0; l < sizeof sks / sizeof sks[0]; l++)
         for (size_t j = 0; j < sizeof sns / sizeof sns[0]; j++)
             if (!g_quick || (l + j) % 3 == 0) check_gemm((size_t)rnd_range(1, 7), sns[j], sks[l], (int)((l + j) % 4), (int)(j % 4), (l + j) % 2);
+    // K <= 32 on NEON-dot (ember_qs8_gemm_8x8c8__neondot_smallk): row chunks of 16 KiB (1024 rows at
+    // K <= 16, 512 at K <= 32) and their edges, 8-row tiles with 1..7 rows left, -128 inputs.
+    const size_t cms[] = {49, 196, 513, 1030};
+    for (size_t i = 0; i < sizeof cms / sizeof cms[0]; i++) {
+        check_gemm(cms[i], 9 + 8 * i, (size_t[]){16, 27, 24, 13}[i], FILL_RANDOM, FILL_RANDOM, (int)(i % 2));
+        if (!g_quick) check_gemm(cms[i], 17, (size_t[]){32, 8, 27, 1}[i], FILL_MIN, FILL_EXTREMES, (int)(i % 2 == 0));
+    }
     test_gemm_output_zero_points();
     test_gemm_narrow();
 }
