@@ -85,7 +85,7 @@ tile(const int KQ, const int MODE, const int8_t *const rows[MR], const int8x16_t
 /// Rows [m0, m1) of one block of 8 channels (cols of them stored), rows read from a (rows whose
 /// 16-byte loads would pass `limit` go through zero-padded copies; rows past m1 repeat the last).
 EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void
-block_rows(const int KQ, const int MODE, size_t m0, size_t m1, const int8_t *a, size_t a_stride, size_t k,
+block_rows(const int KQ, const int MODE, const size_t STRIDE, size_t m0, size_t m1, const int8_t *a, size_t a_stride, size_t k,
            const int8_t *limit, const int8x16_t *w, int32x4_t bias0, int32x4_t bias1, const ember_neon_rq *r0,
            const ember_neon_rq *r1, const ember_neon_out *o, int8_t *dst, size_t dst_stride, size_t cols) {
     const size_t span = (size_t)(KQ + 3) / 4 * 16;  // bytes a tile reads per row
@@ -99,7 +99,7 @@ block_rows(const int KQ, const int MODE, size_t m0, size_t m1, const int8_t *a, 
     // Tiles whose rows all lie in [m0, m1) and read nothing past limit.
     for (; m + MR <= m1 && row + (MR - 1) * a_stride + span <= limit && cols == 8; m += MR, row += MR * a_stride) {
         const int8_t *rows[MR];
-        for (int r = 0; r < MR; r++) rows[r] = row + r * a_stride;
+        for (int r = 0; r < MR; r++) rows[r] = row + r * (STRIDE ? STRIDE : a_stride);
         int8x16_t b[MR / 2];
         tile(KQ, MODE, rows, w, bias0, bias1, &q0, &q1, zp, b);
         if (clamp)
@@ -129,7 +129,16 @@ block_rows(const int KQ, const int MODE, size_t m0, size_t m1, const int8_t *a, 
     }
 }
 
-#define BLOCK(KQ, MODE) block_rows(KQ, MODE, m0, m1, a, a_stride, k, limit, w, bias0, bias1, r0, r1, o, dst, dst_stride, cols)
+#define BLOCK_S(KQ, MODE, STRIDE) \
+    block_rows(KQ, MODE, STRIDE, m0, m1, a, a_stride, k, limit, w, bias0, bias1, r0, r1, o, dst, dst_stride, cols)
+/// Rows stored one after another (1x1 convolutions: stride = K; the stem's im2col: 27) get the
+/// stride as a constant in the usual output form: row addresses become load offsets.
+#define BLOCK(KQ, MODE)                                                                                   \
+    do {                                                                                                  \
+        if (MODE == RQ_POS && a_stride == 4 * (KQ)) BLOCK_S(KQ, MODE, 4 * (KQ));                          \
+        else if (MODE == RQ_POS && (KQ) == 8 && a_stride == 27) BLOCK_S(KQ, MODE, 27);                    \
+        else BLOCK_S(KQ, MODE, 0);                                                                        \
+    } while (0)
 #define BLOCK_KQ(MODE)                                                                                    \
     do {                                                                                                  \
         if (kq == 2) BLOCK(2, MODE);                                                                      \
@@ -148,6 +157,7 @@ EMBER_TARGET_NEONDOT static void ember_qs8_gemm_8x8c8__neondot_smallk_block(size
 }
 #undef BLOCK_KQ
 #undef BLOCK
+#undef BLOCK_S
 
 EMBER_TARGET_NEONDOT
 void ember_qs8_gemm_8x8c8__neondot_smallk(size_t m_begin, size_t m_end, size_t n, size_t k,
