@@ -85,19 +85,24 @@ tile(const int KQ, const int MODE, const int8_t *const rows[MR], const int8x16_t
 /// Rows [m0, m1) of one block of 8 channels (cols of them stored), rows read from a (rows whose
 /// 16-byte loads would pass `limit` go through zero-padded copies; rows past m1 repeat the last).
 EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void
-block_rows(const int KQ, const int MODE, const size_t STRIDE, size_t m0, size_t m1, const int8_t *a, size_t a_stride, size_t k,
+block_rows(const int KQ, const int MODE, const size_t STRIDE, const int CLAMP, size_t m0, size_t m1, const int8_t *a, size_t a_stride, size_t k,
            const int8_t *limit, const int8x16_t *w, int32x4_t bias0, int32x4_t bias1, const ember_neon_rq *r0,
            const ember_neon_rq *r1, const ember_neon_out *o, int8_t *dst, size_t dst_stride, size_t cols) {
     const size_t span = (size_t)(KQ + 3) / 4 * 16;  // bytes a tile reads per row
     const int16_t lo = vgetq_lane_s16(o->mn, 0), hi = vgetq_lane_s16(o->mx, 0);
     const int8x16_t mn = vdupq_n_s8((int8_t)lo), mx = vdupq_n_s8((int8_t)hi);
-    const int clamp = lo > INT8_MIN || hi < INT8_MAX;  // narrowing already saturates to all of int8
+    const int clamp = CLAMP && (lo > INT8_MIN || hi < INT8_MAX);  // narrowing already saturates to all of int8
     const ember_neon_rq q0 = *r0, q1 = *r1;            // local copies: int8 stores may alias anything
     const int16x8_t zp = o->zp;
     size_t m = m0;
     const int8_t *row = a + m0 * a_stride;
-    // Tiles whose rows all lie in [m0, m1) and read nothing past limit.
-    for (; m + MR <= m1 && row + (MR - 1) * a_stride + span <= limit && cols == 8; m += MR, row += MR * a_stride) {
+    // Tiles whose rows all lie in [m0, m1) and read nothing past limit, counted once.
+    size_t fast = cols == 8 ? (m1 - m0) / MR : 0;
+    const ptrdiff_t room = limit - a - (ptrdiff_t)span;                   // the last row start read whole
+    const size_t whole = room < 0 ? 0 : (size_t)room / a_stride + 1;      // rows [0, whole) are
+    const size_t whole_tiles = whole > m0 ? (whole - m0) / MR : 0;
+    if (fast > whole_tiles) fast = whole_tiles;
+    for (; fast; fast--, m += MR, row += MR * a_stride) {
         const int8_t *rows[MR];
         for (int r = 0; r < MR; r++) rows[r] = row + r * (STRIDE ? STRIDE : a_stride);
         int8x16_t b[MR / 2];
@@ -129,15 +134,16 @@ block_rows(const int KQ, const int MODE, const size_t STRIDE, size_t m0, size_t 
     }
 }
 
-#define BLOCK_S(KQ, MODE, STRIDE) \
-    block_rows(KQ, MODE, STRIDE, m0, m1, a, a_stride, k, limit, w, bias0, bias1, r0, r1, o, dst, dst_stride, cols)
+#define BLOCK_S(KQ, MODE, STRIDE, CLAMP) \
+    block_rows(KQ, MODE, STRIDE, CLAMP, m0, m1, a, a_stride, k, limit, w, bias0, bias1, r0, r1, o, dst, dst_stride, cols)
 /// Rows stored one after another (1x1 convolutions: stride = K; the stem's im2col: 27) get the
-/// stride as a constant in the usual output form: row addresses become load offsets.
+/// stride as a constant in the usual output form, without a clamp: row addresses become load
+/// offsets, and the loop keeps one flag fewer.
 #define BLOCK(KQ, MODE)                                                                                   \
     do {                                                                                                  \
-        if (MODE == RQ_POS && a_stride == 4 * (KQ)) BLOCK_S(KQ, MODE, 4 * (KQ));                          \
-        else if (MODE == RQ_POS && (KQ) == 8 && a_stride == 27) BLOCK_S(KQ, MODE, 27);                    \
-        else BLOCK_S(KQ, MODE, 0);                                                                        \
+        if (MODE == RQ_POS && !clamp && a_stride == 4 * (KQ)) BLOCK_S(KQ, MODE, 4 * (KQ), 0);             \
+        else if (MODE == RQ_POS && !clamp && (KQ) == 8 && a_stride == 27) BLOCK_S(KQ, MODE, 27, 0);       \
+        else BLOCK_S(KQ, MODE, 0, 1);                                                                     \
     } while (0)
 #define BLOCK_KQ(MODE)                                                                                    \
     do {                                                                                                  \
@@ -151,6 +157,7 @@ EMBER_TARGET_NEONDOT static void ember_qs8_gemm_8x8c8__neondot_smallk_block(size
                                        const int8_t *limit, const int8x16_t *w, int32x4_t bias0, int32x4_t bias1,
                                        const ember_neon_rq *r0, const ember_neon_rq *r1, const ember_neon_out *o,
                                        int8_t *dst, size_t dst_stride, size_t cols) {
+    const int clamp = vgetq_lane_s16(o->mn, 0) > INT8_MIN || vgetq_lane_s16(o->mx, 0) < INT8_MAX;
     if (r0->any_lshift | r1->any_lshift) BLOCK_KQ(RQ_LSHIFT);
     else if (vmaxvq_s32(vmaxq_s32(r0->neg_rshift, r1->neg_rshift)) < 0) BLOCK_KQ(RQ_POS);  // the usual case
     else BLOCK_KQ(RQ_ANY);
