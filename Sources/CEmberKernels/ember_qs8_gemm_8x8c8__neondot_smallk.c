@@ -13,7 +13,7 @@
 #if defined(EMBER_ARCH_ARM64)
 #include "ember_requant_neon.h"
 
-#define MR 8  ///< 4 rows: 0.6 M fewer instructions per MobileNetV2 inference than the 8x8 kernel, 8 rows 1.5 M
+#define MR 8  ///< rows per tile: 8 reuse the weights and constants twice as often as 4 (docs/benchmarks.md)
 #define MAX_KQ 8         ///< groups of 4 k: K <= 32
 #define CHUNK_BYTES 16384  ///< rows per chunk: as many as fit in this many bytes (the 8x8 kernel's L1 budget)
 
@@ -84,6 +84,7 @@ tile(const int KQ, const int MODE, const int8_t *const rows[MR], const int8x16_t
 
 /// Rows [m0, m1) of one block of 8 channels (cols of them stored), rows read from a (rows whose
 /// 16-byte loads would pass `limit` go through zero-padded copies; rows past m1 repeat the last).
+/// STRIDE: a_stride as a constant (0: not known); CLAMP = 0: [min, max] is all of int8.
 EMBER_TARGET_NEONDOT static inline __attribute__((always_inline)) void
 block_rows(const int KQ, const int MODE, const size_t STRIDE, const int CLAMP, size_t m0, size_t m1, const int8_t *a, size_t a_stride, size_t k,
            const int8_t *limit, const int8x16_t *w, int32x4_t bias0, int32x4_t bias1, const ember_neon_rq *r0,
@@ -98,8 +99,8 @@ block_rows(const int KQ, const int MODE, const size_t STRIDE, const int CLAMP, s
     const int8_t *row = a + m0 * a_stride;
     // Tiles whose rows all lie in [m0, m1) and read nothing past limit, counted once.
     size_t fast = cols == 8 ? (m1 - m0) / MR : 0;
-    const ptrdiff_t room = limit - a - (ptrdiff_t)span;                   // the last row start read whole
-    const size_t whole = room < 0 ? 0 : (size_t)room / a_stride + 1;      // rows [0, whole) are
+    const ptrdiff_t room = limit - a - (ptrdiff_t)span;               // the last row start read whole
+    const size_t whole = room < 0 ? 0 : (size_t)room / a_stride + 1;  // rows [0, whole) are read in place
     const size_t whole_tiles = whole > m0 ? (whole - m0) / MR : 0;
     if (fast > whole_tiles) fast = whole_tiles;
     for (; fast; fast--, m += MR, row += MR * a_stride) {
