@@ -1,0 +1,168 @@
+// qs8 GEMM for K > 32, 8 rows x 16 channels, AVX-512 VNNI (ember_qs8_gemm_2x16c8__avx512vnni
+// hands those layers here). The qd8 8x16 kernel's loop: one 512-bit load is a whole packed
+// group (8 channels x 8 k), its int32 lanes alternate k 0-3 / 4-7 of each channel and a row's 8
+// bytes broadcast to all 8 qwords match them; a tile takes two packed blocks, so per 8 k two
+// weight loads and 8 row broadcasts feed 16 VPDPBUSD in 16 chains (the 12x8 kernel: 1 + 12 loads
+// for 12 VPDPBUSD, two rows of 8 channels per output pass, 4- and 1-row tails at M = 196, 49).
+// VPDPBUSD (not VPDPBUSDS) wraps as the twin's int32 sums; rows go in as u8 (a + 128, once per
+// row chunk) and the 128 * Σw this adds is taken from the packed blocks (VPDPBUSD of 0x80 bytes,
+// once per block pair and chunk). Output: one row's two blocks' pair sums folded to its 16
+// channels in order (two shifts, two adds, one VPERMT2D), ember_avx512_mbqm with per-lane
+// constants, the zero point and clamp, one 16-byte store. Same bytes as ember_qs8_gemm__ref.
+#include "ember_kernels_internal.h"
+#if defined(EMBER_ARCH_X86_64)
+#include "ember_qs8_vnni_avx2.h"
+#include "ember_requant_avx512.h"
+
+#define EMBER_TARGET_AVX512VNNI __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vnni")))
+#define MR 8
+#define A_BYTES 65536  ///< u8 rows per chunk (at most; a tile's rows must fit: K up to 8192)
+
+/// Two [c0 c0 c1 c1 ... c7 c7] partial sums to [x c0..c7 | y c0..c7]: each lane pair summed in
+/// its low dword, then the even dwords of both gathered by one VPERMT2D.
+EMBER_TARGET_AVX512VNNI static inline __m512i reduce16(__m512i x, __m512i y) {
+    const __m512i s0 = _mm512_add_epi32(x, _mm512_srli_epi64(x, 32)), s1 = _mm512_add_epi32(y, _mm512_srli_epi64(y, 32));
+    return _mm512_permutex2var_epi32(s0, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), s1);
+}
+
+typedef struct {
+    const int8_t *w[2];  ///< the two blocks' packed weights (the first twice when there is one)
+    __m512i base;        ///< packed bias - 128 * Σw of channels nb..nb+15 (0 past n)
+    ember_avx512_rq rq;
+    size_t left;         ///< channels from nb to n
+} pair_consts;
+
+/// Channels [nb, nb + 16): blocks nb/8 and nb/8 + 1 (the blob holds only ceil(n / 8) blocks).
+EMBER_TARGET_AVX512VNNI static void prepare_pair(const uint8_t *packed, size_t block, size_t nb, size_t n, size_t kp8,
+                                                 const ember_qs8_output *q, pair_consts *p) {
+    const uint8_t *blk0 = packed + (nb / 8) * block, *blk1 = nb + 8 < n ? blk0 + block : NULL;
+    p->w[0] = (const int8_t *)(blk0 + 32);
+    p->w[1] = blk1 ? (const int8_t *)(blk1 + 32) : p->w[0];
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    __m512i ws[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+    for (int b = 0; b < (blk1 ? 2 : 1); b++) {
+        __m512i s1 = _mm512_setzero_si512();  // two chains: at one row per call this is a third of the work
+        size_t i = 0;
+        for (; i + 16 <= kp8; i += 16) {
+            ws[b] = _mm512_dpbusd_epi32(ws[b], flip, _mm512_loadu_si512((const void *)(p->w[b] + i * 8)));
+            s1 = _mm512_dpbusd_epi32(s1, flip, _mm512_loadu_si512((const void *)(p->w[b] + i * 8 + 64)));
+        }
+        if (i < kp8) ws[b] = _mm512_dpbusd_epi32(ws[b], flip, _mm512_loadu_si512((const void *)(p->w[b] + i * 8)));
+        ws[b] = _mm512_add_epi32(ws[b], s1);
+    }
+    const __m256i bias0 = _mm256_loadu_si256((const __m256i *)blk0);
+    const __m256i bias1 = blk1 ? _mm256_loadu_si256((const __m256i *)blk1) : _mm256_setzero_si256();
+    p->base = _mm512_sub_epi32(_mm512_inserti64x4(_mm512_castsi256_si512(bias0), bias1, 1), reduce16(ws[0], ws[1]));
+    int32_t mult[16], ls[16], rs[16];
+    ember_load_requant8(q, nb, n, mult, ls, rs);
+    ember_load_requant8(q, nb + 8, n, mult + 8, ls + 8, rs + 8);
+    p->rq = ember_avx512_rq_load(mult, ls, rs);
+    p->left = n - nb;
+}
+
+/// R rows (R <= MR) of B (1 or 2) blocks from the u8 rows `a` (R, B, PF constants after
+/// inlining). With PF, also prefetches `pf` (the next pair's weights) a line per block per 8 k.
+EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(const int R, const int B, const int PF, const uint8_t *a,
+                                                                              size_t kp8, const pair_consts *c, const int8_t *const pf[2],
+                                                                              const ember_avx512_out *o, int8_t *out, size_t out_stride) {
+    // Chains per row and block: 1-2 rows (the classifier, M = 49's last row) were bound by
+    // VPDPBUSD's latency with one.
+    const int S = R <= 2 ? 2 : 1;
+    __m512i acc[MR][2][2];
+    for (int r = 0; r < R; r++)
+        for (int b = 0; b < B; b++)
+            for (int s = 0; s < S; s++) acc[r][b][s] = _mm512_setzero_si512();
+    size_t i = 0;
+    for (; i + 8 * S <= kp8; i += 8 * S)
+        for (int s = 0; s < S; s++) {
+            __m512i wv[2];
+            for (int b = 0; b < B; b++) wv[b] = _mm512_loadu_si512((const void *)(c->w[b] + (i + 8 * s) * 8));
+            if (PF)
+                for (int b = 0; b < 2; b++) _mm_prefetch((const char *)(pf[b] + (i + 8 * s) * 8), _MM_HINT_T0);
+            for (int r = 0; r < R; r++) {
+                int64_t bytes;
+                memcpy(&bytes, a + r * kp8 + i + 8 * s, 8);
+                const __m512i av = _mm512_set1_epi64(bytes);
+                for (int b = 0; b < B; b++) acc[r][b][s] = _mm512_dpbusd_epi32(acc[r][b][s], av, wv[b]);
+            }
+        }
+    if (S > 1 && i < kp8) {
+        for (int b = 0; b < B; b++) {
+            const __m512i wv = _mm512_loadu_si512((const void *)(c->w[b] + i * 8));
+            for (int r = 0; r < R; r++) {
+                int64_t bytes;
+                memcpy(&bytes, a + r * kp8 + i, 8);
+                acc[r][b][0] = _mm512_dpbusd_epi32(acc[r][b][0], _mm512_set1_epi64(bytes), wv);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        __m512i x0 = acc[r][0][0], x1 = B == 2 ? acc[r][1][0] : _mm512_setzero_si512();
+        if (S > 1) {
+            x0 = _mm512_add_epi32(x0, acc[r][0][1]);
+            if (B == 2) x1 = _mm512_add_epi32(x1, acc[r][1][1]);
+        }
+        const __m512i x = _mm512_add_epi32(reduce16(x0, x1), c->base);
+        const __m128i v = ember_avx512_out_bytes(o->relu ? ember_avx512_mbqm_relu(x, &c->rq) : ember_avx512_mbqm(x, &c->rq), o);
+        int8_t *dst = out + r * out_stride;
+        if (c->left >= 16) _mm_storeu_si128((__m128i *)dst, v);
+        else _mm512_mask_storeu_epi8(dst, ((__mmask64)1 << c->left) - 1, _mm512_castsi128_si512(v));
+    }
+}
+
+/// Fewer than MR rows, or one block: a tile of exactly that shape.
+EMBER_TARGET_AVX512VNNI __attribute__((noinline)) static void tail_tile(size_t rows, int blocks, const uint8_t *a, size_t kp8,
+                                                                        const pair_consts *c, const ember_avx512_out *o, int8_t *out,
+                                                                        size_t out_stride) {
+    switch (rows * 2 + (size_t)(blocks - 1)) {
+#define TAIL(R) case 2 * R: tile(R, 1, 0, a, kp8, c, NULL, o, out, out_stride); break; \
+                case 2 * R + 1: tile(R, 2, 0, a, kp8, c, NULL, o, out, out_stride); break;
+    TAIL(1) TAIL(2) TAIL(3) TAIL(4) TAIL(5) TAIL(6) TAIL(7)
+    case 2 * MR: tile(MR, 1, 0, a, kp8, c, NULL, o, out, out_stride); break;
+#undef TAIL
+    default: break;
+    }
+}
+
+EMBER_TARGET_AVX512VNNI
+void ember_qs8_gemm_8x16c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, size_t k,
+                                       const int8_t *a, size_t a_stride, const void *packed,
+                                       int8_t *out, size_t out_stride, const ember_qs8_output *q) {
+    const size_t block = ember_gemm_block_bytes(k), kp8 = ember_round_up(k, 8);
+    if (kp8 * MR > A_BYTES) {  // K over 8192: a tile's rows would not fit the buffer
+        ember_qs8_gemm_3x8c8__avx2(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
+        return;
+    }
+    // Chunks of rows that stay in L1 with a block pair's weights, at least 4 tiles (the pair's Σw
+    // is summed once per chunk), and even: M = 49 in chunks of 48 and 1 redid every pair's
+    // constants for one row.
+    size_t mc = ember_gemm_row_chunk(k, MR);
+    if (mc < 4 * MR) mc = 4 * MR;
+    if (kp8 && mc * kp8 > A_BYTES) mc = A_BYTES / kp8 / MR * MR;
+    const size_t rows = m_end - m_begin, chunks = (rows + mc - 1) / mc;
+    if (chunks > 1) mc = ember_round_up((rows + chunks - 1) / chunks, MR);
+    _Alignas(64) uint8_t au[A_BYTES];
+    const ember_avx512_out o = ember_avx512_out_load(q);
+    for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
+        const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
+        ember_qs8_rows_to_u8(a, a_stride, m0, m1, k, kp8, au);
+        for (size_t nb = 0; nb < n; nb += 16) {
+            const int blocks = n - nb > 8 ? 2 : 1;
+            pair_consts c;
+            prepare_pair((const uint8_t *)packed, block, nb, n, kp8, q, &c);
+            // The next pair's weights (or these again at the end), fetched during the first tile.
+            const size_t next = nb + 16 < n ? nb + 16 : nb, next2 = next + 8 < n ? next + 8 : next;
+            const int8_t *const pf[2] = {(const int8_t *)packed + (next / 8) * block + 32, (const int8_t *)packed + (next2 / 8) * block + 32};
+            size_t m = m0;
+            if (blocks == 2 && m + MR <= m1) {
+                tile(MR, 2, 1, au, kp8, &c, pf, &o, out + m * out_stride + nb, out_stride);
+                for (m += MR; m + MR <= m1; m += MR) tile(MR, 2, 0, au + (m - m0) * kp8, kp8, &c, NULL, &o, out + m * out_stride + nb, out_stride);
+            }
+            for (; m < m1; m += MR) {
+                const size_t r = m1 - m < MR ? m1 - m : MR;
+                tail_tile(r, blocks, au + (m - m0) * kp8, kp8, &c, &o, out + m * out_stride + nb, out_stride);
+            }
+        }
+    }
+}
+#endif
