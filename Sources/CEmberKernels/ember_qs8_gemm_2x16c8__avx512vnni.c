@@ -107,7 +107,7 @@ void ember_qs8_gemm_2x16c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, s
                                        const int8_t *a, size_t a_stride, const void *packed,
                                        int8_t *out, size_t out_stride, const ember_qs8_output *q) {
     if (k > 4 * MAX_KQ || k == 0) {
-        ember_qs8_gemm_8x16c8__avx512vnni(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
+        ember_qs8_gemm_7x16c8__avx512vnni(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
         return;
     }
     const size_t block = ember_gemm_block_bytes(k), kq = (k + 3) / 4;

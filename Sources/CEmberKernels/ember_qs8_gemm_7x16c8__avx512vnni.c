@@ -1,22 +1,24 @@
-// qs8 GEMM for K > 32, 8 rows x 16 channels, AVX-512 VNNI (ember_qs8_gemm_2x16c8__avx512vnni
+// qs8 GEMM for K > 32, 7 rows x 16 channels, AVX-512 VNNI (ember_qs8_gemm_2x16c8__avx512vnni
 // hands those layers here). The qd8 8x16 kernel's loop: one 512-bit load is a whole packed
 // group (8 channels x 8 k), its int32 lanes alternate k 0-3 / 4-7 of each channel and a row's 8
 // bytes broadcast to all 8 qwords match them; a tile takes two packed blocks, so per 8 k two
-// weight loads and 8 row broadcasts feed 16 VPDPBUSD in 16 chains (the 12x8 kernel: 1 + 12 loads
-// for 12 VPDPBUSD, two rows of 8 channels per output pass, 4- and 1-row tails at M = 196, 49).
-// VPDPBUSD (not VPDPBUSDS) wraps as the twin's int32 sums; rows go in as u8 (a + 128, once per
-// row chunk) and the 128 * Σw this adds is taken from the packed blocks (VPDPBUSD of 0x80 bytes,
-// once per block pair and chunk). Output: one row's two blocks' pair sums folded to its 16
-// channels in order (two shifts, two adds, one VPERMT2D), ember_avx512_mbqm with per-lane
-// constants, the zero point and clamp, one 16-byte store. Same bytes as ember_qs8_gemm__ref.
+// weight loads and 7 row broadcasts feed 14 VPDPBUSD in 14 chains (the 12x8 kernel: 1 + 12 loads
+// for 12, and an output pass per two rows of 8 channels). 7 rows: MobileNetV2's M (12544 ... 49
+// = 7 * 2^i, as for any 224-pixel input) has no tail; 8 rows left one of 4 rows at M = 196 and
+// of 1 at M = 49. VPDPBUSD (not VPDPBUSDS) wraps as the twin's int32 sums; rows go in as u8
+// (a + 128, once per row chunk) and the 128 * Σw this adds is taken from the packed blocks
+// (VPDPBUSD of 0x80 bytes, once per block pair and chunk). Output: one row's two blocks' pair
+// sums folded to its 16 channels in order (two shifts, two adds, one VPERMT2D), ember_avx512_mbqm
+// with per-lane constants, the zero point and clamp, one 16-byte store; a single last block
+// (N = 24, 1000) takes two rows per pass instead. Same bytes as ember_qs8_gemm__ref.
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_X86_64)
 #include "ember_qs8_vnni_avx2.h"
 #include "ember_requant_avx512.h"
 
 #define EMBER_TARGET_AVX512VNNI __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vnni")))
-#define MR 8
-#define A_BYTES 65536  ///< u8 rows per chunk (at most; a tile's rows must fit: K up to 8192)
+#define MR 7
+#define A_BYTES 65536  ///< u8 rows per chunk (at most; a tile's rows must fit: K up to 9360)
 
 /// Two [c0 c0 c1 c1 ... c7 c7] partial sums to [x c0..c7 | y c0..c7]: each lane pair summed in
 /// its low dword, then the even dwords of both gathered by one VPERMT2D.
@@ -50,12 +52,13 @@ EMBER_TARGET_AVX512VNNI static void prepare_pair(const uint8_t *packed, size_t b
         if (i < kp8) ws[b] = _mm512_dpbusd_epi32(ws[b], flip, _mm512_loadu_si512((const void *)(p->w[b] + i * 8)));
         ws[b] = _mm512_add_epi32(ws[b], s1);
     }
+    // One block: its 8 channels' constants in both halves (a tile of it outputs two rows per pass).
     const __m256i bias0 = _mm256_loadu_si256((const __m256i *)blk0);
-    const __m256i bias1 = blk1 ? _mm256_loadu_si256((const __m256i *)blk1) : _mm256_setzero_si256();
-    p->base = _mm512_sub_epi32(_mm512_inserti64x4(_mm512_castsi256_si512(bias0), bias1, 1), reduce16(ws[0], ws[1]));
+    const __m256i bias1 = blk1 ? _mm256_loadu_si256((const __m256i *)blk1) : bias0;
+    p->base = _mm512_sub_epi32(_mm512_inserti64x4(_mm512_castsi256_si512(bias0), bias1, 1), reduce16(ws[0], ws[blk1 ? 1 : 0]));
     int32_t mult[16], ls[16], rs[16];
     ember_load_requant8(q, nb, n, mult, ls, rs);
-    ember_load_requant8(q, nb + 8, n, mult + 8, ls + 8, rs + 8);
+    ember_load_requant8(q, blk1 ? nb + 8 : nb, n, mult + 8, ls + 8, rs + 8);
     p->rq = ember_avx512_rq_load(mult, ls, rs);
     p->left = n - nb;
 }
@@ -96,17 +99,25 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(c
             }
         }
     }
-    for (int r = 0; r < R; r++) {
-        __m512i x0 = acc[r][0][0], x1 = B == 2 ? acc[r][1][0] : _mm512_setzero_si512();
+    // Sums of rows r and r + 1 (B = 1, channels in both halves) or of row r's two blocks (B = 2).
+    for (int r = 0; r < R; r += 3 - B) {
+        __m512i x0 = acc[r][0][0], x1 = B == 2 ? acc[r][1][0] : r + 1 < R ? acc[r + 1][0][0] : _mm512_setzero_si512();
         if (S > 1) {
             x0 = _mm512_add_epi32(x0, acc[r][0][1]);
             if (B == 2) x1 = _mm512_add_epi32(x1, acc[r][1][1]);
+            else if (r + 1 < R) x1 = _mm512_add_epi32(x1, acc[r + 1][0][1]);
         }
         const __m512i x = _mm512_add_epi32(reduce16(x0, x1), c->base);
         const __m128i v = ember_avx512_out_bytes(o->relu ? ember_avx512_mbqm_relu(x, &c->rq) : ember_avx512_mbqm(x, &c->rq), o);
         int8_t *dst = out + r * out_stride;
-        if (c->left >= 16) _mm_storeu_si128((__m128i *)dst, v);
-        else _mm512_mask_storeu_epi8(dst, ((__mmask64)1 << c->left) - 1, _mm512_castsi128_si512(v));
+        if (B == 2) {
+            if (c->left >= 16) _mm_storeu_si128((__m128i *)dst, v);
+            else _mm512_mask_storeu_epi8(dst, ((__mmask64)1 << c->left) - 1, _mm512_castsi128_si512(v));
+        } else {
+            const __mmask64 mask = ((__mmask64)1 << c->left) - 1;  // left <= 8
+            _mm512_mask_storeu_epi8(dst, mask, _mm512_castsi128_si512(v));
+            if (r + 1 < R) _mm512_mask_storeu_epi8(dst + out_stride, mask, _mm512_castsi128_si512(_mm_srli_si128(v, 8)));
+        }
     }
 }
 
@@ -117,7 +128,7 @@ EMBER_TARGET_AVX512VNNI __attribute__((noinline)) static void tail_tile(size_t r
     switch (rows * 2 + (size_t)(blocks - 1)) {
 #define TAIL(R) case 2 * R: tile(R, 1, 0, a, kp8, c, NULL, o, out, out_stride); break; \
                 case 2 * R + 1: tile(R, 2, 0, a, kp8, c, NULL, o, out, out_stride); break;
-    TAIL(1) TAIL(2) TAIL(3) TAIL(4) TAIL(5) TAIL(6) TAIL(7)
+    TAIL(1) TAIL(2) TAIL(3) TAIL(4) TAIL(5) TAIL(6)
     case 2 * MR: tile(MR, 1, 0, a, kp8, c, NULL, o, out, out_stride); break;
 #undef TAIL
     default: break;
@@ -125,11 +136,11 @@ EMBER_TARGET_AVX512VNNI __attribute__((noinline)) static void tail_tile(size_t r
 }
 
 EMBER_TARGET_AVX512VNNI
-void ember_qs8_gemm_8x16c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, size_t k,
+void ember_qs8_gemm_7x16c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, size_t k,
                                        const int8_t *a, size_t a_stride, const void *packed,
                                        int8_t *out, size_t out_stride, const ember_qs8_output *q) {
     const size_t block = ember_gemm_block_bytes(k), kp8 = ember_round_up(k, 8);
-    if (kp8 * MR > A_BYTES) {  // K over 8192: a tile's rows would not fit the buffer
+    if (kp8 * MR > A_BYTES) {  // K over 9360: a tile's rows would not fit the buffer
         ember_qs8_gemm_3x8c8__avx2(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
         return;
     }
