@@ -40,22 +40,20 @@ EMBER_TARGET_AVX512VNNI static void prepare_pair(const uint8_t *packed, size_t b
     const uint8_t *blk0 = packed + (nb / 8) * block, *blk1 = nb + 8 < n ? blk0 + block : NULL;
     p->w[0] = (const int8_t *)(blk0 + 32);
     p->w[1] = blk1 ? (const int8_t *)(blk1 + 32) : p->w[0];
+    // Both blocks in two chains each: for the classifier (one row) this pass is a third of the work,
+    // and one chain at a time was bound by VPDPBUSD's latency.
     const __m512i flip = _mm512_set1_epi8((char)0x80);
-    __m512i ws[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
-    for (int b = 0; b < (blk1 ? 2 : 1); b++) {
-        __m512i s1 = _mm512_setzero_si512();  // two chains: at one row per call this is a third of the work
-        size_t i = 0;
-        for (; i + 16 <= kp8; i += 16) {
-            ws[b] = _mm512_dpbusd_epi32(ws[b], flip, _mm512_loadu_si512((const void *)(p->w[b] + i * 8)));
-            s1 = _mm512_dpbusd_epi32(s1, flip, _mm512_loadu_si512((const void *)(p->w[b] + i * 8 + 64)));
-        }
-        if (i < kp8) ws[b] = _mm512_dpbusd_epi32(ws[b], flip, _mm512_loadu_si512((const void *)(p->w[b] + i * 8)));
-        ws[b] = _mm512_add_epi32(ws[b], s1);
-    }
+    __m512i ws[2][2] = {{_mm512_setzero_si512(), _mm512_setzero_si512()}, {_mm512_setzero_si512(), _mm512_setzero_si512()}};
+    size_t i = 0;
+    for (; i + 16 <= kp8; i += 16)
+        for (int h = 0; h < 2; h++)
+            for (int b = 0; b < 2; b++) ws[b][h] = _mm512_dpbusd_epi32(ws[b][h], flip, _mm512_loadu_si512((const void *)(p->w[b] + i * 8 + 64 * h)));
+    if (i < kp8)
+        for (int b = 0; b < 2; b++) ws[b][0] = _mm512_dpbusd_epi32(ws[b][0], flip, _mm512_loadu_si512((const void *)(p->w[b] + i * 8)));
     // One block: its 8 channels' constants in both halves (a tile of it outputs two rows per pass).
     const __m256i bias0 = _mm256_loadu_si256((const __m256i *)blk0);
     const __m256i bias1 = blk1 ? _mm256_loadu_si256((const __m256i *)blk1) : bias0;
-    p->base = _mm512_sub_epi32(_mm512_inserti64x4(_mm512_castsi256_si512(bias0), bias1, 1), reduce16(ws[0], ws[blk1 ? 1 : 0]));
+    p->base = _mm512_sub_epi32(_mm512_inserti64x4(_mm512_castsi256_si512(bias0), bias1, 1), reduce16(_mm512_add_epi32(ws[0][0], ws[0][1]), _mm512_add_epi32(ws[1][0], ws[1][1])));
     int32_t mult[16], ls[16], rs[16];
     ember_load_requant8(q, nb, n, mult, ls, rs);
     ember_load_requant8(q, blk1 ? nb + 8 : nb, n, mult + 8, ls + 8, rs + 8);
@@ -68,10 +66,9 @@ EMBER_TARGET_AVX512VNNI static void prepare_pair(const uint8_t *packed, size_t b
 EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(const int R, const int B, const int PF, const uint8_t *a,
                                                                               size_t kp8, const pair_consts *c, const int8_t *const pf[2],
                                                                               const ember_avx512_out *o, int8_t *out, size_t out_stride) {
-    // Chains per row and block: 1-2 rows (the classifier, M = 49's last row) were bound by
-    // VPDPBUSD's latency with one.
-    const int S = R <= 2 ? 2 : 1;
-    __m512i acc[MR][2][2];
+    // Chains per row and block: 1-2 rows (the classifier) were bound by VPDPBUSD's latency with one.
+    const int S = R == 1 ? 4 : R == 2 ? 2 : 1;
+    __m512i acc[MR][2][4];
     for (int r = 0; r < R; r++)
         for (int b = 0; b < B; b++)
             for (int s = 0; s < S; s++) acc[r][b][s] = _mm512_setzero_si512();
@@ -89,7 +86,7 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(c
                 for (int b = 0; b < B; b++) acc[r][b][s] = _mm512_dpbusd_epi32(acc[r][b][s], av, wv[b]);
             }
         }
-    if (S > 1 && i < kp8) {
+    for (; S > 1 && i < kp8; i += 8)
         for (int b = 0; b < B; b++) {
             const __m512i wv = _mm512_loadu_si512((const void *)(c->w[b] + i * 8));
             for (int r = 0; r < R; r++) {
@@ -98,16 +95,13 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(c
                 acc[r][b][0] = _mm512_dpbusd_epi32(acc[r][b][0], _mm512_set1_epi64(bytes), wv);
             }
         }
-    }
+    for (int r = 0; r < R; r++)
+        for (int b = 0; b < B; b++)
+            for (int s = 1; s < S; s++) acc[r][b][0] = _mm512_add_epi32(acc[r][b][0], acc[r][b][s]);
     // Sums of rows r and r + 1 (B = 1, channels in both halves) or of row r's two blocks (B = 2).
     for (int r = 0; r < R; r += 3 - B) {
-        __m512i x0 = acc[r][0][0], x1 = B == 2 ? acc[r][1][0] : r + 1 < R ? acc[r + 1][0][0] : _mm512_setzero_si512();
-        if (S > 1) {
-            x0 = _mm512_add_epi32(x0, acc[r][0][1]);
-            if (B == 2) x1 = _mm512_add_epi32(x1, acc[r][1][1]);
-            else if (r + 1 < R) x1 = _mm512_add_epi32(x1, acc[r + 1][0][1]);
-        }
-        const __m512i x = _mm512_add_epi32(reduce16(x0, x1), c->base);
+        const __m512i x1 = B == 2 ? acc[r][1][0] : r + 1 < R ? acc[r + 1][0][0] : _mm512_setzero_si512();
+        const __m512i x = _mm512_add_epi32(reduce16(acc[r][0][0], x1), c->base);
         const __m128i v = ember_avx512_out_bytes(o->relu ? ember_avx512_mbqm_relu(x, &c->rq) : ember_avx512_mbqm(x, &c->rq), o);
         int8_t *dst = out + r * out_stride;
         if (B == 2) {
@@ -144,12 +138,10 @@ void ember_qs8_gemm_7x16c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, s
         ember_qs8_gemm_3x8c8__avx2(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
         return;
     }
-    // Chunks of rows that stay in L1 with a block pair's weights, at least 4 tiles (the pair's Σw
-    // is summed once per chunk), and even: M = 49 in chunks of 48 and 1 redid every pair's
-    // constants for one row.
-    size_t mc = ember_gemm_row_chunk(k, MR);
-    if (mc < 4 * MR) mc = 4 * MR;
-    if (kp8 && mc * kp8 > A_BYTES) mc = A_BYTES / kp8 / MR * MR;
+    // As many rows per chunk as the buffer holds, in even chunks: a block pair's Σw and constants
+    // are made once per chunk, and L1-sized chunks (12 KiB) cost 8% over MobileNetV2's K > 32
+    // layers (M = 49 at K = 960 in chunks of 28 and 21 redid them for 4 and 3 tiles).
+    size_t mc = kp8 ? A_BYTES / kp8 / MR * MR : EMBER_GEMM_MAX_CHUNK;
     const size_t rows = m_end - m_begin, chunks = (rows + mc - 1) / mc;
     if (chunks > 1) mc = ember_round_up((rows + chunks - 1) / chunks, MR);
     _Alignas(64) uint8_t au[A_BYTES];
