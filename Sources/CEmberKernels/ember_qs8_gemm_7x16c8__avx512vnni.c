@@ -2,8 +2,9 @@
 // hands those layers here). The qd8 8x16 kernel's loop: one 512-bit load is a whole packed
 // group (8 channels x 8 k), its int32 lanes alternate k 0-3 / 4-7 of each channel and a row's 8
 // bytes broadcast to all 8 qwords match them; a tile takes two packed blocks, so per 8 k two
-// weight loads and 7 row broadcasts feed 14 VPDPBUSD in 14 chains (the 12x8 kernel: 1 + 12 loads
-// for 12, and an output pass per two rows of 8 channels). 7 rows: MobileNetV2's M (12544 ... 49
+// weight loads and 7 row broadcasts feed 14 VPDPBUSD in 14 chains (the 12x8 kernel it replaced:
+// 1 + 12 loads for 12, and an output pass per two rows of 8 channels; 0.95 -> 0.77 ms over
+// MobileNetV2's K > 32 layers). 7 rows: MobileNetV2's M (12544 ... 49
 // = 7 * 2^i, as for any 224-pixel input) has no tail; 8 rows left one of 4 rows at M = 196 and
 // of 1 at M = 49. VPDPBUSD (not VPDPBUSDS) wraps as the twin's int32 sums; rows go in as u8
 // (a + 128, once per row chunk) and the 128 * Σw this adds is taken from the packed blocks

@@ -310,7 +310,7 @@ static void test_gemm(void) {
     check_gemm(11, 13, 2048, FILL_RANDOM, FILL_RANDOM, 0);
     check_gemm(17, 9, 2049, FILL_RANDOM, FILL_RANDOM, 0);
     check_gemm(9, 16, 4100, FILL_EXTREMES, FILL_EXTREMES, 1);
-    // K past the VNNI kernels' row buffers (12 x 5456, 6 x 10920 bytes): they hand over to AVX2.
+    // K past the VNNI kernels' row buffers (7 x 9360, 6 x 10920 bytes): they hand over to AVX2.
     check_gemm(13, 9, 5465, FILL_EXTREMES, FILL_EXTREMES, 1);
     check_gemm(7, 9, 10929, FILL_RANDOM, FILL_MIN, 0);
     for (int rep = 0; rep < (g_quick ? 20 : 100); rep++)
