@@ -100,6 +100,9 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(c
         for (int b = 0; b < B; b++)
             for (int s = 1; s < S; s++) acc[r][b][0] = _mm512_add_epi32(acc[r][b][0], acc[r][b][s]);
     // Sums of rows r and r + 1 (B = 1, channels in both halves) or of row r's two blocks (B = 2).
+    // Unrolled: as a loop (clang left it rolled, the body is large) the accumulators went through
+    // the stack, 14 stores and loads per tile (MobileNetV2's K > 32 layers 0.863 -> 0.768 ms).
+#pragma GCC unroll 8
     for (int r = 0; r < R; r += 3 - B) {
         const __m512i x1 = B == 2 ? acc[r][1][0] : r + 1 < R ? acc[r + 1][0][0] : _mm512_setzero_si512();
         const __m512i x = _mm512_add_epi32(reduce16(acc[r][0][0], x1), c->base);
