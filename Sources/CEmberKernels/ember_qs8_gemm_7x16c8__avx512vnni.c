@@ -3,12 +3,13 @@
 // group (8 channels x 8 k), its int32 lanes alternate k 0-3 / 4-7 of each channel and a row's 8
 // bytes broadcast to all 8 qwords match them; a tile takes two packed blocks, so per 8 k two
 // weight loads and 7 row broadcasts feed 14 VPDPBUSD in 14 chains (the 12x8 kernel it replaced:
-// 1 + 12 loads for 12, and an output pass per two rows of 8 channels; 0.95 -> 0.77 ms over
+// 1 + 12 loads for 12, and an output pass per two rows of 8 channels; 0.95 -> 0.72 ms over
 // MobileNetV2's K > 32 layers). 7 rows: MobileNetV2's M (12544 ... 49
 // = 7 * 2^i, as for any 224-pixel input) has no tail; 8 rows left one of 4 rows at M = 196 and
 // of 1 at M = 49. VPDPBUSD (not VPDPBUSDS) wraps as the twin's int32 sums; rows go in as u8
 // (a + 128, once per row chunk) and the 128 * Σw this adds is taken from the packed blocks
-// (VPDPBUSD of 0x80 bytes, once per block pair and chunk). Output: one row's two blocks' pair
+// (VPDPBUSD of 0x80 bytes, once per block pair and chunk); base = bias' - 128 * Σw starts each
+// accumulator (in the even lanes: 0.726 -> 0.715 ms). Output: one row's two blocks' pair
 // sums folded to its 16 channels in order (two shifts, two adds, one VPERMT2D), ember_avx512_mbqm
 // with per-lane constants, the zero point and clamp, one 16-byte store; a single last block
 // (N = 24, 1000) takes two rows per pass instead. Same bytes as ember_qs8_gemm__ref.
@@ -30,7 +31,7 @@ EMBER_TARGET_AVX512VNNI static inline __m512i reduce16(__m512i x, __m512i y) {
 
 typedef struct {
     const int8_t *w[2];  ///< the two blocks' packed weights (the first twice when there is one)
-    __m512i base;        ///< packed bias - 128 * Σw of channels nb..nb+15 (0 past n)
+    __m512i base[2];     ///< packed bias - 128 * Σw per block, in the even lanes (an accumulator's start)
     ember_avx512_rq rq;
     size_t left;         ///< channels from nb to n
 } pair_consts;
@@ -54,7 +55,10 @@ EMBER_TARGET_AVX512VNNI static void prepare_pair(const uint8_t *packed, size_t b
     // One block: its 8 channels' constants in both halves (a tile of it outputs two rows per pass).
     const __m256i bias0 = _mm256_loadu_si256((const __m256i *)blk0);
     const __m256i bias1 = blk1 ? _mm256_loadu_si256((const __m256i *)blk1) : bias0;
-    p->base = _mm512_sub_epi32(_mm512_inserti64x4(_mm512_castsi256_si512(bias0), bias1, 1), reduce16(_mm512_add_epi32(ws[0][0], ws[0][1]), _mm512_add_epi32(ws[1][0], ws[1][1])));
+    const __m512i base = _mm512_sub_epi32(_mm512_inserti64x4(_mm512_castsi256_si512(bias0), bias1, 1), reduce16(_mm512_add_epi32(ws[0][0], ws[0][1]), _mm512_add_epi32(ws[1][0], ws[1][1])));
+    // Lane 2j of block b's start: channel j's base, so the pair sums fold it in.
+    p->base[0] = _mm512_maskz_permutexvar_epi32(0x5555, _mm512_setr_epi32(0, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0), base);
+    p->base[1] = _mm512_maskz_permutexvar_epi32(0x5555, _mm512_setr_epi32(8, 0, 9, 0, 10, 0, 11, 0, 12, 0, 13, 0, 14, 0, 15, 0), base);
     int32_t mult[16], ls[16], rs[16];
     ember_load_requant8(q, nb, n, mult, ls, rs);
     ember_load_requant8(q, blk1 ? nb + 8 : nb, n, mult + 8, ls + 8, rs + 8);
@@ -72,7 +76,7 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(c
     __m512i acc[MR][2][4];
     for (int r = 0; r < R; r++)
         for (int b = 0; b < B; b++)
-            for (int s = 0; s < S; s++) acc[r][b][s] = _mm512_setzero_si512();
+            for (int s = 0; s < S; s++) acc[r][b][s] = s ? _mm512_setzero_si512() : c->base[b];
     size_t i = 0;
     for (; i + 8 * S <= kp8; i += 8 * S)
         for (int s = 0; s < S; s++) {
@@ -105,7 +109,7 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(c
 #pragma GCC unroll 8
     for (int r = 0; r < R; r += 3 - B) {
         const __m512i x1 = B == 2 ? acc[r][1][0] : r + 1 < R ? acc[r + 1][0][0] : _mm512_setzero_si512();
-        const __m512i x = _mm512_add_epi32(reduce16(acc[r][0][0], x1), c->base);
+        const __m512i x = reduce16(acc[r][0][0], x1);
         const __m128i v = ember_avx512_out_bytes(o->relu ? ember_avx512_mbqm_relu(x, &c->rq) : ember_avx512_mbqm(x, &c->rq), o);
         int8_t *dst = out + r * out_stride;
         if (B == 2) {
