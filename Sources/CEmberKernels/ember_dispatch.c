@@ -20,7 +20,7 @@ static const ember_kernel_entry gemm_entries[] = {
     ENTRY(ember_qs8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),
     ENTRY(ember_qs8_gemm_3x8c8__avx2, EMBER_ISA_AVX2, 3),
     ENTRY(ember_qs8_gemm_6x8c8__avxvnni, EMBER_ISA_AVXVNNI, 6),
-    ENTRY(ember_qs8_gemm_12x8c8__avx512vnni, EMBER_ISA_AVX512VNNI, 12),
+    ENTRY(ember_qs8_gemm_7x16c8__avx512vnni, EMBER_ISA_AVX512VNNI, 7),
     ENTRY(ember_qs8_gemm_2x16c8__avx512vnni, EMBER_ISA_AVX512VNNI, 2),
 #endif
 };

@@ -166,7 +166,7 @@ void ember_qs8_gemm_2x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, 
                                 int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_6x8c8__avxvnni(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                    int8_t *, size_t, const ember_qs8_output *);
-void ember_qs8_gemm_12x8c8__avx512vnni(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
+void ember_qs8_gemm_7x16c8__avx512vnni(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                        int8_t *, size_t, const ember_qs8_output *);
 void ember_qs8_gemm_2x16c8__avx512vnni(size_t, size_t, size_t, size_t, const int8_t *, size_t, const void *,
                                        int8_t *, size_t, const ember_qs8_output *);

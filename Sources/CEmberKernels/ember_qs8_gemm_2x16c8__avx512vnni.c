@@ -1,12 +1,12 @@
 // qs8 GEMM for small K (at most 32: MobileNetV2's widest layers, K = 16, 24, 27, 32), AVX-512
-// VNNI; larger K goes to ember_qs8_gemm_12x8c8__avx512vnni. At K = 16 the 12x8 kernel spends
+// VNNI; larger K goes to ember_qs8_gemm_7x16c8__avx512vnni. At K = 16 a c8 tile kernel spends
 // most of its time after the products: the per-tile reduction of k 0-3 / 4-7 partial sums, the
 // u8 copy of the rows, per-block constants. Here each int32 lane is one output channel: per call,
 // two packed 8-channel blocks (a "pair", 16 channels) are regrouped by VPERMT2D into one vector
 // per 4 k (lane c = channel c's 4 bytes), so a row's 16 sums come out of VPDPBUSD in channel
 // order, with no reduction. Two rows at a time, all channels: the row's 4-byte groups (biased to
 // u8, a + 128 = a XOR 0x80) are broadcast once and serve every pair; the 128 * Σw this adds is
-// taken out of the bias, as in the 12x8 kernel. Output: ember_avx512_mbqm on the 16 lanes (its
+// taken out of the bias, as in the 7x16 kernel. Output: ember_avx512_mbqm on the 16 lanes (its
 // ReLU form where the clamp allows), the zero point and clamp (ember_avx512_out_bytes), one
 // 16-byte store. Same bytes as ember_qs8_gemm__ref.
 #include "ember_kernels_internal.h"
@@ -107,7 +107,7 @@ void ember_qs8_gemm_2x16c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, s
                                        const int8_t *a, size_t a_stride, const void *packed,
                                        int8_t *out, size_t out_stride, const ember_qs8_output *q) {
     if (k > 4 * MAX_KQ || k == 0) {
-        ember_qs8_gemm_12x8c8__avx512vnni(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
+        ember_qs8_gemm_7x16c8__avx512vnni(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
         return;
     }
     const size_t block = ember_gemm_block_bytes(k), kq = (k + 3) / 4;

@@ -1,5 +1,5 @@
-// qs8 GEMM, 6 rows x 8 channels, k in blocks of 8, AVX-VNNI: ember_qs8_gemm_12x8c8__avx512vnni
-// on 256-bit vectors, for CPUs with AVX-VNNI and no AVX-512. Exact the same way: rows as u8
+// qs8 GEMM, 6 rows x 8 channels, k in blocks of 8, AVX-VNNI: ember_qs8_gemm_7x16c8__avx512vnni's
+// scheme on 256-bit vectors, for CPUs with AVX-VNNI and no AVX-512. Exact the same way: rows as u8
 // (a + 128) into the non-saturating VPDPBUSD, 128 * Σw per channel (from the packed block) taken
 // back out, the AVX2 output stage. A 256-bit load holds 4 channels x 8 k, so a row costs one
 // 64-bit broadcast and two VPDPBUSD per 8 k. 6 rows: 12 accumulators, 2 weight vectors and a

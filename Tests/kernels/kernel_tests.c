@@ -260,8 +260,8 @@ static void test_gemm_output_zero_points(void) {
     static const int32_t zps[] = {-40000, -32768, -1000, -129, -128, -5, 128, 300, 32767, 40000}, clamps[][2] = {{-128, 127}, {-128, -5}, {3, 127}};
     const size_t m = 5, n = 40;
     for (size_t z = 0; z < 3 * sizeof zps / sizeof zps[0]; z++) {
-        const size_t k = z % 2 ? 16 : 27;
-        int8_t a[5 * 27], w[40 * 27], twin[5 * 40], got[5 * 40];
+        const size_t k = (const size_t[]){16, 27, 40, 64}[z % 4];  // K > 32: the 7x16 kernel's output stage
+        int8_t a[5 * 64], w[40 * 64], twin[5 * 40], got[5 * 40];
         int32_t bias[40];
         fill(a, m * k, FILL_RANDOM, -128);
         fill(w, n * k, FILL_RANDOM, -128);
@@ -310,7 +310,7 @@ static void test_gemm(void) {
     check_gemm(11, 13, 2048, FILL_RANDOM, FILL_RANDOM, 0);
     check_gemm(17, 9, 2049, FILL_RANDOM, FILL_RANDOM, 0);
     check_gemm(9, 16, 4100, FILL_EXTREMES, FILL_EXTREMES, 1);
-    // K past the VNNI kernels' row buffers (12 x 5456, 6 x 10920 bytes): they hand over to AVX2.
+    // K past the VNNI kernels' row buffers (7 x 9360, 6 x 10920 bytes): they hand over to AVX2.
     check_gemm(13, 9, 5465, FILL_EXTREMES, FILL_EXTREMES, 1);
     check_gemm(7, 9, 10929, FILL_RANDOM, FILL_MIN, 0);
     for (int rep = 0; rep < (g_quick ? 20 : 100); rep++)
@@ -338,6 +338,21 @@ static void test_gemm(void) {
         check_gemm(cms[i], 9 + 8 * i, (size_t[]){16, 27, 24, 13}[i], FILL_RANDOM, FILL_RANDOM, (int)(i % 2));
         if (!g_quick) check_gemm(cms[i], 17, (size_t[]){32, 8, 27, 1}[i], FILL_MIN, FILL_EXTREMES, (int)(i % 2 == 0));
     }
+    // K > 32 (the AVX-512 7x16 kernel: 7-row tiles over block pairs, a single last block two rows
+    // per pass, chunks of rows split evenly): row counts around 7 and 14 and MobileNetV2's 49,
+    // channel counts with no, one or a partial second block, K tails of 8, extreme values.
+    const size_t lms[] = {1, 2, 6, 7, 8, 13, 14, 15, 49, 50}, lns[] = {8, 9, 16, 17, 24, 31, 40};
+    const size_t lks[] = {33, 40, 64, 96, 144, 160, 576, 960, 1280};
+    for (size_t i = 0; i < sizeof lms / sizeof lms[0]; i++)
+        for (size_t j = 0; j < sizeof lns / sizeof lns[0]; j++)
+            for (size_t l = 0; l < sizeof lks / sizeof lks[0]; l++)
+                if (!g_quick || (i + j + l) % 4 == 0) check_gemm(lms[i], lns[j], lks[l], (int)((i + l) % 4), (int)((j + l) % 4), (i + j + l) % 3 == 0);
+    check_gemm(300, 24, 576, FILL_RANDOM, FILL_RANDOM, 0);   // many chunks of rows
+    check_gemm(197, 40, 96, FILL_MIN, FILL_EXTREMES, 1);
+    check_gemm(3, 1000, 1280, FILL_RANDOM, FILL_RANDOM, 1);  // the classifier's shape (M = 1 and 3)
+    check_gemm(1, 1000, 1280, FILL_EXTREMES, FILL_MIN, 0);
+    check_gemm(9, 9, 9360, FILL_EXTREMES, FILL_EXTREMES, 1);  // the 7x16 kernel's row buffer: fits
+    check_gemm(9, 9, 9361, FILL_MIN, FILL_MIN, 0);            // past it: AVX2 takes over
     test_gemm_output_zero_points();
     test_gemm_narrow();
 }
