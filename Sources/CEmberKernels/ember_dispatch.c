@@ -84,6 +84,7 @@ static const ember_kernel_entry add_entries[] = {
     ENTRY(ember_qs8_add__neon, EMBER_ISA_NEON, 0),
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qs8_add__avx2, EMBER_ISA_AVX2, 0),
+    ENTRY(ember_qs8_add__avx512vnni, EMBER_ISA_AVX512VNNI, 0),
 #endif
 };
 static const ember_kernel_entry crc_entries[] = {

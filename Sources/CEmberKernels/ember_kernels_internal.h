@@ -181,6 +181,7 @@ void ember_qs8_dwconv3x3_c64__avx512vnni(const int8_t *, size_t, size_t, size_t,
 void ember_qs8_add__ref(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
 void ember_qs8_add__neon(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
 void ember_qs8_add__avx2(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
+void ember_qs8_add__avx512vnni(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
 
 void ember_qd8_quantize_rows__ref(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);
 void ember_qd8_quantize_rows__neon(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);

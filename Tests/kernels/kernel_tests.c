@@ -582,7 +582,11 @@ static void check_add(size_t count, int extreme, int mode) {
 }
 
 static void test_add(void) {
-    const size_t counts[] = {1, 2, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000};
+    // Every length 1..70 (the 32- and 64-byte steps and their tails), then longer odd ones.
+    for (size_t n = 1; n <= 70; n++)
+        for (int extreme = 0; extreme <= 1; extreme++)
+            for (int rep = 0; rep < (g_quick ? 1 : 4); rep++) check_add(n, extreme, (int)(rnd() % 4));
+    const size_t counts[] = {100, 127, 128, 129, 191, 1000};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
         for (int extreme = 0; extreme <= 1; extreme++)
             for (int rep = 0; rep < (g_quick ? 3 : 12); rep++) check_add(counts[i], extreme, (int)(rnd() % 4));
