@@ -596,6 +596,56 @@ static void test_add(void) {
         check_add(g_quick ? layers[i] / 8 + 5 : layers[i], (int)(i & 1), FILL_RANDOM);
 }
 
+// ---- MEAN over H, W: every path against the twin ----
+static void check_mean(size_t h, size_t w, size_t c, int extreme, int mode) {
+    ember_qs8_mean_params p;
+    if (!extreme) {  // as the converter: in/out scale ratio, 1/count folded in
+        int32_t m0, s0;
+        ember_quantize_multiplier(ldexp(1.0 + (double)(rnd() % 1000) / 1000, -rnd_range(0, 3)), &m0, &s0);
+        ember_qs8_mean_multiplier(m0, s0, h * w, &p.multiplier, &p.shift);
+        p.in_zero_point = rnd_range(-128, 127);
+        p.out_zero_point = rnd_range(-128, 127);
+        p.min = -128;
+        p.max = 127;
+    } else {  // any multiplier (also INT32_MIN), shifts beyond +-31, wrapping sums, clamps outside int8
+        static const int32_t ms[] = {0, 1, INT32_MAX, 1 << 30, INT32_MIN, -1};
+        p.multiplier = (rnd() & 1) ? ms[rnd() % 6] : (int32_t)rnd();
+        p.shift = (rnd() & 1) ? rnd_range(-40, 40) : rnd_range(-31, 31);
+        p.in_zero_point = (rnd() & 1) ? ((rnd() & 1) ? -128 : 127) : rnd_range(-100000, 100000);
+        p.out_zero_point = rnd_range(-100000, 100000);
+        p.min = rnd_range(-1000, 127);
+        p.max = rnd_range(p.min, 1000);
+    }
+    const size_t n = h * w * c;
+    int8_t *in = xmalloc(n), *want = xmalloc(c), *got = xmalloc(c + 1);
+    fill(in, n, mode, -128);
+    ember_qs8_mean_hw__ref(in, h, w, c, want, &p);
+    char what[160];
+    snprintf(what, sizeof what, "qs8_mean_hw %zux%zux%zu in zp %d out zp %d m %d s %d [%d,%d]", h, w, c, p.in_zero_point,
+             p.out_zero_point, p.multiplier, p.shift, p.min, p.max);
+    const ember_kernel_table *t = ember_kernel_table_for("qs8_mean_hw");
+    for (size_t e = 1; e < t->count; e++) {
+        if (!ember_isa_available(t->entries[e].isa)) continue;
+        memset(got, 0x5A, c + 1);
+        ((ember_qs8_mean_hw_fn)t->entries[e].fn)(in, h, w, c, got, &p);
+        same_bytes(what, t->entries[e].name, got, want, c, 0);
+        g_checks++;
+        if (got[c] != 0x5A) FAIL("%s: %s wrote past the end", what, t->entries[e].name);
+    }
+    free(in); free(want); free(got);
+}
+
+static void test_mean(void) {
+    // Channels 1..40 (the 8-channel steps and their tails), small images, both parameter kinds.
+    for (size_t c = 1; c <= 40; c++)
+        for (int extreme = 0; extreme <= 1; extreme++)
+            check_mean(1 + rnd() % 9, 1 + rnd() % 9, c, extreme, (int)(rnd() % 4));
+    check_mean(1, 1, 13, 1, FILL_MIN);
+    check_mean(7, 7, 1280, 0, FILL_RANDOM);  // MobileNetV2's head
+    check_mean(7, 7, 1280, 1, FILL_MIN);
+    check_mean(16, 16, 1003, 0, FILL_EXTREMES);
+}
+
 // ---- Elementwise ops: scalar only; checked against float semantics within one step ----
 static void test_elementwise(void) {
     // ADD: TFLite's usual parameters (left shift 20, twice the larger input scale).
@@ -1206,6 +1256,7 @@ int main(int argc, char **argv) {
     test_conv();
     test_dwconv();
     test_add();
+    test_mean();
     test_elementwise();
     test_encoder();
     test_encoder_portable();
