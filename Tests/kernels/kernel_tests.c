@@ -545,6 +545,22 @@ static void check_add(size_t count, int extreme, int mode) {
         p.out_zero_point = rnd_range(-128, 127);
         p.min = (rnd() % 3 == 0) ? rnd_range(-128, 0) : -128;
         p.max = (rnd() % 3 == 0) ? rnd_range(p.min, 127) : 127;
+    } else if (extreme == 2) {  // inputs within the AVX-512 path's cheap rescale (int8 zero points, left
+        // shift 8..23, multipliers >= 0, right shifts), the output stage magnifying the sum: an error of 1 in
+        // either rescaled input changes the output bytes
+        int32_t *mult[2] = {&p.a_multiplier, &p.b_multiplier}, *shift[2] = {&p.a_shift, &p.b_shift};
+        for (int i = 0; i < 2; i++) {
+            *mult[i] = (rnd() % 4 == 0) ? ((rnd() & 1) ? INT32_MAX : 0) : (int32_t)(rnd() & 0x7FFFFFFF);
+            *shift[i] = (rnd() % 4 == 0) ? ((rnd() & 1) ? 0 : -40) : rnd_range(-31, 0);
+        }
+        p.left_shift = (rnd() % 3 == 0) ? 20 : rnd_range(8, 23);
+        p.a_zero_point = (rnd() & 1) ? ((rnd() & 1) ? -128 : 127) : rnd_range(-128, 127);
+        p.b_zero_point = (rnd() & 1) ? ((rnd() & 1) ? -128 : 127) : rnd_range(-128, 127);
+        p.out_multiplier = (int32_t)(rnd() & 0x7FFFFFFF) | (1 << 30);
+        p.out_shift = rnd_range(0, 2);
+        p.out_zero_point = rnd_range(-128, 127);
+        p.min = INT32_MIN;  // no clamp: every bit of the sum's low byte shows
+        p.max = INT32_MAX;
     } else {  // any multiplier (also negative, INT32_MIN), shifts beyond +-31, wrapping sums, wide clamps
         static const int32_t ms[] = {0, 1, INT32_MAX, 1 << 30, (1 << 30) + 1, INT32_MIN, -1, 1518500250};
         static const int32_t ss[] = {-40, -31, -30, 0, 1, 31, 30, -1, 16, 40};
@@ -584,11 +600,11 @@ static void check_add(size_t count, int extreme, int mode) {
 static void test_add(void) {
     // Every length 1..70 (the 32- and 64-byte steps and their tails), then longer odd ones.
     for (size_t n = 1; n <= 70; n++)
-        for (int extreme = 0; extreme <= 1; extreme++)
+        for (int extreme = 0; extreme <= 2; extreme++)
             for (int rep = 0; rep < (g_quick ? 1 : 4); rep++) check_add(n, extreme, (int)(rnd() % 4));
     const size_t counts[] = {100, 127, 128, 129, 191, 1000};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
-        for (int extreme = 0; extreme <= 1; extreme++)
+        for (int extreme = 0; extreme <= 2; extreme++)
             for (int rep = 0; rep < (g_quick ? 3 : 12); rep++) check_add(counts[i], extreme, (int)(rnd() % 4));
     // MobileNetV2's residual adds (H*W*C), fewer under --quick.
     const size_t layers[] = {56 * 56 * 24, 28 * 28 * 32, 14 * 14 * 64, 14 * 14 * 96, 7 * 7 * 160};
