@@ -40,7 +40,7 @@ extension Kernel {
         case .gemm(let g): return g.splitsChannels ? ((g.n + Gemm.channelBlock - 1) / Gemm.channelBlock, 2) : (g.m, Gemm.minimumRows)
         case .convolution(let c): return (c.outHeight, 1)
         case .depthwise(let d): return (d.outHeight, 1)
-        case .add(let a): return (a.count, 16384)
+        case .add(let a): return (a.count, 4096)
         case .softmax(let s): return (s.rows, 1)
         case .quantize(let q): return (q.count, 16384)
         case .requantize(let q): return (q.count, 16384)
