@@ -85,6 +85,13 @@ static const ember_kernel_entry add_entries[] = {
     ENTRY(ember_qs8_add__neon, EMBER_ISA_NEON, 0),
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qs8_add__avx2, EMBER_ISA_AVX2, 0),
+    ENTRY(ember_qs8_add__avx512vnni, EMBER_ISA_AVX512VNNI, 0),
+#endif
+};
+static const ember_kernel_entry mean_entries[] = {
+    ENTRY(ember_qs8_mean_hw__ref, EMBER_ISA_SCALAR, 0),
+#if defined(EMBER_ARCH_X86_64)
+    ENTRY(ember_qs8_mean_hw__avx2, EMBER_ISA_AVX2, 0),
 #endif
 };
 static const ember_kernel_entry crc_entries[] = {
@@ -106,7 +113,6 @@ static const ember_kernel_entry attention_entries[] = {
 // Operators with only a portable implementation still get a table, so names and reports are uniform.
 static void scalar_only(void) {}
 static const ember_kernel_entry im2col_entries[] = {{"ember_qs8_im2col__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
-static const ember_kernel_entry mean_entries[] = {{"ember_qs8_mean_hw__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
 static const ember_kernel_entry avgpool_entries[] = {{"ember_qs8_avgpool__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
 static const ember_kernel_entry softmax_entries[] = {{"ember_qs8_softmax__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
 static const ember_kernel_entry quantize_entries[] = {{"ember_qs8_quantize__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
@@ -114,7 +120,7 @@ static const ember_kernel_entry dequantize_entries[] = {{"ember_qs8_dequantize__
 static const ember_kernel_entry requantize_entries[] = {{"ember_qs8_requantize__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
 
 #define TABLE(op_, arr_) {op_, arr_, sizeof(arr_) / sizeof(arr_[0])}
-enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32, T_LAYERNORM, T_IM2COL, T_ADD, T_QD8_QUANTIZE, T_ATTENTION };  // positions of the dispatched operators in tables[]
+enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32, T_LAYERNORM, T_IM2COL, T_ADD, T_QD8_QUANTIZE, T_ATTENTION, T_MEAN };  // positions of the dispatched operators in tables[]
 static const ember_kernel_table tables[] = {
     TABLE("qs8_gemm", gemm_entries),
     TABLE("qs8_dwconv3x3", dwconv_entries),
@@ -283,6 +289,11 @@ void ember_f32_softmax_masked(size_t rows, size_t cols, const float *x, const ui
 void ember_qs8_add(size_t count, const int8_t *a, const int8_t *b, int8_t *out, const ember_qs8_add_params *p) {
     if (count == 0) return;
     ((ember_qs8_add_fn)choice(T_ADD)->fn)(count, a, b, out, p);
+}
+
+void ember_qs8_mean_hw(const int8_t *in, size_t h, size_t w, size_t c, int8_t *out, const ember_qs8_mean_params *p) {
+    if (c == 0) return;
+    ((ember_qs8_mean_hw_fn)choice(T_MEAN)->fn)(in, h, w, c, out, p);
 }
 
 uint32_t ember_crc32c(uint32_t crc, const void *data, size_t length) {

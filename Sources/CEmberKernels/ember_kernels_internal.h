@@ -118,6 +118,8 @@ typedef void (*ember_f32_layernorm_fn)(size_t rows, size_t dim, const float *x, 
                                        float eps, float *out);
 typedef void (*ember_qs8_add_fn)(size_t count, const int8_t *a, const int8_t *b, int8_t *out,
                                  const ember_qs8_add_params *p);
+typedef void (*ember_qs8_mean_hw_fn)(const int8_t *in, size_t h, size_t w, size_t c, int8_t *out,
+                                     const ember_qs8_mean_params *p);
 typedef uint32_t (*ember_crc32c_fn)(uint32_t crc, const void *data, size_t length);
 
 /// One row of an operator's kernel table.
@@ -183,6 +185,9 @@ void ember_qs8_dwconv3x3_c64__avx512vnni(const int8_t *, size_t, size_t, size_t,
 void ember_qs8_add__ref(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
 void ember_qs8_add__neon(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
 void ember_qs8_add__avx2(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
+void ember_qs8_add__avx512vnni(size_t, const int8_t *, const int8_t *, int8_t *, const ember_qs8_add_params *);
+void ember_qs8_mean_hw__ref(const int8_t *, size_t, size_t, size_t, int8_t *, const ember_qs8_mean_params *);
+void ember_qs8_mean_hw__avx2(const int8_t *, size_t, size_t, size_t, int8_t *, const ember_qs8_mean_params *);
 
 void ember_qd8_quantize_rows__ref(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);
 void ember_qd8_quantize_rows__neon(size_t, size_t, const float *, size_t, int8_t *, size_t, float *, int32_t *);

@@ -2,7 +2,7 @@
 // multiplier beforehand (ember_qs8_mean_multiplier).
 #include "ember_kernels_internal.h"
 
-void ember_qs8_mean_hw(const int8_t *in, size_t h, size_t w, size_t c, int8_t *out, const ember_qs8_mean_params *p) {
+void ember_qs8_mean_hw__ref(const int8_t *in, size_t h, size_t w, size_t c, int8_t *out, const ember_qs8_mean_params *p) {
     const int32_t count = (int32_t)(h * w);
     for (size_t ch = 0; ch < c; ch++) {
         int32_t sum = 0;

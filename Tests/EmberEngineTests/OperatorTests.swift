@@ -87,7 +87,9 @@ import Testing
         }
     }
 
-    @Test(arguments: [(1, 64, 10), (3, 13, 1), (5, 40, 33)])
+    /// Fewer than 8 rows and n >= 32 split output channels across threads (16-channel blocks,
+    /// a partial last block): (5, 40, 33), (7, 27, 77), MobileNetV2's head (1, 1280, 1000).
+    @Test(arguments: [(1, 64, 10), (3, 13, 1), (5, 40, 33), (7, 27, 77), (1, 1280, 1000), (8, 40, 40)])
     func fullyConnected(rows: Int, k: Int, n: Int) throws {
         let seed = UInt64.random(in: 0...UInt64.max)
         var g = TestGraph(seed: seed)

@@ -567,6 +567,22 @@ static void check_add(size_t count, int extreme, int mode) {
         p.out_zero_point = rnd_range(-128, 127);
         p.min = (rnd() % 3 == 0) ? rnd_range(-128, 0) : -128;
         p.max = (rnd() % 3 == 0) ? rnd_range(p.min, 127) : 127;
+    } else if (extreme == 2) {  // inputs within the AVX-512 path's cheap rescale (int8 zero points, left
+        // shift 8..23, multipliers >= 0, right shifts), the output stage magnifying the sum: an error of 1 in
+        // either rescaled input changes the output bytes
+        int32_t *mult[2] = {&p.a_multiplier, &p.b_multiplier}, *shift[2] = {&p.a_shift, &p.b_shift};
+        for (int i = 0; i < 2; i++) {
+            *mult[i] = (rnd() % 4 == 0) ? ((rnd() & 1) ? INT32_MAX : 0) : (int32_t)(rnd() & 0x7FFFFFFF);
+            *shift[i] = (rnd() % 4 == 0) ? ((rnd() & 1) ? 0 : -40) : rnd_range(-31, 0);
+        }
+        p.left_shift = (rnd() % 3 == 0) ? 20 : rnd_range(8, 23);
+        p.a_zero_point = (rnd() & 1) ? ((rnd() & 1) ? -128 : 127) : rnd_range(-128, 127);
+        p.b_zero_point = (rnd() & 1) ? ((rnd() & 1) ? -128 : 127) : rnd_range(-128, 127);
+        p.out_multiplier = (int32_t)(rnd() & 0x7FFFFFFF) | (1 << 30);
+        p.out_shift = rnd_range(0, 2);
+        p.out_zero_point = rnd_range(-128, 127);
+        p.min = INT32_MIN;  // no clamp: every bit of the sum's low byte shows
+        p.max = INT32_MAX;
     } else {  // any multiplier (also negative, INT32_MIN), shifts beyond +-31, wrapping sums, wide clamps
         static const int32_t ms[] = {0, 1, INT32_MAX, 1 << 30, (1 << 30) + 1, INT32_MIN, -1, 1518500250};
         static const int32_t ss[] = {-40, -31, -30, 0, 1, 31, 30, -1, 16, 40};
@@ -604,14 +620,68 @@ static void check_add(size_t count, int extreme, int mode) {
 }
 
 static void test_add(void) {
-    const size_t counts[] = {1, 2, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000};
+    // Every length 1..70 (the 32- and 64-byte steps and their tails), then longer odd ones.
+    for (size_t n = 1; n <= 70; n++)
+        for (int extreme = 0; extreme <= 2; extreme++)
+            for (int rep = 0; rep < (g_quick ? 1 : 4); rep++) check_add(n, extreme, (int)(rnd() % 4));
+    const size_t counts[] = {100, 127, 128, 129, 191, 1000};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
-        for (int extreme = 0; extreme <= 1; extreme++)
+        for (int extreme = 0; extreme <= 2; extreme++)
             for (int rep = 0; rep < (g_quick ? 3 : 12); rep++) check_add(counts[i], extreme, (int)(rnd() % 4));
     // MobileNetV2's residual adds (H*W*C), fewer under --quick.
     const size_t layers[] = {56 * 56 * 24, 28 * 28 * 32, 14 * 14 * 64, 14 * 14 * 96, 7 * 7 * 160};
     for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
         check_add(g_quick ? layers[i] / 8 + 5 : layers[i], (int)(i & 1), FILL_RANDOM);
+}
+
+// ---- MEAN over H, W: every path against the twin ----
+static void check_mean(size_t h, size_t w, size_t c, int extreme, int mode) {
+    ember_qs8_mean_params p;
+    if (!extreme) {  // as the converter: in/out scale ratio, 1/count folded in
+        int32_t m0, s0;
+        ember_quantize_multiplier(ldexp(1.0 + (double)(rnd() % 1000) / 1000, -rnd_range(0, 3)), &m0, &s0);
+        ember_qs8_mean_multiplier(m0, s0, h * w, &p.multiplier, &p.shift);
+        p.in_zero_point = rnd_range(-128, 127);
+        p.out_zero_point = rnd_range(-128, 127);
+        p.min = -128;
+        p.max = 127;
+    } else {  // any multiplier (also INT32_MIN), shifts beyond +-31, wrapping sums, clamps outside int8
+        static const int32_t ms[] = {0, 1, INT32_MAX, 1 << 30, INT32_MIN, -1};
+        p.multiplier = (rnd() & 1) ? ms[rnd() % 6] : (int32_t)rnd();
+        p.shift = (rnd() & 1) ? rnd_range(-40, 40) : rnd_range(-31, 31);
+        p.in_zero_point = (rnd() & 1) ? ((rnd() & 1) ? -128 : 127) : rnd_range(-100000, 100000);
+        p.out_zero_point = rnd_range(-100000, 100000);
+        p.min = rnd_range(-1000, 127);
+        p.max = rnd_range(p.min, 1000);
+    }
+    const size_t n = h * w * c;
+    int8_t *in = xmalloc(n), *want = xmalloc(c), *got = xmalloc(c + 1);
+    fill(in, n, mode, -128);
+    ember_qs8_mean_hw__ref(in, h, w, c, want, &p);
+    char what[160];
+    snprintf(what, sizeof what, "qs8_mean_hw %zux%zux%zu in zp %d out zp %d m %d s %d [%d,%d]", h, w, c, p.in_zero_point,
+             p.out_zero_point, p.multiplier, p.shift, p.min, p.max);
+    const ember_kernel_table *t = ember_kernel_table_for("qs8_mean_hw");
+    for (size_t e = 1; e < t->count; e++) {
+        if (!ember_isa_available(t->entries[e].isa)) continue;
+        memset(got, 0x5A, c + 1);
+        ((ember_qs8_mean_hw_fn)t->entries[e].fn)(in, h, w, c, got, &p);
+        same_bytes(what, t->entries[e].name, got, want, c, 0);
+        g_checks++;
+        if (got[c] != 0x5A) FAIL("%s: %s wrote past the end", what, t->entries[e].name);
+    }
+    free(in); free(want); free(got);
+}
+
+static void test_mean(void) {
+    // Channels 1..40 (the 8-channel steps and their tails), small images, both parameter kinds.
+    for (size_t c = 1; c <= 40; c++)
+        for (int extreme = 0; extreme <= 1; extreme++)
+            check_mean(1 + rnd() % 9, 1 + rnd() % 9, c, extreme, (int)(rnd() % 4));
+    check_mean(1, 1, 13, 1, FILL_MIN);
+    check_mean(7, 7, 1280, 0, FILL_RANDOM);  // MobileNetV2's head
+    check_mean(7, 7, 1280, 1, FILL_MIN);
+    check_mean(16, 16, 1003, 0, FILL_EXTREMES);
 }
 
 // ---- Elementwise ops: scalar only; checked against float semantics within one step ----
@@ -1224,6 +1294,7 @@ int main(int argc, char **argv) {
     test_conv();
     test_dwconv();
     test_add();
+    test_mean();
     test_elementwise();
     test_encoder();
     test_encoder_portable();

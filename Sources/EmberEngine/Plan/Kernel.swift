@@ -54,6 +54,17 @@ enum Kernel {
         /// No weight is -128 (ember_qs8_gemm_packed_narrow, checked once at plan time): the
         /// GEMM runs through ember_qs8_gemm_narrow.
         var narrow: Bool
+
+        /// Fewest rows worth a task when tasks split rows.
+        static let minimumRows = 4
+        /// Output channels per work item when tasks split channels (two packed 8-channel blocks,
+        /// the AVX-512 kernels' tile width).
+        static let channelBlock = 16
+        /// Too few rows for two row tasks (a fully connected layer has one): tasks take blocks of
+        /// output channels instead, each with every row and its share of the weights. Larger
+        /// GEMMs keep the row split: a channel task repeats the kernels' per-row work (the row
+        /// copies of the x86 kernels), which measured slower at M = 49 (docs/benchmarks.md).
+        var splitsChannels: Bool { m < 2 * Self.minimumRows && n >= 2 * Self.channelBlock }
     }
 
     struct Convolution {

@@ -37,10 +37,10 @@ extension Kernel {
         case .dynamicLinear: return (tokens, 4)
         case .attention(let a): return (a.heads, 1)
         case .meanPooling, .l2Normalize: return (1, 1)
-        case .gemm(let g): return (g.m, 4)
+        case .gemm(let g): return g.splitsChannels ? ((g.n + Gemm.channelBlock - 1) / Gemm.channelBlock, 2) : (g.m, Gemm.minimumRows)
         case .convolution(let c): return (c.outHeight, 1)
         case .depthwise(let d): return (d.outHeight, 1)
-        case .add(let a): return (a.count, 16384)
+        case .add(let a): return (a.count, 4096)
         case .softmax(let s): return (s.rows, 1)
         case .quantize(let q): return (q.count, 16384)
         case .requantize(let q): return (q.count, 16384)
@@ -91,10 +91,22 @@ extension Kernel {
             ember_f32_l2_normalize(1, n.width, floats(n.input, arena), n.epsilon, mutableFloats(n.out, arena))
         case .gemm(let g):
             let gemm = g.narrow ? ember_qs8_gemm_narrow : ember_qs8_gemm
-            withUnsafePointer(to: g.output) { q in
-                gemm(items.lowerBound, items.upperBound, g.n, g.k,
-                     g.a.pointer(arena: arena).assumingMemoryBound(to: Int8.self), g.k, g.packed,
-                     g.out.mutablePointer(arena: arena).assumingMemoryBound(to: Int8.self), g.n, q)
+            let a = g.a.pointer(arena: arena).assumingMemoryBound(to: Int8.self)
+            let out = g.out.mutablePointer(arena: arena).assumingMemoryBound(to: Int8.self)
+            if g.splitsChannels {
+                // Channels [n0, n1): whole packed blocks of 8 (n0 is a multiple of 16), their
+                // requantization constants and output columns; every row.
+                let n0 = items.lowerBound * Gemm.channelBlock, n1 = min(items.upperBound * Gemm.channelBlock, g.n)
+                var q = g.output
+                q.multiplier = q.multiplier.advanced(by: n0)
+                q.shift = q.shift.advanced(by: n0)
+                withUnsafePointer(to: q) { q in
+                    gemm(0, g.m, n1 - n0, g.k, a, g.k, g.packed + ember_qs8_gemm_packed_size(n0, g.k), out + n0, g.n, q)
+                }
+            } else {
+                withUnsafePointer(to: g.output) { q in
+                    gemm(items.lowerBound, items.upperBound, g.n, g.k, a, g.k, g.packed, out, g.n, q)
+                }
             }
         case .convolution(let c):
             let input = c.input.pointer(arena: arena).assumingMemoryBound(to: Int8.self)
