@@ -43,8 +43,9 @@ EMBER_TARGET_AVX512 static inline ember_avx512_rq ember_avx512_rq_load(const int
     return q;
 }
 
-/// ember_avx2_mbqm on 16 lanes; opmasks stand in for VPBLENDD, VPBLENDVB and VPSIGND (no 512-bit form).
-EMBER_TARGET_AVX512 static inline __m512i ember_avx512_mbqm(__m512i x, const ember_avx512_rq *r) {
+/// The saturating rounding doubling high multiply of ember_avx2_mbqm (after its left shift) on 16
+/// lanes; opmasks stand in for VPBLENDD and VPBLENDVB (no 512-bit form).
+EMBER_TARGET_AVX512 static inline __m512i ember_avx512_high_mul(__m512i x, const ember_avx512_rq *r) {
     if (r->any_lshift) x = _mm512_sllv_epi32(x, r->lshift);
     const __m512i nudge = _mm512_set1_epi64((int64_t)1 << 30);
     const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, r->mult), nudge);
@@ -55,6 +56,12 @@ EMBER_TARGET_AVX512 static inline __m512i ember_avx512_mbqm(__m512i x, const emb
         const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, imin) & _mm512_cmpeq_epi32_mask(r->mult, imin);
         h = _mm512_mask_mov_epi32(h, sat, _mm512_set1_epi32(INT32_MAX));
     }
+    return h;
+}
+
+/// ember_avx2_mbqm on 16 lanes; an opmask stands in for VPSIGND (no 512-bit form).
+EMBER_TARGET_AVX512 static inline __m512i ember_avx512_mbqm(__m512i x, const ember_avx512_rq *r) {
+    const __m512i h = ember_avx512_high_mul(x, r);
     // Rounding divide as there: |h| rounded half up, then the sign of h restored (0 stays 0).
     const __m512i mag = _mm512_srlv_epi32(_mm512_add_epi32(_mm512_abs_epi32(h), r->rround), r->rshift);
     return _mm512_mask_sub_epi32(mag, _mm512_cmplt_epi32_mask(h, _mm512_setzero_si512()), _mm512_setzero_si512(), mag);
@@ -64,16 +71,7 @@ EMBER_TARGET_AVX512 static inline __m512i ember_avx512_mbqm(__m512i x, const emb
 /// 0, so it can take max(h, 0) and skip the sign. For output stages that clamp at or above 0
 /// (ReLU and ReLU6 layers: the lower clamp minus the zero point is >= 0).
 EMBER_TARGET_AVX512 static inline __m512i ember_avx512_mbqm_relu(__m512i x, const ember_avx512_rq *r) {
-    if (r->any_lshift) x = _mm512_sllv_epi32(x, r->lshift);
-    const __m512i nudge = _mm512_set1_epi64((int64_t)1 << 30);
-    const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, r->mult), nudge);
-    const __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_shuffle_epi32(x, _MM_PERM_DDBB), r->mult_odd), nudge);
-    __m512i h = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 31), _mm512_slli_epi64(odd, 1));
-    if (r->any_min_mult) {
-        const __m512i imin = _mm512_set1_epi32(INT32_MIN);
-        const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, imin) & _mm512_cmpeq_epi32_mask(r->mult, imin);
-        h = _mm512_mask_mov_epi32(h, sat, _mm512_set1_epi32(INT32_MAX));
-    }
+    const __m512i h = ember_avx512_high_mul(x, r);
     return _mm512_srlv_epi32(_mm512_add_epi32(_mm512_max_epi32(h, _mm512_setzero_si512()), r->rround), r->rshift);
 }
 
