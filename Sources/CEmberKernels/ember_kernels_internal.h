@@ -53,6 +53,27 @@ static inline float ember_qd8_row_scale(float lo, float hi, int32_t *zero_point)
     return s;
 }
 
+/// One element as the twin quantizes it: roundf(v / s), NaN as 0, clamped to ±1e6, plus the zero
+/// point, saturated to int8 (the vector paths' tails use it too).
+static inline int8_t ember_qd8_quantize_value(float v, float s, int32_t zero_point) {
+    float t = roundf(v / s);
+    if (!(t == t)) t = 0.0f;
+    if (t > 1e6f) t = 1e6f;
+    if (t < -1e6f) t = -1e6f;
+    return (int8_t)ember_clamp((int32_t)t + zero_point, -128, 127);
+}
+
+/// The end of a vector path's row range: its `lanes` running minima and maxima folded in lane
+/// order, then the elements [i, k) one by one, with the twin's comparisons (starting from 0).
+static inline void ember_qd8_range_finish(const float *lane_lo, const float *lane_hi, size_t lanes,
+                                          const float *v, size_t i, size_t k, float *lo, float *hi) {
+    float a = 0.0f, b = 0.0f;
+    for (size_t j = 0; j < lanes; j++) { if (lane_lo[j] < a) a = lane_lo[j]; if (lane_hi[j] > b) b = lane_hi[j]; }
+    for (; i < k; i++) { if (v[i] < a) a = v[i]; if (v[i] > b) b = v[i]; }
+    *lo = a;
+    *hi = b;
+}
+
 // ---- GEMM packing "qs8-gemm-n8k8-v1" (see ember_qs8_gemm_pack.c for the index order) ----
 #define EMBER_GEMM_NR 8
 #define EMBER_GEMM_KR 8

@@ -15,13 +15,7 @@ void ember_qd8_quantize_rows__ref(size_t rows, size_t k, const float *x, size_t 
         for (size_t i = 0; i < k; i++) { if (v[i] < lo) lo = v[i]; if (v[i] > hi) hi = v[i]; }
         int32_t zp;
         const float s = ember_qd8_row_scale(lo, hi, &zp);
-        for (size_t i = 0; i < k; i++) {
-            float t = roundf(v[i] / s);
-            if (!(t == t)) t = 0.0f;
-            if (t > 1e6f) t = 1e6f;
-            if (t < -1e6f) t = -1e6f;
-            q[r * q_stride + i] = (int8_t)ember_clamp((int32_t)t + zp, -128, 127);
-        }
+        for (size_t i = 0; i < k; i++) q[r * q_stride + i] = ember_qd8_quantize_value(v[i], s, zp);
         scale[r] = s;
         zero_point[r] = zp;
     }

@@ -20,11 +20,7 @@ EMBER_TARGET_AVX2 static void row_range(const float *v, size_t k, float *lo_out,
     float l[8], h[8];
     _mm256_storeu_ps(l, lo);
     _mm256_storeu_ps(h, hi);
-    float a = 0.0f, b = 0.0f;
-    for (int j = 0; j < 8; j++) { if (l[j] < a) a = l[j]; if (h[j] > b) b = h[j]; }
-    for (; i < k; i++) { if (v[i] < a) a = v[i]; if (v[i] > b) b = v[i]; }
-    *lo_out = a;
-    *hi_out = b;
+    ember_qd8_range_finish(l, h, 8, v, i, k, lo_out, hi_out);
 }
 
 /// roundf(x / s) with NaN as 0, clamped to ±1e6, as int32.
@@ -60,13 +56,7 @@ void ember_qd8_quantize_rows__avx2(size_t rows, size_t k, const float *x, size_t
             const __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(a0, a1), _mm256_packs_epi32(a2, a3));
             _mm256_storeu_si256((__m256i *)(out + i), _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
         }
-        for (; i < k; i++) {  // the twin's code
-            float t = roundf(v[i] / s);
-            if (!(t == t)) t = 0.0f;
-            if (t > 1e6f) t = 1e6f;
-            if (t < -1e6f) t = -1e6f;
-            out[i] = (int8_t)ember_clamp((int32_t)t + zp, -128, 127);
-        }
+        for (; i < k; i++) out[i] = ember_qd8_quantize_value(v[i], s, zp);
         scale[r] = s;
         zero_point[r] = zp;
     }

@@ -24,11 +24,7 @@ EMBER_TARGET_AVX512 static void row_range(const float *v, size_t k, float *lo_ou
     float l[16], h[16];
     _mm512_storeu_ps(l, lo);
     _mm512_storeu_ps(h, hi);
-    float a = 0.0f, b = 0.0f;
-    for (int j = 0; j < 16; j++) { if (l[j] < a) a = l[j]; if (h[j] > b) b = h[j]; }
-    for (; i < k; i++) { if (v[i] < a) a = v[i]; if (v[i] > b) b = v[i]; }
-    *lo_out = a;
-    *hi_out = b;
+    ember_qd8_range_finish(l, h, 16, v, i, k, lo_out, hi_out);
 }
 
 /// roundf(x / s) with NaN as 0, clamped to ±1e6, plus the zero point, as int32.

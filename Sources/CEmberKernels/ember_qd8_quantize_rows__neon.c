@@ -21,11 +21,7 @@ static void row_range(const float *v, size_t k, float *lo_out, float *hi_out) {
     float l[4], h[4];
     vst1q_f32(l, lo);
     vst1q_f32(h, hi);
-    float a = 0.0f, b = 0.0f;
-    for (int j = 0; j < 4; j++) { if (l[j] < a) a = l[j]; if (h[j] > b) b = h[j]; }
-    for (; i < k; i++) { if (v[i] < a) a = v[i]; if (v[i] > b) b = v[i]; }
-    *lo_out = a;
-    *hi_out = b;
+    ember_qd8_range_finish(l, h, 4, v, i, k, lo_out, hi_out);
 }
 
 /// roundf(x / s) + zp, saturated to int32.
@@ -50,13 +46,7 @@ void ember_qd8_quantize_rows__neon(size_t rows, size_t k, const float *x, size_t
             const int16x8_t b = vcombine_s16(vqmovn_s32(quantize4(v + i + 8, vs, vzp)), vqmovn_s32(quantize4(v + i + 12, vs, vzp)));
             vst1q_s8(out + i, vcombine_s8(vqmovn_s16(a), vqmovn_s16(b)));
         }
-        for (; i < k; i++) {  // the twin's code
-            float t = roundf(v[i] / s);
-            if (!(t == t)) t = 0.0f;
-            if (t > 1e6f) t = 1e6f;
-            if (t < -1e6f) t = -1e6f;
-            out[i] = (int8_t)ember_clamp((int32_t)t + zp, -128, 127);
-        }
+        for (; i < k; i++) out[i] = ember_qd8_quantize_value(v[i], s, zp);
         scale[r] = s;
         zero_point[r] = zp;
     }
