@@ -1,6 +1,11 @@
 // A small fork-join thread pool: `threads` counts the caller, which works too. Workers spin
 // briefly for the next job, then sleep on a condition variable. parallel_for allocates nothing.
 //
+// Both waits spin for a time, not a count of loads: SPIN_NS. A sleeping thread costs a futex
+// wake-up (tens of µs in a VM), and an inference is tens of operators a few µs apart, so a
+// caller that slept whenever its half finished first (it used to give up after 20 000 loads,
+// about 20 µs) lost more than the second thread gained.
+//
 // Tasks are claimed from one 64-bit word, state = generation << 32 | next task. A job is
 // published in three steps: state = (new generation, CLOSED); write fn, ctx, tasks, finished;
 // state = (new generation, 0). A worker reads the job's fields only after seeing its generation
@@ -21,9 +26,31 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include "ember_kernels.h"
 
 #define CLOSED 0xFFFFFFFFu  // task index while a job's fields are being written
+#define SPIN_NS 1000000     // how long a waiting thread spins before it sleeps
+
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+// One step of a spin: a CPU hint that this is a wait loop, and every 64 steps a yield (if the
+// threads outnumber the CPUs the thread we wait for may need this one) and a look at the clock.
+// Returns 0 once SPIN_NS have passed since `start`.
+static int spin_step(unsigned spin, uint64_t start) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+    if ((spin & 63) != 63) return 1;
+    sched_yield();
+    return now_ns() - start < SPIN_NS;
+}
 
 struct ember_threadpool {
     size_t threads;                  // including the caller
@@ -77,9 +104,9 @@ static void *worker_main(void *arg) {
         // worker left out by set_active goes straight to sleep.
         uint32_t gen = generation_of(__atomic_load_n(&p->state, __ATOMIC_SEQ_CST));
         const int resting = index >= __atomic_load_n(&p->active, __ATOMIC_SEQ_CST);
-        for (int spin = 0; !resting && gen == seen && spin < 20000; spin++) {
+        const uint64_t start = now_ns();
+        for (unsigned spin = 0; !resting && gen == seen && spin_step(spin, start); spin++) {
             if (__atomic_load_n(&p->stop, __ATOMIC_SEQ_CST)) return NULL;
-            if ((spin & 63) == 63) sched_yield();
             gen = generation_of(__atomic_load_n(&p->state, __ATOMIC_SEQ_CST));
         }
         if (gen == seen) {
@@ -176,7 +203,8 @@ void ember_threadpool_parallel_for(ember_threadpool *p, size_t tasks, void (*fn)
 
     run_tasks(p, gen);
     // Spin a little for stragglers, then sleep until the last task signals `done`.
-    for (int spin = 0; spin < 20000; spin++)
+    const uint64_t start = now_ns();
+    for (unsigned spin = 0; spin_step(spin, start); spin++)
         if (__atomic_load_n(&p->finished, __ATOMIC_SEQ_CST) == tasks) return;
     pthread_mutex_lock(&p->lock);
     while (__atomic_load_n(&p->finished, __ATOMIC_SEQ_CST) != tasks) pthread_cond_wait(&p->done, &p->lock);

@@ -106,8 +106,10 @@ struct BenchCommand: ParsableCommand {
                 let total = max(medians.reduce(0, +), 1)
                 print("per op (median of \(runs) runs):")
                 for (i, step) in steps.enumerated() {
-                    let ms = Double(medians[i]) / 1e6
-                    print("  #\(String(step.operatorIndex).padding(4))\(step.kind.description.padding(16))\(format(ms).padding(8))ms \(format(Double(medians[i]) * 100 / Double(total)).padding(6))%  \(step.kernelName)")
+                    // Microseconds: at 2 threads most ops take well under 0.01 ms.
+                    let tenths = Int((Double(medians[i]) / 100).rounded())
+                    let us = "\(tenths / 10).\(tenths % 10)"
+                    print("  #\(String(step.operatorIndex).padding(4))\(step.kind.description.padding(16))\(us.padding(8))µs \(format(Double(medians[i]) * 100 / Double(total)).padding(6))%  \(step.kernelName)")
                 }
             }
             if coldRuns > 0 {
