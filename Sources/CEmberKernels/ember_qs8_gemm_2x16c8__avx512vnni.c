@@ -83,7 +83,8 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void rows(c
         const size_t left = n - n0 - 16 * p;
         for (int r = 0; r < R; r++) {
             const __m512i sums = KQ >= 4 ? _mm512_add_epi32(acc[r], acc1[r]) : acc[r];
-            const __m128i b = ember_avx512_out_bytes(RELU ? ember_avx512_mbqm_relu(sums, &pc[p].rq) : ember_avx512_mbqm(sums, &pc[p].rq), o);
+            const __m128i b = RELU ? ember_avx512_out_bytes_relu(ember_avx512_mbqm_relu(sums, &pc[p].rq), o)
+                                   : ember_avx512_out_bytes(ember_avx512_mbqm(sums, &pc[p].rq), o);
             int8_t *dst = out + (m + r) * out_stride + n0 + 16 * p;
             if (left >= 16) _mm_storeu_si128((__m128i *)dst, b);
             else _mm512_mask_storeu_epi8(dst, ((__mmask64)1 << left) - 1, _mm512_castsi128_si512(b));

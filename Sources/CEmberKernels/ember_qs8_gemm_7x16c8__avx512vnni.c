@@ -110,7 +110,8 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(c
     for (int r = 0; r < R; r += 3 - B) {
         const __m512i x1 = B == 2 ? acc[r][1][0] : r + 1 < R ? acc[r + 1][0][0] : _mm512_setzero_si512();
         const __m512i x = reduce16(acc[r][0][0], x1);
-        const __m128i v = ember_avx512_out_bytes(o->relu ? ember_avx512_mbqm_relu(x, &c->rq) : ember_avx512_mbqm(x, &c->rq), o);
+        const __m128i v = o->relu ? ember_avx512_out_bytes_relu(ember_avx512_mbqm_relu(x, &c->rq), o)
+                                   : ember_avx512_out_bytes(ember_avx512_mbqm(x, &c->rq), o);
         int8_t *dst = out + r * out_stride;
         if (B == 2) {
             if (c->left >= 16) _mm_storeu_si128((__m128i *)dst, v);

@@ -81,6 +81,7 @@ typedef struct ember_avx512_out {
     __m128i zp8;
     int fast;
     int relu;  ///< fast, and the clamp's lower end (minus the zero point) >= 0: ember_avx512_mbqm_relu
+    int relu_saturates;  ///< relu, lower end = zero point <= 0, upper end 127: ember_avx512_out_bytes_relu's short form
 } ember_avx512_out;
 
 /// fast: clamp(sat16(v) + zp, mn, mx) = clamp(v, max(-32768, mn - zp), min(32767, mx - zp)) + zp
@@ -94,6 +95,7 @@ EMBER_TARGET_AVX512 static inline ember_avx512_out ember_avx512_out_load(const e
     const int32_t lo = mn - zp > INT16_MIN ? mn - zp : INT16_MIN, hi = mx - zp < INT16_MAX ? mx - zp : INT16_MAX;
     o.fast = mn <= mx && lo <= hi;
     o.relu = o.fast && lo >= 0;
+    o.relu_saturates = o.relu && lo == 0 && mx == 127 && zp <= 0;
     o.lo = _mm512_set1_epi32(o.fast ? lo : INT16_MIN);
     o.hi = _mm512_set1_epi32(o.fast ? hi : INT16_MAX);
     o.zp32 = _mm512_set1_epi32(zp);
@@ -109,6 +111,15 @@ EMBER_TARGET_AVX512 static inline __m128i ember_avx512_out_bytes(__m512i v, cons
     if (o->fast) return _mm_add_epi8(_mm512_cvtepi32_epi8(v), o->zp8);
     v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, o->zp32), o->lo), o->hi);
     return _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(v, o->mn), o->mx));
+}
+
+/// ember_avx512_out_bytes of a ReLU-form result (ember_avx512_mbqm_relu, so v >= 0). With
+/// relu_saturates (a ReLU / ReLU6 output whose zero point is the lower end and whose upper end is
+/// 127, as TFLite quantizes [0, 6]) the clamp is what VPMOVSDB's saturation does to v + zp:
+/// v + zp >= zp = mn, it cannot overflow (zp <= 0), and above 127 it saturates to mx = 127.
+EMBER_TARGET_AVX512 static inline __m128i ember_avx512_out_bytes_relu(__m512i v, const ember_avx512_out *o) {
+    if (o->relu_saturates) return _mm512_cvtsepi32_epi8(_mm512_add_epi32(v, o->zp32));
+    return ember_avx512_out_bytes(v, o);
 }
 
 #endif

@@ -255,12 +255,16 @@ static const size_t mnv2_pointwise[][3] = {
 
 /// Output zero points beyond int8 (the output stage's general form: int16 saturation before and
 /// after the zero point), with and without an activation clamp; and ReLU-like clamps (the lower
-/// end at or above the zero point: the small-K kernel's ember_avx512_mbqm_relu).
+/// end at or above the zero point: the AVX-512 kernels' ember_avx512_mbqm_relu), including TFLite's
+/// ReLU6 form, the lower end equal to the zero point and the upper 127 (ember_avx512_out_bytes_relu's
+/// saturating form when the zero point is <= 0).
 static void test_gemm_output_zero_points(void) {
-    static const int32_t zps[] = {-40000, -32768, -1000, -129, -128, -5, 128, 300, 32767, 40000}, clamps[][2] = {{-128, 127}, {-128, -5}, {3, 127}};
-    const size_t m = 5, n = 40;
-    for (size_t z = 0; z < 3 * sizeof zps / sizeof zps[0]; z++) {
-        const size_t k = (const size_t[]){16, 27, 40, 64}[z % 4];  // K > 32: the 7x16 kernel's output stage
+    enum { CLAMP_AT_ZP = INT32_MIN };  // the lower end is the zero point (clamped to int8)
+    static const int32_t zps[] = {-40000, -32768, -1000, -129, -128, -5, 0, 128, 300, 32767, 40000},
+                         clamps[][2] = {{-128, 127}, {-128, -5}, {3, 127}, {CLAMP_AT_ZP, 127}};
+    const size_t m = 5, n = 40, kinds = sizeof clamps / sizeof clamps[0];
+    for (size_t z = 0; z < kinds * sizeof zps / sizeof zps[0]; z++) {
+        const size_t k = (const size_t[]){16, 27, 40, 64, 24}[z % 5];  // K > 32: the 7x16 kernel's output stage
         int8_t a[5 * 64], w[40 * 64], twin[5 * 40], got[5 * 40];
         int32_t bias[40];
         fill(a, m * k, FILL_RANDOM, -128);
@@ -268,9 +272,9 @@ static void test_gemm_output_zero_points(void) {
         for (size_t j = 0; j < n; j++) bias[j] = rnd_range(-3000000, 3000000);
         requant r;
         make_requant(&r, n, 0);
-        r.q.zero_point = zps[z / 3];
-        r.q.min = clamps[z % 3][0];
-        r.q.max = clamps[z % 3][1];
+        r.q.zero_point = zps[z / kinds];
+        r.q.min = clamps[z % kinds][0] == CLAMP_AT_ZP ? ember_clamp(r.q.zero_point, -128, 127) : clamps[z % kinds][0];
+        r.q.max = clamps[z % kinds][1];
         void *packed = xmalloc(ember_qs8_gemm_packed_size(n, k));
         ember_qs8_gemm_pack(n, k, w, bias, rnd_range(-128, 127), packed);
         ember_qs8_gemm__ref(0, m, n, k, a, k, packed, twin, n, &r.q);
