@@ -1,8 +1,8 @@
 // Kernel benchmark: GOPS (2 ops per MAC) of every GEMM and depthwise path (and the ADD paths) this CPU has, for
 // every MobileNetV2 1.0/224 layer shape, with 1 and 2 threads (rows split over the thread pool),
 // and the per-inference total of those layers; the same for the dynamic-quantization (qd8) GEMM
-// paths on all-MiniLM-L6-v2's layer shapes at 16, 64 and 128 tokens. Not a test: numbers depend
-// on the machine.
+// paths on all-MiniLM-L6-v2's layer shapes at 16, 64 and 128 tokens; and at 2+ threads what the
+// thread pool adds to each job ("ember_threadpool"). Not a test: numbers depend on the machine.
 //
 //   bench_kernels [--threads 1,2] [--min-time SECONDS] [--kernel SUBSTRING[$]] [--layer I] [--once]
 //                 [--model FILE.ember --layers FILE]
@@ -171,6 +171,18 @@ static void im2col_task(void *ctx, size_t t) {
     for (size_t oy = 0; oy < j->oh; oy += j->rows)
         ember_qs8_im2col(j->in, j->l.h, j->l.w, j->l.c, j->l.kh, j->l.kw, j->l.stride, j->l.stride, 1, 1, j->l.pad_top, j->l.pad_left,
                          oy, oy + j->rows < j->oh ? oy + j->rows : j->oh, j->l.ow, (int8_t)j->l.in_zp, j->cols);
+}
+
+/// ~1.6 µs of dependent arithmetic (3000 steps), its result on the task's own cache line.
+static volatile long g_spin_out[64 * 8];
+static void spin_task(void *ctx, size_t t) {
+    (void)ctx;
+    long x = (long)t;
+    for (long k = 0; k < 3000; k++) {
+        x = x * 3 + k;
+        __asm__ volatile("" : "+r"(x));  // keeps the loop from being folded
+    }
+    g_spin_out[(t % 64) * 8] = x;
 }
 
 /// --kernel matches a substring of the name; a trailing '$' anchors it at the end (so
@@ -391,6 +403,15 @@ int main(int argc, char **argv) {
                 free(a); free(b); free(out);
             }
             printf("| all ADD layers of one inference | | | %.3f |\n", total * 1e3);
+            fflush(stdout);
+        }
+        if (threads > 1 && !g_once && selected("ember_threadpool", only)) {
+            // The pool's cost per operator: a job of one task per thread, each a fixed ~1.6 µs of
+            // arithmetic on its own cache line, against the same task run inline.
+            printf("\n## ember_threadpool hand-off, %zu threads\n| task ns | parallel_for ns | overhead ns |\n|---|---|---|\n", threads);
+            const double inline_s = time_runs(NULL, 1, spin_task, NULL, min_time);
+            const double pooled_s = time_runs(pool, threads, spin_task, NULL, min_time);
+            printf("| %.0f | %.0f | %.0f |\n", inline_s * 1e9, pooled_s * 1e9, (pooled_s - inline_s) * 1e9);
             fflush(stdout);
         }
         ember_threadpool_destroy(pool);
