@@ -51,29 +51,32 @@ EMBER_TARGET_AVX512 static inline __m512i rescale_small(__m512i d, const small_r
 
 #define ADD_INLINE EMBER_TARGET_AVX512 __attribute__((always_inline)) static inline
 
-ADD_INLINE __m128i add16(const int SMALL, __m128i a8, __m128i b8, const add_consts *c) {
+/// SAT: the clamp is the int8 range itself (an ADD without activation), which VPMOVSDB's
+/// saturation applies for any int32 v; otherwise clamp, then VPMOVDB truncates as the twin does.
+ADD_INLINE __m128i add16(const int SMALL, const int SAT, __m128i a8, __m128i b8, const add_consts *c) {
     const __m512i da = _mm512_sub_epi32(_mm512_cvtepi8_epi32(a8), c->azp), db = _mm512_sub_epi32(_mm512_cvtepi8_epi32(b8), c->bzp);
     const __m512i s = SMALL ? _mm512_add_epi32(rescale_small(da, &c->sa), rescale_small(db, &c->sb))
                             : _mm512_add_epi32(ember_avx512_mbqm(_mm512_sll_epi32(da, c->ls), &c->ra),
                                                ember_avx512_mbqm(_mm512_sll_epi32(db, c->ls), &c->rb));
     const __m512i v = _mm512_add_epi32(ember_avx512_mbqm(s, &c->ro), c->ozp);
+    if (SAT) return _mm512_cvtsepi32_epi8(v);
     return _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(v, c->mn), c->mx));
 }
 
-ADD_INLINE __m512i add64(const int SMALL, __m512i a, __m512i b, const add_consts *c) {
-    __m512i r = _mm512_castsi128_si512(add16(SMALL, _mm512_castsi512_si128(a), _mm512_castsi512_si128(b), c));
-    r = _mm512_inserti32x4(r, add16(SMALL, _mm512_extracti32x4_epi32(a, 1), _mm512_extracti32x4_epi32(b, 1), c), 1);
-    r = _mm512_inserti32x4(r, add16(SMALL, _mm512_extracti32x4_epi32(a, 2), _mm512_extracti32x4_epi32(b, 2), c), 2);
-    return _mm512_inserti32x4(r, add16(SMALL, _mm512_extracti32x4_epi32(a, 3), _mm512_extracti32x4_epi32(b, 3), c), 3);
+ADD_INLINE __m512i add64(const int SMALL, const int SAT, __m512i a, __m512i b, const add_consts *c) {
+    __m512i r = _mm512_castsi128_si512(add16(SMALL, SAT, _mm512_castsi512_si128(a), _mm512_castsi512_si128(b), c));
+    r = _mm512_inserti32x4(r, add16(SMALL, SAT, _mm512_extracti32x4_epi32(a, 1), _mm512_extracti32x4_epi32(b, 1), c), 1);
+    r = _mm512_inserti32x4(r, add16(SMALL, SAT, _mm512_extracti32x4_epi32(a, 2), _mm512_extracti32x4_epi32(b, 2), c), 2);
+    return _mm512_inserti32x4(r, add16(SMALL, SAT, _mm512_extracti32x4_epi32(a, 3), _mm512_extracti32x4_epi32(b, 3), c), 3);
 }
 
-ADD_INLINE void add_all(const int SMALL, size_t count, const int8_t *a, const int8_t *b, int8_t *out, const add_consts *c) {
+ADD_INLINE void add_all(const int SMALL, const int SAT, size_t count, const int8_t *a, const int8_t *b, int8_t *out, const add_consts *c) {
     size_t i = 0;
     for (; i + 64 <= count; i += 64)
-        _mm512_storeu_si512(out + i, add64(SMALL, _mm512_loadu_si512(a + i), _mm512_loadu_si512(b + i), c));
+        _mm512_storeu_si512(out + i, add64(SMALL, SAT, _mm512_loadu_si512(a + i), _mm512_loadu_si512(b + i), c));
     if (i < count) {
         const __mmask64 k = ~(uint64_t)0 >> (64 - (count - i));  // 1..63 bytes left
-        _mm512_mask_storeu_epi8(out + i, k, add64(SMALL, _mm512_maskz_loadu_epi8(k, a + i), _mm512_maskz_loadu_epi8(k, b + i), c));
+        _mm512_mask_storeu_epi8(out + i, k, add64(SMALL, SAT, _mm512_maskz_loadu_epi8(k, a + i), _mm512_maskz_loadu_epi8(k, b + i), c));
     }
 }
 
@@ -94,12 +97,15 @@ void ember_qs8_add__avx512vnni(size_t count, const int8_t *a, const int8_t *b, i
     c.rb = ember_avx512_rq_load(m, l, r);
     ember_uniform_requant(p->out_multiplier, p->out_shift, 16, m, l, r);
     c.ro = ember_avx512_rq_load(m, l, r);
+    const int sat = p->min == -128 && p->max == 127;
     if (small_ok(p->a_zero_point, ls, p->a_multiplier, p->a_shift) && small_ok(p->b_zero_point, ls, p->b_multiplier, p->b_shift)) {
         c.sa = small_load(ls, p->a_multiplier, p->a_shift);
         c.sb = small_load(ls, p->b_multiplier, p->b_shift);
-        add_all(1, count, a, b, out, &c);
+        if (sat) add_all(1, 1, count, a, b, out, &c);
+        else add_all(1, 0, count, a, b, out, &c);
     } else {
-        add_all(0, count, a, b, out, &c);
+        if (sat) add_all(0, 1, count, a, b, out, &c);
+        else add_all(0, 0, count, a, b, out, &c);
     }
 }
 #endif
