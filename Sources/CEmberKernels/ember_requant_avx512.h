@@ -145,7 +145,7 @@ EMBER_TARGET_AVX512 static inline __m128i ember_avx512_out_bytes_relu(__m512i v,
 typedef struct ember_avx512_rq64 {
     __m512i mult, mult_odd;           ///< as in ember_avx512_rq
     __m512i add_even, add_odd;        ///< 64-bit lanes, channels 0, 2, .. 14 and 1, 3, .. 15: 2^30 + 2^(30+e) + zp * 2^(31+e)
-    __m512i shift_even, shift_odd;    ///< 31 + e for the same channels
+    __m512i shift_even, shift_odd;    ///< 31 + e and e - 1 for the same channels
 } ember_avx512_rq64;
 
 /// True if channels [n0, n1) of q (shifts limited to [-31, 31] as ember_load_requant8 does) and
@@ -166,7 +166,7 @@ EMBER_TARGET_AVX512 static inline ember_avx512_rq64 ember_avx512_rq64_load(const
         const int e = mult[i] ? rshift[i] : 1;
         const int j = i / 2 + 8 * (i % 2);  // even channels first
         add[j] = ((int64_t)1 << 30) + ((int64_t)1 << (30 + e)) + (int64_t)zp * ((int64_t)1 << (31 + e));
-        shift[j] = 31 + e;
+        shift[j] = i % 2 ? e - 1 : 31 + e;
     }
     ember_avx512_rq64 q;
     q.mult = _mm512_loadu_si512(mult);
@@ -188,8 +188,8 @@ EMBER_TARGET_AVX512 __attribute__((always_inline)) static inline __m512i ember_a
         te = _mm512_mask_sub_epi64(te, _mm512_cmplt_epi64_mask(pe, zero), te, half);
         to = _mm512_mask_sub_epi64(to, _mm512_cmplt_epi64_mask(po, zero), to, half);
     }
-    // Each result is the low dword of its 64-bit lane: the odd channels' move up by a masked VPSHUFD.
-    return _mm512_mask_shuffle_epi32(_mm512_srav_epi64(te, r->shift_even), 0xAAAA, _mm512_srav_epi64(to, r->shift_odd), _MM_PERM_CCAA);
+    // Even channels: the low dword of t >> (31 + e); odd: the high dword of t >> (e - 1).
+    return _mm512_mask_blend_epi32(0xAAAA, _mm512_srav_epi64(te, r->shift_even), _mm512_srav_epi64(to, r->shift_odd));
 }
 
 /// A channel range's requantization constants: the general form, or rq64 (ember_rq64_ok).
