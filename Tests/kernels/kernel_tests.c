@@ -588,6 +588,59 @@ static void check_dw(size_t h, size_t w, size_t c, size_t stride, size_t pad_top
     check_dw_pads(h, w, c, stride, pad_top, pad_left, pad_top, pad_left, mode, extreme, pair128);
 }
 
+/// The AVX-512 depthwise kernel's rq64 output stages (as test_gemm_rq64): 64- and 32-channel
+/// passes, shifts 1-24 and the edges that select the general form, multipliers at the limits, and
+/// with zero weights every other call, sums at both roundings' ties and at ±2^31.
+static void test_dwconv_rq64(void) {
+    static const int32_t ms[] = {0, 1, 1 << 30, (1 << 30) + 1, INT32_MAX, INT32_MIN, -(1 << 30), 1518500250};
+    static const int32_t zps[] = {-128, -128, 127, -5, 0, 99};
+    for (int rep = 0; rep < (g_quick ? 60 : 240); rep++) {
+        const size_t c = (const size_t[]){32, 64, 96, 144, 8}[rep % 5], h = 4, w = 5, stride = 1 + (size_t)(rep / 5 % 2);
+        const size_t oh = (h + 2 - 3) / stride + 1, ow = (w + 2 - 3) / stride + 1;
+        const int ties = rep % 2;
+        int8_t in[4 * 5 * 144], wt[9 * 144], twin[4 * 5 * 144], got[4 * 5 * 144];
+        int32_t bias[144], mult[144], shift[144];
+        fill(in, h * w * c, rep / 2 % 4, -128);
+        fill(wt, 9 * c, rep / 8 % 4, -128);
+        if (ties) memset(wt, 0, sizeof wt);
+        ember_qs8_output q = {mult, shift, zps[rnd() % 6], -128, 127};
+        const int kind = (int)(rnd() % 3);  // [-128, 127], ReLU-like (lower end zp), narrower
+        if (kind == 1) q.min = q.zero_point;
+        if (kind == 2) { q.min = -100; q.max = 50; }
+        for (size_t j = 0; j < c; j++) {
+            mult[j] = rnd() % 2 ? ms[rnd() % 8] : (int32_t)rnd();
+            shift[j] = rnd() % 4 ? -rnd_range(1, 24) : (rnd() & 1 ? -1 : -24);
+            bias[j] = ties ? rq64_sum(mult[j], -shift[j]) : rep % 3 == 0 ? (int32_t)rnd() : rnd_range(-3000000, 3000000);
+            if (ties && rnd() % 3 == 0) {
+                shift[j] = -rnd_range(1, 12);
+                rq64_edge(-shift[j], &mult[j], &bias[j]);
+            }
+        }
+        if (rep % 8 >= 6) {  // one channel (or the zero point) outside the form: the general form
+            const size_t j = (size_t)rnd() % c;
+            switch (rnd() % 3) {
+            case 0: shift[j] = 0; break;
+            case 1: shift[j] = -25; mult[j] = rnd() & 1 ? INT32_MIN : INT32_MAX; if (ties) bias[j] = rnd() & 1 ? INT32_MIN : INT32_MAX; break;
+            default: q.zero_point = (const int32_t[]){-129, 128, -40000, 40000}[rnd() % 4]; break;
+            }
+        }
+        const int8_t izp = (int8_t)rnd_range(-128, 127);
+        void *packed = xmalloc(ember_qs8_dwconv3x3_packed_size(c));
+        ember_qs8_dwconv3x3_pack(c, wt, bias, izp, packed);
+        ember_qs8_dwconv3x3__ref(in, h, w, c, stride, 1, 1, oh, ow, 0, oh, packed, izp, twin, &q);
+        const ember_kernel_table *t = ember_kernel_table_for("qs8_dwconv3x3");
+        char what[128];
+        snprintf(what, sizeof what, "dwconv3x3 rq64 c=%zu s%zu zp=%d clamp [%d, %d] rep %d", c, stride, q.zero_point, q.min, q.max, rep);
+        for (size_t e = 1; e < t->count; e++) {
+            if (!ember_isa_available(t->entries[e].isa)) continue;
+            memset(got, 0x5A, sizeof got);
+            ((ember_qs8_dwconv3x3_fn)t->entries[e].fn)(in, h, w, c, stride, 1, 1, oh, ow, 0, oh, packed, izp, got, &q);
+            same_bytes(what, t->entries[e].name, got, twin, oh * ow * c, c);
+        }
+        free(packed);
+    }
+}
+
 static void test_dwconv(void) {
     const size_t hs[] = {1, 2, 3, 5, 13}, cs[] = {1, 8, 15, 16, 17, 33};
     for (size_t i = 0; i < 5; i++)
@@ -636,6 +689,7 @@ static void test_dwconv(void) {
         if (s == 2) check_dw(hh + 2, hh + 2, layers[i][1], s, 0, 0, FILL_RANDOM, 0, 0);
         if (s == 2) check_dw(hh + 1, hh + 1, layers[i][1], s, 0, 0, FILL_RANDOM, (int)(rnd() & 1), 0);
     }
+    test_dwconv_rq64();
 }
 
 // ---- ADD: every path against the twin, realistic and extreme parameters ----
