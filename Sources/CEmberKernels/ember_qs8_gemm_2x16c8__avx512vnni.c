@@ -6,9 +6,10 @@
 // per 4 k (lane c = channel c's 4 bytes), so a row's 16 sums come out of VPDPBUSD in channel
 // order, with no reduction. Two rows at a time, all channels: the row's 4-byte groups (biased to
 // u8, a + 128 = a XOR 0x80) are broadcast once and serve every pair; the 128 * Σw this adds is
-// taken out of the bias, as in the 7x16 kernel. Output: ember_avx512_mbqm on the 16 lanes (its
-// ReLU form where the clamp allows), the zero point and clamp (ember_avx512_out_bytes), one
-// 16-byte store. Same bytes as ember_qs8_gemm__ref.
+// taken out of the bias, as in the 7x16 kernel. Output: ember_avx512_requant_bytes on the 16
+// lanes (the rq64 form where every channel of the group of pairs allows it: one rounding in
+// 64-bit lanes with the zero point inside; else ember_avx512_mbqm or its ReLU form, the zero
+// point and clamp), one 16-byte store. Same bytes as ember_qs8_gemm__ref.
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_X86_64)
 #include "ember_requant_avx512.h"

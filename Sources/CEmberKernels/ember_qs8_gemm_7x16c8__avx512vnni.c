@@ -10,8 +10,9 @@
 // (a + 128, once per row chunk) and the 128 * Σw this adds is taken from the packed blocks
 // (VPDPBUSD of 0x80 bytes, once per block pair and chunk); base = bias' - 128 * Σw starts each
 // accumulator (in the even lanes: 0.726 -> 0.715 ms). Output: one row's two blocks' pair
-// sums folded to its 16 channels in order (two shifts, two adds, one VPERMT2D), ember_avx512_mbqm
-// with per-lane constants, the zero point and clamp, one 16-byte store; a single last block
+// sums folded to its 16 channels in order (two shifts, two adds, one VPERMT2D), the pair's output
+// stage with per-lane constants (ember_avx512_requant_bytes: rq64 where its channels allow), one
+// 16-byte store; a single last block
 // (N = 24, 1000) takes two rows per pass instead. Same bytes as ember_qs8_gemm__ref.
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_X86_64)
