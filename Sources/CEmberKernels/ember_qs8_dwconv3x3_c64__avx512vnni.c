@@ -23,6 +23,17 @@
 #define DW_INLINE EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline
 #define QUAD_CHUNK (EMBER_DW_CHUNK / 4)  ///< 64-channel passes whose constants are prepared at once
 
+/// A pass's output stage: ember_avx512_mbqm without or with its left-shift / INT32_MIN steps; the
+/// rq64 form (ember_requant_avx512.h) for ReLU outputs with zero point -128 and clamp [-128, 127]
+/// (no sign correction, the packs' saturation is the clamp), and with the correction and clamp.
+enum { DW_OUT_PLAIN, DW_OUT_GENERAL, DW_OUT64_RELU, DW_OUT64 };
+
+/// The output stage for channels [cb, cb + count) and the rq64 choice.
+static int dw_out_mode(const ember_qs8_output *q, size_t cb, size_t count, int general) {
+    if (!ember_rq64_ok(q, cb, cb + count)) return general ? DW_OUT_GENERAL : DW_OUT_PLAIN;
+    return q->zero_point == -128 && q->min <= -128 && q->max >= 127 ? DW_OUT64_RELU : DW_OUT64;
+}
+
 /// Two taps' int16 inputs (or weights) interleaved per channel, in the accumulators' lane order.
 typedef struct dw_pair {
     __m512i lo, hi;
@@ -32,9 +43,9 @@ typedef struct dw_pair {
 /// and requantization per accumulator; the channel mask of a pass over fewer channels.
 typedef struct dw_group {
     dw_pair w[5], bias;
-    ember_avx512_rq rq[2];
+    ember_avx512_rqu rq[2];
     __mmask64 mask;
-    int full, general;
+    int full, mode;
 } dw_group;
 
 typedef struct dw_geom {
@@ -42,6 +53,22 @@ typedef struct dw_geom {
     const int8_t *zp;  ///< 64 bytes of the input zero point
     __m512i out_zp, out_min, out_max;  ///< int16 lanes
 } dw_geom;
+
+/// 16 accumulators requantized in output stage MODE (a constant after inlining): v, or v + zp
+/// in the rq64 stages.
+DW_INLINE __m512i dw_requant(__m512i acc, const ember_avx512_rqu *r, const int MODE) {
+    if (MODE == DW_OUT64_RELU || MODE == DW_OUT64) return ember_avx512_mbqm64(acc, &r->rq64, MODE == DW_OUT64);
+    ember_avx512_rq rq = r->rq;
+    if (MODE == DW_OUT_PLAIN) rq.any_lshift = rq.any_min_mult = 0;
+    return ember_avx512_mbqm(acc, &rq);
+}
+
+/// Zero point and clamp of 32 int16 lanes (packed from dw_requant's results) in output stage MODE.
+DW_INLINE __m512i dw_clamp16(__m512i s, const dw_geom *g, const int MODE) {
+    if (MODE == DW_OUT64_RELU) return s;
+    if (MODE != DW_OUT64) s = _mm512_adds_epi16(s, g->out_zp);
+    return _mm512_min_epi16(_mm512_max_epi16(s, g->out_min), g->out_max);
+}
 
 DW_INLINE dw_pair dw_unpack(__m512i a, __m512i b) {
     return (dw_pair){_mm512_unpacklo_epi16(a, b), _mm512_unpackhi_epi16(a, b)};
@@ -76,11 +103,17 @@ EMBER_TARGET_AVX512VNNI static void dw_group_load(dw_group *k, const uint8_t *pa
             const int ch = dw_lane_channel(half, i);
             m16[i] = mult[ch]; l16[i] = ls[ch]; r16[i] = rs[ch];
         }
-        k->rq[half] = ember_avx512_rq_load(m16, l16, r16);
+        k->rq[half].rq = ember_avx512_rq_load(m16, l16, r16);
     }
     k->full = nch == 32;
     k->mask = k->full ? ~(__mmask64)0 : ((__mmask64)1 << nch) - 1;
-    k->general = k->rq[0].any_lshift | k->rq[0].any_min_mult | k->rq[1].any_lshift | k->rq[1].any_min_mult;
+    k->mode = dw_out_mode(q, cb, nch, k->rq[0].rq.any_lshift | k->rq[0].rq.any_min_mult | k->rq[1].rq.any_lshift | k->rq[1].rq.any_min_mult);
+    if (k->mode >= DW_OUT64_RELU)
+        for (int half = 0; half < 2; half++) {
+            int32_t m16[16], r16[16];
+            for (int i = 0; i < 16; i++) { m16[i] = mult[dw_lane_channel(half, i)]; r16[i] = rs[dw_lane_channel(half, i)]; }
+            k->rq[half].rq64 = ember_avx512_rq64_load(m16, r16, q->zero_point);
+        }
 }
 
 /// Input column ix of one row (row: the group's first channel at column 0; cs: pixel stride, 0
@@ -92,25 +125,22 @@ DW_INLINE __m512i dw_load(const int8_t *row, size_t cs, ptrdiff_t ix, const dw_g
 }
 
 /// One output pixel's 32 (or mask) bytes from its five pairs.
-DW_INLINE void dw_pixel(dw_pair p0, dw_pair p1, dw_pair p2, dw_pair q0, dw_pair q2, const dw_group *k, int general,
+DW_INLINE void dw_pixel(dw_pair p0, dw_pair p1, dw_pair p2, dw_pair q0, dw_pair q2, const dw_group *k, int mode,
                         int full, const dw_geom *g, int8_t *dst) {
     __m512i lo = _mm512_dpwssd_epi32(k->bias.lo, p0.lo, k->w[0].lo), hi = _mm512_dpwssd_epi32(k->bias.hi, p0.hi, k->w[0].hi);
     lo = _mm512_dpwssd_epi32(lo, p1.lo, k->w[1].lo); hi = _mm512_dpwssd_epi32(hi, p1.hi, k->w[1].hi);
     lo = _mm512_dpwssd_epi32(lo, p2.lo, k->w[2].lo); hi = _mm512_dpwssd_epi32(hi, p2.hi, k->w[2].hi);
     lo = _mm512_dpwssd_epi32(lo, q0.lo, k->w[3].lo); hi = _mm512_dpwssd_epi32(hi, q0.hi, k->w[3].hi);
     lo = _mm512_dpwssd_epi32(lo, q2.lo, k->w[4].lo); hi = _mm512_dpwssd_epi32(hi, q2.hi, k->w[4].hi);
-    ember_avx512_rq r0 = k->rq[0], r1 = k->rq[1];
-    if (!general) r0.any_lshift = r0.any_min_mult = r1.any_lshift = r1.any_min_mult = 0;
-    __m512i s = _mm512_packs_epi32(ember_avx512_mbqm(lo, &r0), ember_avx512_mbqm(hi, &r1));
-    s = _mm512_min_epi16(_mm512_max_epi16(_mm512_adds_epi16(s, g->out_zp), g->out_min), g->out_max);
-    const __m256i b = _mm512_cvtepi16_epi8(s);  // exact after the clamp
+    const __m512i s = dw_clamp16(_mm512_packs_epi32(dw_requant(lo, &k->rq[0], mode), dw_requant(hi, &k->rq[1], mode)), g, mode);
+    const __m256i b = _mm512_cvtsepi16_epi8(s);  // saturating: the clamp to [-128, 127] of DW_OUT64_RELU
     if (full) _mm256_storeu_si256((__m256i *)dst, b);
     else _mm512_mask_storeu_epi8(dst, k->mask, _mm512_castsi256_si512(b));
 }
 
-/// One output row of a 32-channel pass; s (1 or 2), general and full are constants in every caller.
+/// One output row of a 32-channel pass; s (1 or 2), mode and full are constants in every caller.
 DW_INLINE void dw_row(const int8_t *const r[3], const size_t cs[3], const dw_geom *g, const dw_group *k,
-                      size_t s, int general, int full, int8_t *dst) {
+                      size_t s, int mode, int full, int8_t *dst) {
     const __mmask64 m = k->mask;
 #define LD(ky, ix) dw_load(r[ky], cs[ky], (ix), g, m, full)
     ptrdiff_t b = -(ptrdiff_t)g->pad_left;
@@ -123,14 +153,14 @@ DW_INLINE void dw_row(const int8_t *const r[3], const size_t cs[3], const dw_geo
             const dw_pair p2 = dw_unpack(LD(0, b + 2), LD(1, b + 2));
             const __m512i c3 = LD(2, b + 3);
             const dw_pair q2 = dw_unpack(c2, c3);
-            dw_pixel(p0, p1, p2, q0, q2, k, general, full, g, dst);
+            dw_pixel(p0, p1, p2, q0, q2, k, mode, full, g, dst);
             p0 = p1; p1 = p2; q0 = q1; q1 = q2; c2 = c3;
         }
     } else {
         for (size_t x = 0; x < g->out_w; x++, b += 2, dst += g->c) {
             const dw_pair p1 = dw_unpack(LD(0, b + 1), LD(1, b + 1)), p2 = dw_unpack(LD(0, b + 2), LD(1, b + 2));
             const dw_pair q2 = dw_unpack(LD(2, b + 2), LD(2, b + 3));
-            dw_pixel(p0, p1, p2, q0, q2, k, general, full, g, dst);
+            dw_pixel(p0, p1, p2, q0, q2, k, mode, full, g, dst);
             p0 = p2; q0 = q2;
         }
     }
@@ -147,8 +177,8 @@ typedef struct dw_quad {
 typedef struct dw_group64 {
     dw_quad w[3];      ///< per kx: taps kx, 3 + kx, 6 + kx and a zero weight
     __m512i bias[4];   ///< bias' - 128 * sum of the weights (inputs go in as a + 128)
-    ember_avx512_rq rq[4];
-    int general;
+    ember_avx512_rqu rq[4];
+    int mode;
 } dw_group64;
 
 DW_INLINE dw_quad dw_interleave4(__m512i a, __m512i b, __m512i c, __m512i d) {
@@ -172,7 +202,7 @@ EMBER_TARGET_AVX512VNNI static void dw_group64_load(dw_group64 *k, const uint8_t
     for (int kx = 0; kx < 3; kx++) k->w[kx] = dw_interleave4(t[kx], t[3 + kx], t[6 + kx], _mm512_setzero_si512());
     int32_t mult[64], ls[64], rs[64];
     for (int b = 0; b < 4; b++) ember_dw_load_requant16(q, cb + 16 * b, c, mult + 16 * b, ls + 16 * b, rs + 16 * b);
-    k->general = 0;
+    int general = 0;
     for (int j = 0; j < 4; j++) {
         int32_t b16[16], m16[16], l16[16], r16[16];
         for (int n = 0; n < 16; n++) {
@@ -182,9 +212,16 @@ EMBER_TARGET_AVX512VNNI static void dw_group64_load(dw_group64 *k, const uint8_t
         __m512i corr = _mm512_setzero_si512();
         for (int kx = 0; kx < 3; kx++) corr = _mm512_dpbusd_epi32(corr, _mm512_set1_epi8(-128), k->w[kx].v[j]);
         k->bias[j] = _mm512_sub_epi32(_mm512_loadu_si512(b16), corr);
-        k->rq[j] = ember_avx512_rq_load(m16, l16, r16);
-        k->general |= k->rq[j].any_lshift | k->rq[j].any_min_mult;
+        k->rq[j].rq = ember_avx512_rq_load(m16, l16, r16);
+        general |= k->rq[j].rq.any_lshift | k->rq[j].rq.any_min_mult;
     }
+    k->mode = dw_out_mode(q, cb, 64, general);
+    if (k->mode >= DW_OUT64_RELU)
+        for (int j = 0; j < 4; j++) {
+            int32_t m16[16], r16[16];
+            for (int i = 0; i < 16; i++) { m16[i] = mult[16 * (i / 4) + 4 * j + i % 4]; r16[i] = rs[16 * (i / 4) + 4 * j + i % 4]; }
+            k->rq[j].rq64 = ember_avx512_rq64_load(m16, r16, q->zero_point);
+        }
 }
 
 /// Input column ix of the three rows as u8 (a + 128), interleaved per channel.
@@ -198,40 +235,51 @@ DW_INLINE dw_quad dw_col64(const int8_t *const r[3], const size_t cs[3], ptrdiff
     return dw_interleave4(v[0], v[1], v[2], v[2]);
 }
 
-DW_INLINE void dw_pixel64(const dw_quad *x0, const dw_quad *x1, const dw_quad *x2, const dw_group64 *k, int general,
-                          const dw_geom *g, int8_t *dst) {
-    __m512i r[4];
+/// P output pixels (1 or 2; each constant load serves all of them): pixel p's three columns are
+/// col[S * p + kx] (S = stride).
+DW_INLINE void dw_pixels64(const int P, const int S, const dw_quad *col, const dw_group64 *k, int mode,
+                           const dw_geom *g, int8_t *dst) {
+    __m512i r[2][4];
 #pragma GCC unroll 4
     for (int j = 0; j < 4; j++) {
-        __m512i acc = _mm512_dpbusd_epi32(k->bias[j], x0->v[j], k->w[0].v[j]);
-        acc = _mm512_dpbusd_epi32(acc, x1->v[j], k->w[1].v[j]);
-        acc = _mm512_dpbusd_epi32(acc, x2->v[j], k->w[2].v[j]);
-        ember_avx512_rq rq = k->rq[j];
-        if (!general) rq.any_lshift = rq.any_min_mult = 0;
-        r[j] = ember_avx512_mbqm(acc, &rq);
+        const __m512i w0 = k->w[0].v[j], w1 = k->w[1].v[j], w2 = k->w[2].v[j];
+        for (int p = 0; p < P; p++) {
+            __m512i acc = _mm512_dpbusd_epi32(k->bias[j], col[S * p].v[j], w0);
+            acc = _mm512_dpbusd_epi32(acc, col[S * p + 1].v[j], w1);
+            acc = _mm512_dpbusd_epi32(acc, col[S * p + 2].v[j], w2);
+            r[p][j] = dw_requant(acc, &k->rq[j], mode);
+        }
     }
-    __m512i s01 = _mm512_packs_epi32(r[0], r[1]), s23 = _mm512_packs_epi32(r[2], r[3]);
-    s01 = _mm512_min_epi16(_mm512_max_epi16(_mm512_adds_epi16(s01, g->out_zp), g->out_min), g->out_max);
-    s23 = _mm512_min_epi16(_mm512_max_epi16(_mm512_adds_epi16(s23, g->out_zp), g->out_min), g->out_max);
-    _mm512_storeu_si512(dst, _mm512_packs_epi16(s01, s23));  // exact after the clamp
+    for (int p = 0; p < P; p++) {
+        const __m512i s01 = dw_clamp16(_mm512_packs_epi32(r[p][0], r[p][1]), g, mode), s23 = dw_clamp16(_mm512_packs_epi32(r[p][2], r[p][3]), g, mode);
+        _mm512_storeu_si512(dst + p * g->c, _mm512_packs_epi16(s01, s23));  // exact after the clamp
+    }
 }
 
 DW_INLINE void dw_row64(const int8_t *const r[3], const size_t cs[3], const dw_geom *g, const dw_group64 *k,
-                        size_t s, int general, int8_t *dst) {
+                        size_t s, int mode, int8_t *dst) {
     ptrdiff_t b = -(ptrdiff_t)g->pad_left;
-    dw_quad x0 = dw_col64(r, cs, b, g);
+    dw_quad col[5];
+    col[0] = dw_col64(r, cs, b, g);
+    size_t x = 0;
     if (s == 1) {
-        dw_quad x1 = dw_col64(r, cs, b + 1, g);
-        for (size_t x = 0; x < g->out_w; x++, b++, dst += g->c) {
-            const dw_quad x2 = dw_col64(r, cs, b + 2, g);
-            dw_pixel64(&x0, &x1, &x2, k, general, g, dst);
-            x0 = x1; x1 = x2;
+        col[1] = dw_col64(r, cs, b + 1, g);
+        for (; x + 2 <= g->out_w; x += 2, b += 2, dst += 2 * g->c) {
+            col[2] = dw_col64(r, cs, b + 2, g);
+            col[3] = dw_col64(r, cs, b + 3, g);
+            dw_pixels64(2, 1, col, k, mode, g, dst);
+            col[0] = col[2]; col[1] = col[3];
         }
-    } else {
-        for (size_t x = 0; x < g->out_w; x++, b += 2, dst += g->c) {
-            const dw_quad x1 = dw_col64(r, cs, b + 1, g), x2 = dw_col64(r, cs, b + 2, g);
-            dw_pixel64(&x0, &x1, &x2, k, general, g, dst);
-            x0 = x2;
+        if (x < g->out_w) {
+            col[2] = dw_col64(r, cs, b + 2, g);
+            dw_pixels64(1, 1, col, k, mode, g, dst);
+        }
+    } else {  // one pixel per step: two were slower at stride 2 (112x112x96: 0.053 -> 0.058 ms)
+        for (; x < g->out_w; x++, b += 2, dst += g->c) {
+            col[1] = dw_col64(r, cs, b + 1, g);
+            col[2] = dw_col64(r, cs, b + 2, g);
+            dw_pixels64(1, 2, col, k, mode, g, dst);
+            col[0] = col[2];
         }
     }
 }
@@ -278,11 +326,12 @@ void ember_qs8_dwconv3x3_c64__avx512vnni(const int8_t *in, size_t h, size_t w, s
                 const dw_group64 *kg = &k[gi - g0];
                 for (int ky = 0; ky < 3; ky++) rb[ky] = cs[ky] ? r0[ky] + gi * 64 : r0[ky];
                 int8_t *dst = out + oy * out_w * c + gi * 64;
-                switch ((stride == 2) * 2 + kg->general) {
-                case 0: dw_row64(rb, cs, &g, kg, 1, 0, dst); break;
-                case 1: dw_row64(rb, cs, &g, kg, 1, 1, dst); break;
-                case 2: dw_row64(rb, cs, &g, kg, 2, 0, dst); break;
-                default: dw_row64(rb, cs, &g, kg, 2, 1, dst); break;
+                switch ((stride == 2) * 4 + kg->mode) {
+#define ROW64(S, MODE) case (S - 1) * 4 + MODE: dw_row64(rb, cs, &g, kg, S, MODE, dst); break;
+                ROW64(1, DW_OUT_PLAIN) ROW64(1, DW_OUT_GENERAL) ROW64(1, DW_OUT64_RELU) ROW64(1, DW_OUT64)
+                ROW64(2, DW_OUT_PLAIN) ROW64(2, DW_OUT_GENERAL) ROW64(2, DW_OUT64_RELU) ROW64(2, DW_OUT64)
+#undef ROW64
+                default: break;
                 }
             }
         }
@@ -299,15 +348,13 @@ void ember_qs8_dwconv3x3_c64__avx512vnni(const int8_t *in, size_t h, size_t w, s
             const size_t cb = c64 + gi * 32;
             for (int ky = 0; ky < 3; ky++) rb[ky] = cs[ky] ? r0[ky] + cb : r0[ky];
             int8_t *dst = out + oy * out_w * c + cb;
-            switch ((stride == 2) * 4 + kg->general * 2 + kg->full) {
-            case 0: dw_row(rb, cs, &g, kg, 1, 0, 0, dst); break;
-            case 1: dw_row(rb, cs, &g, kg, 1, 0, 1, dst); break;
-            case 2: dw_row(rb, cs, &g, kg, 1, 1, 0, dst); break;
-            case 3: dw_row(rb, cs, &g, kg, 1, 1, 1, dst); break;
-            case 4: dw_row(rb, cs, &g, kg, 2, 0, 0, dst); break;
-            case 5: dw_row(rb, cs, &g, kg, 2, 0, 1, dst); break;
-            case 6: dw_row(rb, cs, &g, kg, 2, 1, 0, dst); break;
-            default: dw_row(rb, cs, &g, kg, 2, 1, 1, dst); break;
+            switch ((stride == 2) * 8 + kg->mode * 2 + kg->full) {
+#define ROW(S, MODE) case (S - 1) * 8 + MODE * 2: dw_row(rb, cs, &g, kg, S, MODE, 0, dst); break; \
+                     case (S - 1) * 8 + MODE * 2 + 1: dw_row(rb, cs, &g, kg, S, MODE, 1, dst); break;
+            ROW(1, DW_OUT_PLAIN) ROW(1, DW_OUT_GENERAL) ROW(1, DW_OUT64_RELU) ROW(1, DW_OUT64)
+            ROW(2, DW_OUT_PLAIN) ROW(2, DW_OUT_GENERAL) ROW(2, DW_OUT64_RELU) ROW(2, DW_OUT64)
+#undef ROW
+            default: break;
             }
         }
     }

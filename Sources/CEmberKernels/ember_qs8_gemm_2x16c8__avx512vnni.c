@@ -6,9 +6,10 @@
 // per 4 k (lane c = channel c's 4 bytes), so a row's 16 sums come out of VPDPBUSD in channel
 // order, with no reduction. Two rows at a time, all channels: the row's 4-byte groups (biased to
 // u8, a + 128 = a XOR 0x80) are broadcast once and serve every pair; the 128 * Σw this adds is
-// taken out of the bias, as in the 7x16 kernel. Output: ember_avx512_mbqm on the 16 lanes (its
-// ReLU form where the clamp allows), the zero point and clamp (ember_avx512_out_bytes), one
-// 16-byte store. Same bytes as ember_qs8_gemm__ref.
+// taken out of the bias, as in the 7x16 kernel. Output: ember_avx512_requant_bytes on the 16
+// lanes (the rq64 form where every channel of the group of pairs allows it: one rounding in
+// 64-bit lanes with the zero point inside; else ember_avx512_mbqm or its ReLU form, the zero
+// point and clamp), one 16-byte store. Same bytes as ember_qs8_gemm__ref.
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_X86_64)
 #include "ember_requant_avx512.h"
@@ -20,13 +21,13 @@
 typedef struct {
     __m512i w[MAX_KQ];  ///< lane c: channel c's k 4g..4g+3 (zero past k and past n)
     __m512i base;       ///< packed bias - 128 * Σw, wrapping as the twin's int32 sums
-    ember_avx512_rq rq;
+    ember_avx512_rqu rq;  ///< rq64 when the call's group of pairs passed ember_rq64_ok
 } pair_consts;
 
 /// Channels [nb, nb + 16) of the packed blob: blocks nb/8 and nb/8 + 1 (a missing second block
 /// reads as zeros: the blob holds only ceil(n / 8) blocks).
 EMBER_TARGET_AVX512VNNI static void prepare_pair(const uint8_t *packed, size_t block, size_t nb, size_t n, size_t kq,
-                                                 const ember_qs8_output *q, pair_consts *p) {
+                                                 const ember_qs8_output *q, int rq64, pair_consts *p) {
     const uint8_t *blk0 = packed + (nb / 8) * block, *blk1 = nb + 8 < n ? blk0 + block : NULL;
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
@@ -44,7 +45,8 @@ EMBER_TARGET_AVX512VNNI static void prepare_pair(const uint8_t *packed, size_t b
     int32_t mult[16], ls[16], rs[16];
     ember_load_requant8(q, nb, n, mult, ls, rs);
     ember_load_requant8(q, nb + 8, n, mult + 8, ls + 8, rs + 8);
-    p->rq = ember_avx512_rq_load(mult, ls, rs);
+    if (rq64) p->rq.rq64 = ember_avx512_rq64_load(mult, rs, q->zero_point);
+    else p->rq.rq = ember_avx512_rq_load(mult, ls, rs);
 }
 
 /// Row `row`'s KQ groups of 4 bytes, each broadcast and biased to u8. The last group's bytes past
@@ -61,10 +63,10 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void load_r
     x[KQ - 1] = _mm512_xor_si512(_mm512_broadcastd_epi32(_mm512_castsi512_si128(last)), flip);
 }
 
-/// R rows from m (R, KQ constants after inlining) for the `np` prepared pairs from channel n0.
+/// R rows from m (R, KQ, MODE constants after inlining) for the `np` prepared pairs from channel n0.
 /// From 4 groups of k on, each row's sums run in two chains (even and odd groups) to halve
 /// VPDPBUSD's latency chain.
-EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void rows(const int R, const int KQ, const int RELU, size_t m, size_t n, __mmask64 tail,
+EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void rows(const int R, const int KQ, const int MODE, size_t m, size_t n, __mmask64 tail,
                                                                                const int8_t *a, size_t a_stride, size_t n0,
                                                                                const pair_consts *pc, size_t np, int8_t *out,
                                                                                size_t out_stride, const ember_avx512_out *o) {
@@ -83,8 +85,7 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void rows(c
         const size_t left = n - n0 - 16 * p;
         for (int r = 0; r < R; r++) {
             const __m512i sums = KQ >= 4 ? _mm512_add_epi32(acc[r], acc1[r]) : acc[r];
-            const __m128i b = RELU ? ember_avx512_out_bytes_relu(ember_avx512_mbqm_relu(sums, &pc[p].rq), o)
-                                   : ember_avx512_out_bytes(ember_avx512_mbqm(sums, &pc[p].rq), o);
+            const __m128i b = ember_avx512_requant_bytes(sums, &pc[p].rq, o, MODE);
             int8_t *dst = out + (m + r) * out_stride + n0 + 16 * p;
             if (left >= 16) _mm_storeu_si128((__m128i *)dst, b);
             else _mm512_mask_storeu_epi8(dst, ((__mmask64)1 << left) - 1, _mm512_castsi128_si512(b));
@@ -93,14 +94,14 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void rows(c
 }
 
 /// Rows [m_begin, m_end), two at a time (each weight load serves both).
-EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void all_rows(const int KQ, const int RELU, size_t m_begin, size_t m_end, size_t n,
+EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void all_rows(const int KQ, const int MODE, size_t m_begin, size_t m_end, size_t n,
                                                                                    size_t k, const int8_t *a, size_t a_stride, size_t n0,
                                                                                    const pair_consts *pc, size_t np, int8_t *out,
                                                                                    size_t out_stride, const ember_avx512_out *o) {
     const __mmask64 tail = k % 4 ? ((__mmask64)1 << (k % 4)) - 1 : 0xF;
     size_t m = m_begin;
-    for (; m + 2 <= m_end; m += 2) rows(2, KQ, RELU, m, n, tail, a, a_stride, n0, pc, np, out, out_stride, o);
-    for (; m < m_end; m++) rows(1, KQ, RELU, m, n, tail, a, a_stride, n0, pc, np, out, out_stride, o);
+    for (; m + 2 <= m_end; m += 2) rows(2, KQ, MODE, m, n, tail, a, a_stride, n0, pc, np, out, out_stride, o);
+    for (; m < m_end; m++) rows(1, KQ, MODE, m, n, tail, a, a_stride, n0, pc, np, out, out_stride, o);
 }
 
 EMBER_TARGET_AVX512VNNI
@@ -115,16 +116,18 @@ void ember_qs8_gemm_2x16c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, s
     const ember_avx512_out o = ember_avx512_out_load(q);
     _Alignas(64) pair_consts pc[GROUP];
     for (size_t n0 = 0; n0 < n; n0 += 16 * GROUP) {
+        const size_t n1 = n0 + 16 * GROUP < n ? n0 + 16 * GROUP : n;
+        const int rq64 = ember_rq64_ok(q, n0, n1);
         size_t np = 0;
-        for (; np < GROUP && n0 + 16 * np < n; np++) prepare_pair((const uint8_t *)packed, block, n0 + 16 * np, n, kq, q, &pc[np]);
-        switch (kq) {
-#define KQ_CASE(KQ)                                                                                     \
-    case KQ:                                                                                            \
-        if (o.relu) all_rows(KQ, 1, m_begin, m_end, n, k, a, a_stride, n0, pc, np, out, out_stride, &o); \
-        else all_rows(KQ, 0, m_begin, m_end, n, k, a, a_stride, n0, pc, np, out, out_stride, &o);        \
-        break;
+        for (; np < GROUP && n0 + 16 * np < n; np++) prepare_pair((const uint8_t *)packed, block, n0 + 16 * np, n, kq, q, rq64, &pc[np]);
+        switch (kq * 8 + ember_avx512_out_mode(&o, rq64)) {
+#define MODE_CASE(KQ, MODE) \
+    case KQ * 8 + MODE: all_rows(KQ, MODE, m_begin, m_end, n, k, a, a_stride, n0, pc, np, out, out_stride, &o); break;
+#define KQ_CASE(KQ) MODE_CASE(KQ, EMBER_OUT_GENERAL) MODE_CASE(KQ, EMBER_OUT_RELU) MODE_CASE(KQ, EMBER_OUT64_RELU) \
+                    MODE_CASE(KQ, EMBER_OUT64) MODE_CASE(KQ, EMBER_OUT64_CLAMP)
         KQ_CASE(1) KQ_CASE(2) KQ_CASE(3) KQ_CASE(4) KQ_CASE(5) KQ_CASE(6) KQ_CASE(7) KQ_CASE(8)
 #undef KQ_CASE
+#undef MODE_CASE
         default: break;
         }
     }

@@ -10,8 +10,9 @@
 // (a + 128, once per row chunk) and the 128 * Σw this adds is taken from the packed blocks
 // (VPDPBUSD of 0x80 bytes, once per block pair and chunk); base = bias' - 128 * Σw starts each
 // accumulator (in the even lanes: 0.726 -> 0.715 ms). Output: one row's two blocks' pair
-// sums folded to its 16 channels in order (two shifts, two adds, one VPERMT2D), ember_avx512_mbqm
-// with per-lane constants, the zero point and clamp, one 16-byte store; a single last block
+// sums folded to its 16 channels in order (two shifts, two adds, one VPERMT2D), the pair's output
+// stage with per-lane constants (ember_avx512_requant_bytes: rq64 where its channels allow), one
+// 16-byte store; a single last block
 // (N = 24, 1000) takes two rows per pass instead. Same bytes as ember_qs8_gemm__ref.
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_X86_64)
@@ -32,13 +33,14 @@ EMBER_TARGET_AVX512VNNI static inline __m512i reduce16(__m512i x, __m512i y) {
 typedef struct {
     const int8_t *w[2];  ///< the two blocks' packed weights (the first twice when there is one)
     __m512i base[2];     ///< packed bias - 128 * Σw per block, in the even lanes (an accumulator's start)
-    ember_avx512_rq rq;
+    ember_avx512_rqu rq;
+    int mode;            ///< output stage (ember_avx512_out_mode)
     size_t left;         ///< channels from nb to n
 } pair_consts;
 
 /// Channels [nb, nb + 16): blocks nb/8 and nb/8 + 1 (the blob holds only ceil(n / 8) blocks).
 EMBER_TARGET_AVX512VNNI static void prepare_pair(const uint8_t *packed, size_t block, size_t nb, size_t n, size_t kp8,
-                                                 const ember_qs8_output *q, pair_consts *p) {
+                                                 const ember_qs8_output *q, const ember_avx512_out *o, pair_consts *p) {
     const uint8_t *blk0 = packed + (nb / 8) * block, *blk1 = nb + 8 < n ? blk0 + block : NULL;
     p->w[0] = (const int8_t *)(blk0 + 32);
     p->w[1] = blk1 ? (const int8_t *)(blk1 + 32) : p->w[0];
@@ -62,7 +64,10 @@ EMBER_TARGET_AVX512VNNI static void prepare_pair(const uint8_t *packed, size_t b
     int32_t mult[16], ls[16], rs[16];
     ember_load_requant8(q, nb, n, mult, ls, rs);
     ember_load_requant8(q, blk1 ? nb + 8 : nb, n, mult + 8, ls + 8, rs + 8);
-    p->rq = ember_avx512_rq_load(mult, ls, rs);
+    const int rq64 = ember_rq64_ok(q, nb, nb + 16 < n ? nb + 16 : n);
+    if (rq64) p->rq.rq64 = ember_avx512_rq64_load(mult, rs, q->zero_point);
+    else p->rq.rq = ember_avx512_rq_load(mult, ls, rs);
+    p->mode = ember_avx512_out_mode(o, rq64);
     p->left = n - nb;
 }
 
@@ -110,8 +115,14 @@ EMBER_TARGET_AVX512VNNI __attribute__((always_inline)) static inline void tile(c
     for (int r = 0; r < R; r += 3 - B) {
         const __m512i x1 = B == 2 ? acc[r][1][0] : r + 1 < R ? acc[r + 1][0][0] : _mm512_setzero_si512();
         const __m512i x = reduce16(acc[r][0][0], x1);
-        const __m128i v = o->relu ? ember_avx512_out_bytes_relu(ember_avx512_mbqm_relu(x, &c->rq), o)
-                                   : ember_avx512_out_bytes(ember_avx512_mbqm(x, &c->rq), o);
+        __m128i v;
+        switch (c->mode) {
+        case EMBER_OUT_GENERAL: v = ember_avx512_requant_bytes(x, &c->rq, o, EMBER_OUT_GENERAL); break;
+        case EMBER_OUT_RELU: v = ember_avx512_requant_bytes(x, &c->rq, o, EMBER_OUT_RELU); break;
+        case EMBER_OUT64_RELU: v = ember_avx512_requant_bytes(x, &c->rq, o, EMBER_OUT64_RELU); break;
+        case EMBER_OUT64: v = ember_avx512_requant_bytes(x, &c->rq, o, EMBER_OUT64); break;
+        default: v = ember_avx512_requant_bytes(x, &c->rq, o, EMBER_OUT64_CLAMP); break;
+        }
         int8_t *dst = out + r * out_stride;
         if (B == 2) {
             if (c->left >= 16) _mm_storeu_si128((__m128i *)dst, v);
@@ -161,7 +172,7 @@ void ember_qs8_gemm_7x16c8__avx512vnni(size_t m_begin, size_t m_end, size_t n, s
         for (size_t nb = 0; nb < n; nb += 16) {
             const int blocks = n - nb > 8 ? 2 : 1;
             pair_consts c;
-            prepare_pair((const uint8_t *)packed, block, nb, n, kp8, q, &c);
+            prepare_pair((const uint8_t *)packed, block, nb, n, kp8, q, &o, &c);
             // The next pair's weights (or these again at the end), fetched during the first tile.
             const size_t next = nb + 16 < n ? nb + 16 : nb, next2 = next + 8 < n ? next + 8 : next;
             const int8_t *const pf[2] = {(const int8_t *)packed + (next / 8) * block + 32, (const int8_t *)packed + (next2 / 8) * block + 32};

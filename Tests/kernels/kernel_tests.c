@@ -291,6 +291,89 @@ static void test_gemm_output_zero_points(void) {
     }
 }
 
+/// A sum near a rounding tie of mbqm(x, m, -e): h = srdhm(x, m) at or next to (2j + 1) * 2^(e-1)
+/// or j * 2^e, or an extreme.
+static int32_t rq64_sum(int32_t m, int e) {
+    if (m == 0 || rnd() % 4 == 0) return (const int32_t[]){INT32_MIN, INT32_MAX, 0, -1, 1, (int32_t)rnd()}[rnd() % 6];
+    const int64_t j = rnd_range(-150, 150), h = rnd() & 1 ? (2 * j + 1) << (e - 1) : j << e;  // within the int8 range
+    const int64_t x = (h << 31) / m + rnd_range(-2, 2);
+    return x < INT32_MIN ? INT32_MIN : x > INT32_MAX ? INT32_MAX : (int32_t)x;
+}
+
+/// An odd multiplier and a sum whose product p lies at or one below a step of srdhm's rounding
+/// (p + 2^30 = 0 or -1 mod 2^31) where h = srdhm is at or one below a tie of the divide by 2^e:
+/// both roundings on their edge (found by trial, e <= 12; m < 2^(e+8) keeps the result small).
+static void rq64_edge(int e, int32_t *m, int32_t *x) {
+    for (;;) {
+        const uint32_t mo = (uint32_t)rnd_range(1 << (e - 1), 1 << (e + 6)) * 2 + 1;
+        uint32_t inv = mo;  // mo^-1 mod 2^32 (Newton: each step doubles the correct bits)
+        for (int i = 0; i < 5; i++) inv *= 2 - mo * inv;
+        const uint32_t target = (1u << 30) - (uint32_t)(rnd() & 1);
+        const int64_t xv = (int64_t)((target * inv) & 0x7FFFFFFF) * (rnd() & 1 ? 1 : -1);
+        const int64_t h = (xv * mo + (1 << 30)) >> 31, r = h & ((1 << e) - 1);
+        if (r == (1 << (e - 1)) || r == (1 << (e - 1)) - 1) { *m = (int32_t)mo; *x = (int32_t)xv; return; }
+    }
+}
+
+/// The AVX-512 kernels' one-rounding output stage (ember_requant_avx512.h, "rq64"): every right
+/// shift it takes (1-24) and its edges (shift 0 and 25, the latter with the largest products;
+/// zero points past int8: the general form for that call), multipliers at the limits (0, 1, 2^30 whose products tie often, INT32_MAX,
+/// INT32_MIN, negative), and its output stages: clamp [-128, 127] with zp = -128 (no sign
+/// correction) and with another zp, and a narrower clamp. Every other call has zero weights, so
+/// the sums are the biases: sums at ties of either rounding (rq64_sum, rq64_edge) and at ±2^31.
+static void test_gemm_rq64(void) {
+    const size_t m = 3, n = 40;
+    static const int32_t ms[] = {0, 1, 1 << 30, (1 << 30) + 1, INT32_MAX, INT32_MIN, -(1 << 30), 1518500250};
+    static const int32_t zps[] = {-128, -128, 127, -5, 0, 99};
+    for (int rep = 0; rep < (g_quick ? 100 : 400); rep++) {
+        const size_t k = (const size_t[]){16, 27, 32, 8, 40, 64}[rep % 6];  // K > 32: the 7x16 kernel
+        const int ties = rep % 2;
+        int8_t a[3 * 64], w[40 * 64], twin[3 * 40], got[3 * 40];
+        int32_t bias[40], mult[40], shift[40];
+        fill(a, m * k, rep / 2 % 4, -128);
+        fill(w, n * k, rep / 8 % 4, -128);
+        if (ties) memset(w, 0, sizeof w);
+        ember_qs8_output q = {mult, shift, zps[rnd() % 6], -128, 127};
+        const int kind = (int)(rnd() % 3);  // [-128, 127], ReLU-like (lower end zp), narrower
+        if (kind == 1) q.min = q.zero_point;
+        if (kind == 2) { q.min = -100; q.max = 50; }
+        for (size_t j = 0; j < n; j++) {
+            mult[j] = rnd() % 2 ? ms[rnd() % 8] : (int32_t)rnd();
+            shift[j] = rnd() % 4 ? -rnd_range(1, 24) : (rnd() & 1 ? -1 : -24);
+            bias[j] = ties ? rq64_sum(mult[j], -shift[j]) : rep % 3 == 0 ? (int32_t)rnd() : rnd_range(-3000000, 3000000);
+            if (ties && rnd() % 3 == 0) {
+                shift[j] = -rnd_range(1, 12);
+                rq64_edge(-shift[j], &mult[j], &bias[j]);
+            }
+        }
+        if (rep % 8 >= 6) {  // one channel (or the zero point) outside the form: the general form
+            const size_t j = (size_t)rnd() % n;
+            switch (rnd() % 4) {
+            case 0: shift[j] = 0; break;
+            case 1:
+                shift[j] = -25;
+                mult[j] = rnd() & 1 ? INT32_MIN : INT32_MAX;
+                if (ties) bias[j] = rnd() & 1 ? INT32_MIN : INT32_MAX;
+                break;
+            default: q.zero_point = (const int32_t[]){-129, 128, -40000, 40000}[rnd() % 4]; break;
+            }
+        }
+        void *packed = xmalloc(ember_qs8_gemm_packed_size(n, k));
+        ember_qs8_gemm_pack(n, k, w, bias, rnd_range(-128, 127), packed);
+        ember_qs8_gemm__ref(0, m, n, k, a, k, packed, twin, n, &q);
+        const ember_kernel_table *t = ember_kernel_table_for("qs8_gemm");
+        char what[128];
+        snprintf(what, sizeof what, "qs8_gemm rq64 k=%zu zp=%d clamp [%d, %d] rep %d", k, q.zero_point, q.min, q.max, rep);
+        for (size_t e = 1; e < t->count; e++) {
+            if (!ember_isa_available(t->entries[e].isa) || t->entries[e].narrow) continue;
+            memset(got, 0x5A, sizeof got);
+            ((ember_qs8_gemm_fn)t->entries[e].fn)(0, m, n, k, a, k, packed, got, n, &q);
+            same_bytes(what, t->entries[e].name, got, twin, m * n, n);
+        }
+        free(packed);
+    }
+}
+
 static void test_gemm(void) {
     // Small shapes: 1, 13 and every remainder of the tiles (MR up to 12, NR = KR = 8), K = 3 and 27
     // (the RGB stem's im2col).
@@ -358,6 +441,7 @@ static void test_gemm(void) {
     check_gemm(9, 9, 9360, FILL_EXTREMES, FILL_EXTREMES, 1);  // the 7x16 kernel's row buffer: fits
     check_gemm(9, 9, 9361, FILL_MIN, FILL_MIN, 0);            // past it: AVX2 takes over
     test_gemm_output_zero_points();
+    test_gemm_rq64();
     test_gemm_narrow();
 }
 
@@ -504,6 +588,59 @@ static void check_dw(size_t h, size_t w, size_t c, size_t stride, size_t pad_top
     check_dw_pads(h, w, c, stride, pad_top, pad_left, pad_top, pad_left, mode, extreme, pair128);
 }
 
+/// The AVX-512 depthwise kernel's rq64 output stages (as test_gemm_rq64): 64- and 32-channel
+/// passes, shifts 1-24 and the edges that select the general form, multipliers at the limits, and
+/// with zero weights every other call, sums at both roundings' ties and at ±2^31.
+static void test_dwconv_rq64(void) {
+    static const int32_t ms[] = {0, 1, 1 << 30, (1 << 30) + 1, INT32_MAX, INT32_MIN, -(1 << 30), 1518500250};
+    static const int32_t zps[] = {-128, -128, 127, -5, 0, 99};
+    for (int rep = 0; rep < (g_quick ? 60 : 240); rep++) {
+        const size_t c = (const size_t[]){32, 64, 96, 144, 8}[rep % 5], h = 4, w = 5, stride = 1 + (size_t)(rep / 5 % 2);
+        const size_t oh = (h + 2 - 3) / stride + 1, ow = (w + 2 - 3) / stride + 1;
+        const int ties = rep % 2;
+        int8_t in[4 * 5 * 144], wt[9 * 144], twin[4 * 5 * 144], got[4 * 5 * 144];
+        int32_t bias[144], mult[144], shift[144];
+        fill(in, h * w * c, rep / 2 % 4, -128);
+        fill(wt, 9 * c, rep / 8 % 4, -128);
+        if (ties) memset(wt, 0, sizeof wt);
+        ember_qs8_output q = {mult, shift, zps[rnd() % 6], -128, 127};
+        const int kind = (int)(rnd() % 3);  // [-128, 127], ReLU-like (lower end zp), narrower
+        if (kind == 1) q.min = q.zero_point;
+        if (kind == 2) { q.min = -100; q.max = 50; }
+        for (size_t j = 0; j < c; j++) {
+            mult[j] = rnd() % 2 ? ms[rnd() % 8] : (int32_t)rnd();
+            shift[j] = rnd() % 4 ? -rnd_range(1, 24) : (rnd() & 1 ? -1 : -24);
+            bias[j] = ties ? rq64_sum(mult[j], -shift[j]) : rep % 3 == 0 ? (int32_t)rnd() : rnd_range(-3000000, 3000000);
+            if (ties && rnd() % 3 == 0) {
+                shift[j] = -rnd_range(1, 12);
+                rq64_edge(-shift[j], &mult[j], &bias[j]);
+            }
+        }
+        if (rep % 8 >= 6) {  // one channel (or the zero point) outside the form: the general form
+            const size_t j = (size_t)rnd() % c;
+            switch (rnd() % 3) {
+            case 0: shift[j] = 0; break;
+            case 1: shift[j] = -25; mult[j] = rnd() & 1 ? INT32_MIN : INT32_MAX; if (ties) bias[j] = rnd() & 1 ? INT32_MIN : INT32_MAX; break;
+            default: q.zero_point = (const int32_t[]){-129, 128, -40000, 40000}[rnd() % 4]; break;
+            }
+        }
+        const int8_t izp = (int8_t)rnd_range(-128, 127);
+        void *packed = xmalloc(ember_qs8_dwconv3x3_packed_size(c));
+        ember_qs8_dwconv3x3_pack(c, wt, bias, izp, packed);
+        ember_qs8_dwconv3x3__ref(in, h, w, c, stride, 1, 1, oh, ow, 0, oh, packed, izp, twin, &q);
+        const ember_kernel_table *t = ember_kernel_table_for("qs8_dwconv3x3");
+        char what[128];
+        snprintf(what, sizeof what, "dwconv3x3 rq64 c=%zu s%zu zp=%d clamp [%d, %d] rep %d", c, stride, q.zero_point, q.min, q.max, rep);
+        for (size_t e = 1; e < t->count; e++) {
+            if (!ember_isa_available(t->entries[e].isa)) continue;
+            memset(got, 0x5A, sizeof got);
+            ((ember_qs8_dwconv3x3_fn)t->entries[e].fn)(in, h, w, c, stride, 1, 1, oh, ow, 0, oh, packed, izp, got, &q);
+            same_bytes(what, t->entries[e].name, got, twin, oh * ow * c, c);
+        }
+        free(packed);
+    }
+}
+
 static void test_dwconv(void) {
     const size_t hs[] = {1, 2, 3, 5, 13}, cs[] = {1, 8, 15, 16, 17, 33};
     for (size_t i = 0; i < 5; i++)
@@ -552,6 +689,7 @@ static void test_dwconv(void) {
         if (s == 2) check_dw(hh + 2, hh + 2, layers[i][1], s, 0, 0, FILL_RANDOM, 0, 0);
         if (s == 2) check_dw(hh + 1, hh + 1, layers[i][1], s, 0, 0, FILL_RANDOM, (int)(rnd() & 1), 0);
     }
+    test_dwconv_rq64();
 }
 
 // ---- ADD: every path against the twin, realistic and extreme parameters ----
