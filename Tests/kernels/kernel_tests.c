@@ -315,6 +315,41 @@ static void rq64_edge(int e, int32_t *m, int32_t *x) {
     }
 }
 
+/// Output parameters for the rq64 tests, `count` channels (call `rep` of a test; with `ties` the
+/// sums are the biases): a zero point and clamp kind ([-128, 127], ReLU-like with the lower end at
+/// the zero point, narrower), each channel's multiplier (limits or random) and right shift 1-24,
+/// biases at either rounding's ties; and in 2 calls of 8 one channel or the zero point outside the
+/// form (shift 0, shift 25 with the largest products, a zero point past int8): the general form.
+static void rq64_params(int rep, int ties, size_t count, ember_qs8_output *q, int32_t *mult, int32_t *shift, int32_t *bias) {
+    static const int32_t ms[] = {0, 1, 1 << 30, (1 << 30) + 1, INT32_MAX, INT32_MIN, -(1 << 30), 1518500250};
+    static const int32_t zps[] = {-128, -128, 127, -5, 0, 99};
+    *q = (ember_qs8_output){mult, shift, zps[rnd() % 6], -128, 127};
+    const int kind = (int)(rnd() % 3);
+    if (kind == 1) q->min = q->zero_point;
+    if (kind == 2) { q->min = -100; q->max = 50; }
+    for (size_t j = 0; j < count; j++) {
+        mult[j] = rnd() % 2 ? ms[rnd() % 8] : (int32_t)rnd();
+        shift[j] = rnd() % 4 ? -rnd_range(1, 24) : (rnd() & 1 ? -1 : -24);
+        bias[j] = ties ? rq64_sum(mult[j], -shift[j]) : rep % 3 == 0 ? (int32_t)rnd() : rnd_range(-3000000, 3000000);
+        if (ties && rnd() % 3 == 0) {
+            shift[j] = -rnd_range(1, 12);
+            rq64_edge(-shift[j], &mult[j], &bias[j]);
+        }
+    }
+    if (rep % 8 >= 6) {
+        const size_t j = (size_t)rnd() % count;
+        switch (rnd() % 3) {
+        case 0: shift[j] = 0; break;
+        case 1:
+            shift[j] = -25;
+            mult[j] = rnd() & 1 ? INT32_MIN : INT32_MAX;
+            if (ties) bias[j] = rnd() & 1 ? INT32_MIN : INT32_MAX;
+            break;
+        default: q->zero_point = (const int32_t[]){-129, 128, -40000, 40000}[rnd() % 4]; break;
+        }
+    }
+}
+
 /// The AVX-512 kernels' one-rounding output stage (ember_requant_avx512.h, "rq64"): every right
 /// shift it takes (1-24) and its edges (shift 0 and 25, the latter with the largest products;
 /// zero points past int8: the general form for that call), multipliers at the limits (0, 1, 2^30 whose products tie often, INT32_MAX,
@@ -323,8 +358,6 @@ static void rq64_edge(int e, int32_t *m, int32_t *x) {
 /// the sums are the biases: sums at ties of either rounding (rq64_sum, rq64_edge) and at ±2^31.
 static void test_gemm_rq64(void) {
     const size_t m = 3, n = 40;
-    static const int32_t ms[] = {0, 1, 1 << 30, (1 << 30) + 1, INT32_MAX, INT32_MIN, -(1 << 30), 1518500250};
-    static const int32_t zps[] = {-128, -128, 127, -5, 0, 99};
     for (int rep = 0; rep < (g_quick ? 100 : 400); rep++) {
         const size_t k = (const size_t[]){16, 27, 32, 8, 40, 64}[rep % 6];  // K > 32: the 7x16 kernel
         const int ties = rep % 2;
@@ -333,31 +366,8 @@ static void test_gemm_rq64(void) {
         fill(a, m * k, rep / 2 % 4, -128);
         fill(w, n * k, rep / 8 % 4, -128);
         if (ties) memset(w, 0, sizeof w);
-        ember_qs8_output q = {mult, shift, zps[rnd() % 6], -128, 127};
-        const int kind = (int)(rnd() % 3);  // [-128, 127], ReLU-like (lower end zp), narrower
-        if (kind == 1) q.min = q.zero_point;
-        if (kind == 2) { q.min = -100; q.max = 50; }
-        for (size_t j = 0; j < n; j++) {
-            mult[j] = rnd() % 2 ? ms[rnd() % 8] : (int32_t)rnd();
-            shift[j] = rnd() % 4 ? -rnd_range(1, 24) : (rnd() & 1 ? -1 : -24);
-            bias[j] = ties ? rq64_sum(mult[j], -shift[j]) : rep % 3 == 0 ? (int32_t)rnd() : rnd_range(-3000000, 3000000);
-            if (ties && rnd() % 3 == 0) {
-                shift[j] = -rnd_range(1, 12);
-                rq64_edge(-shift[j], &mult[j], &bias[j]);
-            }
-        }
-        if (rep % 8 >= 6) {  // one channel (or the zero point) outside the form: the general form
-            const size_t j = (size_t)rnd() % n;
-            switch (rnd() % 4) {
-            case 0: shift[j] = 0; break;
-            case 1:
-                shift[j] = -25;
-                mult[j] = rnd() & 1 ? INT32_MIN : INT32_MAX;
-                if (ties) bias[j] = rnd() & 1 ? INT32_MIN : INT32_MAX;
-                break;
-            default: q.zero_point = (const int32_t[]){-129, 128, -40000, 40000}[rnd() % 4]; break;
-            }
-        }
+        ember_qs8_output q;
+        rq64_params(rep, ties, n, &q, mult, shift, bias);
         void *packed = xmalloc(ember_qs8_gemm_packed_size(n, k));
         ember_qs8_gemm_pack(n, k, w, bias, rnd_range(-128, 127), packed);
         ember_qs8_gemm__ref(0, m, n, k, a, k, packed, twin, n, &q);
@@ -592,8 +602,6 @@ static void check_dw(size_t h, size_t w, size_t c, size_t stride, size_t pad_top
 /// passes, shifts 1-24 and the edges that select the general form, multipliers at the limits, and
 /// with zero weights every other call, sums at both roundings' ties and at ±2^31.
 static void test_dwconv_rq64(void) {
-    static const int32_t ms[] = {0, 1, 1 << 30, (1 << 30) + 1, INT32_MAX, INT32_MIN, -(1 << 30), 1518500250};
-    static const int32_t zps[] = {-128, -128, 127, -5, 0, 99};
     for (int rep = 0; rep < (g_quick ? 60 : 240); rep++) {
         const size_t c = (const size_t[]){32, 64, 96, 144, 8}[rep % 5], h = 4, w = 5, stride = 1 + (size_t)(rep / 5 % 2);
         const size_t oh = (h + 2 - 3) / stride + 1, ow = (w + 2 - 3) / stride + 1;
@@ -603,27 +611,8 @@ static void test_dwconv_rq64(void) {
         fill(in, h * w * c, rep / 2 % 4, -128);
         fill(wt, 9 * c, rep / 8 % 4, -128);
         if (ties) memset(wt, 0, sizeof wt);
-        ember_qs8_output q = {mult, shift, zps[rnd() % 6], -128, 127};
-        const int kind = (int)(rnd() % 3);  // [-128, 127], ReLU-like (lower end zp), narrower
-        if (kind == 1) q.min = q.zero_point;
-        if (kind == 2) { q.min = -100; q.max = 50; }
-        for (size_t j = 0; j < c; j++) {
-            mult[j] = rnd() % 2 ? ms[rnd() % 8] : (int32_t)rnd();
-            shift[j] = rnd() % 4 ? -rnd_range(1, 24) : (rnd() & 1 ? -1 : -24);
-            bias[j] = ties ? rq64_sum(mult[j], -shift[j]) : rep % 3 == 0 ? (int32_t)rnd() : rnd_range(-3000000, 3000000);
-            if (ties && rnd() % 3 == 0) {
-                shift[j] = -rnd_range(1, 12);
-                rq64_edge(-shift[j], &mult[j], &bias[j]);
-            }
-        }
-        if (rep % 8 >= 6) {  // one channel (or the zero point) outside the form: the general form
-            const size_t j = (size_t)rnd() % c;
-            switch (rnd() % 3) {
-            case 0: shift[j] = 0; break;
-            case 1: shift[j] = -25; mult[j] = rnd() & 1 ? INT32_MIN : INT32_MAX; if (ties) bias[j] = rnd() & 1 ? INT32_MIN : INT32_MAX; break;
-            default: q.zero_point = (const int32_t[]){-129, 128, -40000, 40000}[rnd() % 4]; break;
-            }
-        }
+        ember_qs8_output q;
+        rq64_params(rep, ties, c, &q, mult, shift, bias);
         const int8_t izp = (int8_t)rnd_range(-128, 127);
         void *packed = xmalloc(ember_qs8_dwconv3x3_packed_size(c));
         ember_qs8_dwconv3x3_pack(c, wt, bias, izp, packed);
