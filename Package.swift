@@ -28,7 +28,7 @@ let package = Package(
         // The .ember container: spec, validating mmap reader, writer.
         .target(name: "EmberFormat", dependencies: ["CEmberKernels"]),
         // Importers: TFLite flatbuffers (and later HF safetensors) lowered to the Ember graph.
-        .target(name: "EmberImport", dependencies: ["EmberFormat", "CEmberKernels"]),
+        .target(name: "EmberImport", dependencies: ["EmberFormat", "EmberTokenizer", "CEmberKernels"]),
         // Graph execution: plan, arena, per-request state, operators, preprocessing.
         .target(name: "EmberEngine", dependencies: ["EmberFormat", "CEmberKernels", "CPNG", "CTurboJPEG"]),
         // ZeroMQ sockets and the versioned wire protocol.

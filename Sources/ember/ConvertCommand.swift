@@ -45,12 +45,28 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Encoders: longest token sequence, special tokens included (default: the folder's max_seq_length).")
     var maxLength: Int?
 
+    @Option(help: ArgumentHelp(
+        "Encoders: calibration text for smoothing, one sentence per line (default: 32 built-in English sentences).",
+        valueName: "file"))
+    var calibration: String?
+
+    @Flag(help: "Encoders: no smoothing (quantize the Linear weights as they are).")
+    var noSmoothing = false
+
     func run() throws {
         do {
             if BertFolder.looksLikeFolder(model) {
                 let base = String(model.split(separator: "/").last ?? Substring(model))
-                let options = BertConverter.Options(name: name ?? base, producer: "ember convert from \(base)/model.safetensors",
+                var options = BertConverter.Options(name: name ?? base, producer: "ember convert from \(base)/model.safetensors",
                                                     maxLength: maxLength)
+                if noSmoothing {
+                    options.calibration = []
+                } else if let calibration {
+                    let lines = String(decoding: try readFile(calibration), as: UTF8.self).split(whereSeparator: \.isNewline)
+                        .map(String.init).filter { $0.contains { !$0.isWhitespace } }
+                    guard !lines.isEmpty else { throw ValidationError("--calibration \(calibration): no sentences (one per line)") }
+                    options.calibration = lines
+                }
                 let writer = try BertConverter.convert(BertFolder(path: model), options: options)
                 try writer.write(to: output)
                 print("\(output): \(writer.ops.count) ops, \(writer.tensors.count) tensors (int8 encoder)")

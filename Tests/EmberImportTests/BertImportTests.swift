@@ -108,8 +108,9 @@ import EmberTestSupport
         }
     }
 
-    static func converted(_ tiny: Tiny, maxLength: Int? = nil) throws -> Engine {
-        let writer = try BertConverter.convert(tiny.folder, options: .init(name: "tiny", producer: "test", maxLength: maxLength))
+    static func converted(_ tiny: Tiny, maxLength: Int? = nil, calibration: [String] = BertCalibration.defaultSentences) throws -> Engine {
+        let writer = try BertConverter.convert(tiny.folder, options: .init(name: "tiny", producer: "test", maxLength: maxLength,
+                                                                           calibration: calibration))
         let bytes = try writer.serialize()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tiny-bert-\(UInt64.random(in: 0...UInt64.max)).ember").path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -137,6 +138,56 @@ import EmberTestSupport
         for (ids, vector) in zip(batch, together) { #expect(try engine.embed(tokenIds: ids) == vector) }
         #expect(throws: EngineError.self) { try engine.embed(tokenIds: [Int32](repeating: 2, count: Tiny.positions + 1)) }
         #expect(throws: EngineError.self) { try engine.embed(tokenIds: [2, Int32(Tiny.vocab)]) }
+    }
+
+    /// Tiny's vocabulary is "w4" … "w11": calibration lines of those words.
+    static let tinyCalibration = ["w4 w5 w6 w7 w8", "w9 w10 w11 w4", "w7", "w11 w10 w9 w8 w7 w6 w5 w4"]
+
+    @Test func smoothingAddsAnInputScaleToTheLayerNormFedLinears() throws {
+        let folder = Tiny(seed: 3).folder
+        let smoothed = try BertConverter.convert(folder, options: .init(name: "t", producer: "t", calibration: Self.tinyCalibration))
+        let plain = try BertConverter.convert(folder, options: .init(name: "t", producer: "t", calibration: []))
+        func inputScales(_ w: ModelWriter) -> [String] {
+            w.ops.filter { $0.kind == .dynamicLinear && $0.inputs.count == 5 }.map { w.tensors[$0.inputs[4]].name }
+        }
+        #expect(inputScales(smoothed) == (0..<Tiny.layers).flatMap {
+            ["encoder.layer.\($0).attention.self.query+key+value.input_scale", "encoder.layer.\($0).intermediate.dense.input_scale"]
+        })
+        #expect(inputScales(plain).isEmpty)
+        #expect(smoothed.metadata.extra["smoothing"]?.contains("4 calibration sentences") == true)
+        #expect(plain.metadata.extra["smoothing"] == nil)
+    }
+
+    @Test func smoothingFactorsBalanceActivationAndWeightRanges() {
+        // Column 0: activations 16x the weights' range; column 1: even; column 2: all-zero (floored).
+        let s = BertConverter.smoothingFactors(inputRange: [8, 1, 0], weight: [0.5, 1, 0, -0.25, -0.5, 0], n: 2, k: 3)
+        let raw: [Float] = [4, 1, 1]  // sqrt(8 / 0.5), sqrt(1 / 1), sqrt(1e-5 / 1e-5)
+        for i in 0..<3 { #expect(abs(s[i] - raw[i] / 2) < 1e-6, "\(s)") }
+    }
+
+    /// A layer-norm output channel 25x larger than the rest (as BERT's outlier dimensions are) sets
+    /// every row's int8 step; smoothing moves it into the weights and the embedding gets closer to
+    /// the float one.
+    @Test(arguments: [UInt64(11), 12, 13])
+    func smoothingReducesTheErrorOfAnOutlierChannel(seed: UInt64) throws {
+        var tiny = Tiny(seed: seed)
+        for i in tiny.tensors.indices where tiny.tensors[i].0.hasSuffix("LayerNorm.weight") { tiny.tensors[i].2[5] = 25 }
+        let smoothed = try Self.converted(tiny, calibration: Self.tinyCalibration)
+        let plain = try Self.converted(tiny, calibration: [])
+        var rng = SeededGenerator(seed: seed)
+        var errorSmoothed: Float = 0, errorPlain: Float = 0
+        for length in [3, 6, Tiny.positions] {
+            for _ in 0..<4 {
+                let ids = [2] + (0..<(length - 2)).map { _ in Int.random(in: 4..<Tiny.vocab, using: &rng) } + [3]
+                let want = tiny.reference(ids)
+                func error(_ engine: Engine) throws -> Float {
+                    1 - zip(try engine.embed(tokenIds: ids.map { Int32($0) }), want).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                }
+                errorSmoothed += try error(smoothed)
+                errorPlain += try error(plain)
+            }
+        }
+        #expect(errorSmoothed < 0.5 * errorPlain, "seed \(seed): 1 - cosine summed: smoothed \(errorSmoothed), plain \(errorPlain)")
     }
 
     @Test func hostileSafetensorsHeadersAreRefused() throws {

@@ -1,4 +1,5 @@
 import EmberFormat
+import EmberTokenizer
 
 /// Lowers a BERT-family checkpoint to Ember's int8 encoder graph (docs/ops.md, "Encoder ops"):
 /// every Linear layer's weights quantized per output channel, symmetric int8, packed for
@@ -11,10 +12,17 @@ public struct BertConverter {
         public var producer: String
         /// Longest token sequence, special tokens included; nil: the folder's (or the model's) own.
         public var maxLength: Int?
-        public init(name: String, producer: String, maxLength: Int? = nil) {
+        /// Calibration sentences, tokenized with the model's own settings. When given, the linears
+        /// fed by a layer norm (fused QKV, FFN up) are smoothed: weight column i is multiplied by
+        /// s_i = sqrt(max|x_i| / max|w_i|) before int8 quantization and the op multiplies its input
+        /// by 1/s_i (docs/encoder.md, "Smoothing"). Empty: no smoothing.
+        public var calibration: [String]
+        public init(name: String, producer: String, maxLength: Int? = nil,
+                    calibration: [String] = BertCalibration.defaultSentences) {
             self.name = name
             self.producer = producer
             self.maxLength = maxLength
+            self.calibration = calibration
         }
     }
 
@@ -45,10 +53,20 @@ public struct BertConverter {
                                 packingFamily: kernels.packingFamily, tokenizer: tokenizer)
         metadata.extra["pooling"] = "mean"
         metadata.extra["normalize"] = "l2"
-        return try converter.lower(metadata: metadata, tokens: tokenizer.maxLength)
+        var ranges: BertCalibration?
+        if !options.calibration.isEmpty {
+            let wordPiece: WordPieceTokenizer
+            do {
+                wordPiece = try WordPieceTokenizer(vocabulary: tokenizer.vocabulary, lowercase: tokenizer.lowercase,
+                                                   stripAccents: tokenizer.stripAccents, maxLength: tokenizer.maxLength)
+            } catch { throw .model("the vocabulary cannot tokenize the calibration text: \(error)") }
+            ranges = try BertCalibration(converter: converter, sentences: options.calibration.map { wordPiece.encode($0).map(Int.init) })
+            metadata.extra["smoothing"] = "sqrt(max|x| / max|w|) on QKV and FFN-up inputs, \(options.calibration.count) calibration sentences"
+        }
+        return try converter.lower(metadata: metadata, tokens: tokenizer.maxLength, ranges: ranges)
     }
 
-    private func lower(metadata: Metadata, tokens t: Int) throws(ConversionError) -> ModelWriter {
+    private func lower(metadata: Metadata, tokens t: Int, ranges: BertCalibration?) throws(ConversionError) -> ModelWriter {
         var w = ModelWriter(metadata: metadata)
         let h = config.hiddenSize, eps = AttributeValue.float(config.layerNormEpsilon)
 
@@ -66,11 +84,15 @@ public struct BertConverter {
                     attributes: [.epsilon: eps])
             return y
         }
-        func linear(_ x: Int, _ paths: [String], k: Int, n: Int, _ out: String) throws(ConversionError) -> Int {
+        func linear(_ x: Int, _ paths: [String], k: Int, n: Int, _ out: String, inputRange: [Float]? = nil) throws(ConversionError) -> Int {
             var weight: [Float] = [], bias: [Float] = []
             for p in paths {
                 weight += try tensor(p + ".weight", shape: [n / paths.count, k])
                 bias += try tensor(p + ".bias", shape: [n / paths.count])
+            }
+            let smoothing = inputRange.map { Self.smoothingFactors(inputRange: $0, weight: weight, n: n, k: k) }
+            if let smoothing {
+                for i in weight.indices { weight[i] *= smoothing[i % k] }
             }
             let (q, scales) = Self.quantizePerChannel(weight, n: n, k: k)
             let packed = kernels.packGEMM(n: n, k: k, weights: q, bias: nil, inputZeroPoint: -1)
@@ -79,7 +101,9 @@ public struct BertConverter {
                                                   quantization: Quantization(scales: scales, zeroPoints: [Int32](repeating: 0, count: n), quantizedDimension: 0)),
                                  data: packed)
             let y = activation(out, [t, n])
-            w.addOp(.dynamicLinear, inputs: [x, wt, floats(name + ".weight_scale", scales), floats(name + ".bias", bias)], outputs: [y])
+            var inputs = [x, wt, floats(name + ".weight_scale", scales), floats(name + ".bias", bias)]
+            if let smoothing { inputs.append(floats(name + ".input_scale", smoothing.map { 1 / $0 })) }
+            w.addOp(.dynamicLinear, inputs: inputs, outputs: [y])
             return y
         }
 
@@ -101,14 +125,15 @@ public struct BertConverter {
         for l in 0..<config.layers {
             let p = "encoder.layer.\(l)."
             let qkv = try linear(x, [p + "attention.self.query", p + "attention.self.key", p + "attention.self.value"],
-                                 k: h, n: 3 * h, p + "attention.qkv")
+                                 k: h, n: 3 * h, p + "attention.qkv", inputRange: ranges?.qkvInput[l])
             let context = activation(p + "attention.context", [t, h])
             w.addOp(.attention, inputs: [qkv], outputs: [context], attributes: [.numHeads: .int(config.heads)])
             let projected = try linear(context, [p + "attention.output.dense"], k: h, n: h, p + "attention.output.dense.out")
             let sum1 = activation(p + "attention.output.sum", [t, h])
             w.addOp(.residualAdd, inputs: [projected, x], outputs: [sum1])
             let attended = try layerNorm(sum1, p + "attention.output.LayerNorm", p + "attention.output")
-            let up = try linear(attended, [p + "intermediate.dense"], k: h, n: config.intermediateSize, p + "intermediate.dense.out")
+            let up = try linear(attended, [p + "intermediate.dense"], k: h, n: config.intermediateSize, p + "intermediate.dense.out",
+                                inputRange: ranges?.upInput[l])
             let activated = activation(p + "intermediate.gelu", [t, config.intermediateSize])
             w.addOp(.gelu, inputs: [up], outputs: [activated])
             let down = try linear(activated, [p + "output.dense"], k: config.intermediateSize, n: h, p + "output.dense.out")
@@ -125,11 +150,23 @@ public struct BertConverter {
         return w
     }
 
-    private func tensor(_ name: String, alternative: String? = nil, shape: [Int]) throws(ConversionError) -> [Float] {
+    func tensor(_ name: String, alternative: String? = nil, shape: [Int]) throws(ConversionError) -> [Float] {
         if let alternative, weights.tensors[prefix + name] == nil, weights.tensors[prefix + alternative] != nil {
             return try weights.floats(prefix + alternative, shape: shape)
         }
         return try weights.floats(prefix + name, shape: shape)
+    }
+
+    /// SmoothQuant's migration strength 1/2 (Xiao et al. 2023): s_i = sqrt(max|x_i| / max_o |w_oi|),
+    /// which evens out a column's activation and weight ranges, so an outlier channel of the
+    /// layer-norm output no longer sets the whole row's int8 step. Scaled to mean 1; both maxima
+    /// are floored at 1e-5 so every factor is finite and positive.
+    static func smoothingFactors(inputRange: [Float], weight: [Float], n: Int, k: Int) -> [Float] {
+        var weightRange = [Float](repeating: 0, count: k)
+        for (i, v) in weight.enumerated() where abs(v) > weightRange[i % k] { weightRange[i % k] = abs(v) }
+        let raw = (0..<k).map { (max(inputRange[$0], 1e-5) / max(weightRange[$0], 1e-5)).squareRoot() }
+        let mean = raw.reduce(0, +) / Float(k)
+        return raw.map { $0 / mean }
     }
 
     /// Symmetric int8 per output channel: scale = max|w| / 127 (1 for an all-zero row),
