@@ -119,6 +119,14 @@ EMBER_WIDE void ember_f32_encoder_add(size_t count, const float *restrict a, con
     for (size_t i = 0; i < count; i++) out[i] = a[i] + b[i];
 }
 
+// dynamicLinear's optional input scale (SmoothQuant: the converter folds 1/s into it). One
+// multiply per element, so the same bits on every CPU.
+EMBER_WIDE void ember_f32_encoder_scale_columns(size_t rows, size_t k, const float *restrict x, size_t x_stride,
+                                                const float *restrict scale, float *restrict out) {
+    for (size_t r = 0; r < rows; r++)
+        for (size_t i = 0; i < k; i++) out[r * k + i] = x[r * x_stride + i] * scale[i];
+}
+
 // The sentence-embedding tail. Mean pooling sums each dimension over the tokens in token order
 // (double), a block of dimensions at a time so the compiler vectorizes across dimensions.
 EMBER_WIDE void ember_f32_mean_pool(size_t tokens, size_t dim, const float *x, const uint8_t *mask, float *out) {

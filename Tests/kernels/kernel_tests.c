@@ -1205,6 +1205,24 @@ static void test_encoder_tail(void) {
         }
         free(a); free(b); free(out);
     }
+    for (size_t rows = 1; rows <= 9; rows += 4)
+        for (size_t k = 1; k <= 400; k += 37) {
+            const size_t stride = k + 3;
+            float *x = xmalloc((rows * stride + 1) * sizeof(float)), *s = xmalloc(k * sizeof(float)), *out = xmalloc(rows * k * sizeof(float));
+            for (size_t i = 0; i <= rows * stride; i++) x[i] = 1e3f * frand();
+            for (size_t i = 0; i < k; i++) s[i] = 0.01f + fabsf(4.0f * frand());
+            ember_f32_encoder_scale_columns(rows, k, x + 1, stride, s, out);  // unaligned, as a row range starts
+            for (size_t r = 0; r < rows; r++)
+                for (size_t i = 0; i < k; i++) {
+                    const float want = x[1 + r * stride + i] * s[i];
+                    g_checks++;
+                    if (memcmp(&out[r * k + i], &want, sizeof want)) {
+                        FAIL("encoder_scale_columns rows %zu k %zu [%zu][%zu] = %.9g, want %.9g", rows, k, r, i, out[r * k + i], want);
+                        r = rows; break;
+                    }
+                }
+            free(x); free(s); free(out);
+        }
 }
 
 // ---- CRC-32C ----

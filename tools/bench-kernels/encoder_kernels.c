@@ -4,7 +4,9 @@
 // One thread; times are the thread's CPU time (robust to a busy host). For per-kernel instruction counts under qemu (tools/qemu-icount/count-encoder.sh)
 // and per-kernel times natively; not a test.
 //
-//   encoder_kernels [tokens [runs]]      (default 128 tokens, 1 run)
+//   encoder_kernels [tokens [runs [smooth]]]      (default 128 tokens, 1 run)
+// `smooth`: the QKV and FFN-up linears take dynamicLinear's input scale (SmoothQuant) as the
+// engine runs it: ember_f32_encoder_scale_columns 8 rows at a time, each chunk then quantized.
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,9 +33,9 @@ static linear make_linear(size_t n, size_t k) {
 }
 
 // Time per kernel kind in the current run; the run with the best total is printed.
-enum { K_QUANTIZE, K_GEMM, K_ATTENTION, K_LAYERNORM, K_GELU, K_RESIDUAL, K_POOL, K_KINDS };
-static const char *const kind_names[K_KINDS] = {"qd8_quantize_rows", "qd8_gemm", "f32_attention", "f32_encoder_layernorm",
-                                                "f32_encoder_gelu", "residual add", "mean pool + L2"};
+enum { K_QUANTIZE, K_SCALE_QUANTIZE, K_GEMM, K_ATTENTION, K_LAYERNORM, K_GELU, K_RESIDUAL, K_POOL, K_KINDS };
+static const char *const kind_names[K_KINDS] = {"qd8_quantize_rows", "scale + quantize", "qd8_gemm", "f32_attention",
+                                                "f32_encoder_layernorm", "f32_encoder_gelu", "residual add", "mean pool + L2"};
 static double g_ms[K_KINDS], g_best_ms[K_KINDS];
 static struct timespec g_mark;
 static double lap(void) {
@@ -48,9 +50,22 @@ static double lap(void) {
 static int8_t *g_q;
 static float *g_scale;
 static int32_t *g_zp;
+static float *g_smooth, *g_scaled;  // input scale [HIDDEN] and 8 scaled rows; NULL without `smooth`
 
-static void run_linear(const linear *l, size_t tokens, const float *x, float *out) {
-    TIMED(K_QUANTIZE, ember_qd8_quantize_rows(tokens, l->k, x, l->k, g_q, l->k, g_scale, g_zp));
+// `smoothed`: the linear has an input scale when the run is `smooth` (the chunk loop is timed as
+// one: a clock read per 8 rows would weigh on the result).
+static void run_linear(const linear *l, size_t tokens, const float *x, float *out, int smoothed) {
+    if (smoothed && g_smooth) {
+        lap();
+        for (size_t r = 0; r < tokens; r += 8) {
+            const size_t rows = tokens - r < 8 ? tokens - r : 8;
+            ember_f32_encoder_scale_columns(rows, l->k, x + r * l->k, l->k, g_smooth, g_scaled);
+            ember_qd8_quantize_rows(rows, l->k, g_scaled, l->k, g_q + r * l->k, l->k, g_scale + r, g_zp + r);
+        }
+        g_ms[K_SCALE_QUANTIZE] += lap();
+    } else {
+        TIMED(K_QUANTIZE, ember_qd8_quantize_rows(tokens, l->k, x, l->k, g_q, l->k, g_scale, g_zp));
+    }
     TIMED(K_GEMM, ember_qd8_gemm_f32(0, tokens, l->n, l->k, g_q, l->k, g_scale, g_zp, l->packed, l->w_scale, l->bias, out, l->n));
 }
 
@@ -61,6 +76,7 @@ static void residual_add(size_t count, const float *a, const float *b, float *ou
 int main(int argc, char **argv) {
     const size_t tokens = argc > 1 ? strtoul(argv[1], NULL, 10) : 128;
     const size_t runs = argc > 2 ? strtoul(argv[2], NULL, 10) : 1;
+    const int smooth = argc > 3 && !strcmp(argv[3], "smooth");
     if (tokens < 1 || tokens > 512) { fprintf(stderr, "tokens must be 1...512\n"); return 2; }
     ember_kernels_init(-1);
     linear qkv[LAYERS], proj[LAYERS], up[LAYERS], down[LAYERS];
@@ -75,6 +91,10 @@ int main(int argc, char **argv) {
     float *a = malloc(tokens * HIDDEN * sizeof(float)), *pooled = malloc(HIDDEN * sizeof(float));
     float *scratch = malloc(ember_f32_attention_scratch(tokens, HIDDEN / HEADS));
     g_q = malloc(tokens * FFN); g_scale = malloc(tokens * sizeof(float)); g_zp = malloc(tokens * sizeof(int32_t));
+    if (smooth) {
+        g_smooth = malloc(HIDDEN * sizeof(float)); g_scaled = malloc(8 * HIDDEN * sizeof(float));
+        for (size_t i = 0; i < HIDDEN; i++) g_smooth[i] = 1.0f + rndf(0.75f);
+    }
     double best = 1e30;
     for (size_t r = 0; r < runs; r++) {
         struct timespec t0, t1;
@@ -84,14 +104,14 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < tokens * HIDDEN; i++) x[i] = rndf(1.0f);
         TIMED(K_LAYERNORM, ember_f32_encoder_layernorm(tokens, HIDDEN, x, gamma, beta, 1e-12f, h));
         for (size_t l = 0; l < LAYERS; l++) {
-            run_linear(&qkv[l], tokens, h, t);
+            run_linear(&qkv[l], tokens, h, t, 1);
             TIMED(K_ATTENTION, ember_f32_attention(tokens, HEADS, HIDDEN / HEADS, t, 3 * HIDDEN, NULL, 0, HEADS, scratch, a, HIDDEN));
-            run_linear(&proj[l], tokens, a, x);
+            run_linear(&proj[l], tokens, a, x, 0);
             TIMED(K_RESIDUAL, residual_add(tokens * HIDDEN, x, h, x));
             TIMED(K_LAYERNORM, ember_f32_encoder_layernorm(tokens, HIDDEN, x, gamma, beta, 1e-12f, h));
-            run_linear(&up[l], tokens, h, t);
+            run_linear(&up[l], tokens, h, t, 1);
             TIMED(K_GELU, ember_f32_encoder_gelu(tokens * FFN, t, u));
-            run_linear(&down[l], tokens, u, x);
+            run_linear(&down[l], tokens, u, x, 0);
             TIMED(K_RESIDUAL, residual_add(tokens * HIDDEN, x, h, x));
             TIMED(K_LAYERNORM, ember_f32_encoder_layernorm(tokens, HIDDEN, x, gamma, beta, 1e-12f, h));
         }
@@ -110,7 +130,8 @@ int main(int argc, char **argv) {
         memcpy(&b, &pooled[i], 4);
         for (int j = 0; j < 4; j++) { hash ^= (b >> (8 * j)) & 0xFF; hash *= 16777619u; }
     }
-    printf("%zu tokens: %.3f ms per embedding (best of %zu runs), embedding hash %08x\n", tokens, best, runs, hash);
+    printf("%zu tokens%s: %.3f ms per embedding (best of %zu runs), embedding hash %08x\n", tokens,
+           smooth ? " (smoothed QKV and FFN-up inputs)" : "", best, runs, hash);
     for (size_t k = 0; k < K_KINDS; k++) printf("  %-22s %8.3f ms\n", kind_names[k], g_best_ms[k]);
     return 0;
 }

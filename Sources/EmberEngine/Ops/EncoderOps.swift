@@ -51,7 +51,7 @@ extension OperatorReader {
     }
 
     func dynamicLinear(tokens: Int) throws(EngineError) -> Kernel {
-        try expectArity(inputs: 4...4)
+        try expectArity(inputs: 4...5)
         let k = try rows(input(0), "input 0 (x)", rows: tokens)
         let n = try rows(output(), "output", rows: tokens)
         let w = input(1)
@@ -63,11 +63,25 @@ extension OperatorReader {
         }
         let scale = try floatConstant(input: 2, "weight scales", count: n)
         let bias = try floatConstant(input: 3, "bias", count: n)
-        guard let q = ArenaPlanner.roundUp(tokens * k, ArenaPlanner.alignment) else { throw .sizeOverflow("linear scratch") }
+        let inputScale = op.inputs.count == 5 ? try positiveFloatConstant(input: 4, "input scale", count: k) : nil
+        guard let q = ArenaPlanner.roundUp(tokens * k, ArenaPlanner.alignment),
+              let scaled = ArenaPlanner.roundUp(q + 8 * tokens, ArenaPlanner.alignment) else { throw .sizeOverflow("linear scratch") }
         return .dynamicLinear(.init(input: try location(input: 0), out: try location(output: 0), packed: c.base,
                                     weightScale: scale, bias: bias, n: n, k: k,
-                                    narrow: ember_qs8_gemm_packed_narrow(n, k, c.base) != 0,
-                                    scalesOffset: q, zeroPointsOffset: q + 4 * tokens, scratchBytes: q + 8 * tokens))
+                                    narrow: ember_qs8_gemm_packed_narrow(n, k, c.base) != 0, inputScale: inputScale,
+                                    scalesOffset: q, zeroPointsOffset: q + 4 * tokens, scaledOffset: scaled,
+                                    scratchBytes: inputScale == nil ? q + 8 * tokens : scaled + 4 * Kernel.DynamicLinear.scaledRows * k))
+    }
+
+    /// A float32 constant [count] whose every value is finite and positive.
+    private func positiveFloatConstant(input i: Int, _ what: String, count: Int) throws(EngineError) -> UnsafePointer<Float> {
+        let t = input(i)
+        guard t.constant != nil else { throw fail("input \(i) (\(what)) '\(t.name)' is an activation, expected a float32 constant [\(count)]") }
+        let values = UnsafeBufferPointer(start: try floatConstant(input: i, what, count: count), count: count)
+        if let bad = values.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+            throw fail("input \(i) (\(what)) '\(t.name)' has \(values[bad]) at index \(bad), expected finite and > 0")
+        }
+        return values.baseAddress!
     }
 
     func attention(tokens: Int) throws(EngineError) -> Kernel {

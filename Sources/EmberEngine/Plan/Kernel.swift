@@ -151,7 +151,13 @@ enum Kernel {
         var n: Int, k: Int
         /// No weight is -128: ember_qd8_gemm_f32_narrow (as Gemm.narrow).
         var narrow: Bool
-        var scalesOffset: Int, zeroPointsOffset: Int, scratchBytes: Int
+        /// Optional per-column input scale [k]: rows are multiplied by it, `scaledRows` at a time
+        /// into float scratch at `scaledOffset`, before they are quantized.
+        var inputScale: UnsafePointer<Float>?
+        var scalesOffset: Int, zeroPointsOffset: Int, scaledOffset: Int, scratchBytes: Int
+
+        /// Rows scaled per chunk: a small float copy that stays in cache until it is quantized.
+        static let scaledRows = 8
     }
 
     struct Attention {

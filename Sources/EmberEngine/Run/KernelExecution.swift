@@ -20,7 +20,9 @@ extension Kernel {
         case .dequantize: return name("qs8_dequantize")
         case .embedding: return "embedding lookup (Swift)"
         case .layerNorm: return "ember_f32_encoder_layernorm"
-        case .dynamicLinear(let l): return name("qd8_quantize_rows") + " + " + name(l.narrow ? "qd8_gemm_narrow" : "qd8_gemm")
+        case .dynamicLinear(let l):
+            return (l.inputScale == nil ? "" : "ember_f32_encoder_scale_columns + ") + name("qd8_quantize_rows") + " + "
+                + name(l.narrow ? "qd8_gemm_narrow" : "qd8_gemm")
         case .attention: return name("f32_attention") + " (ember_f32_encoder_softmax)"
         case .gelu: return "ember_f32_encoder_gelu"
         case .residualAdd: return "ember_f32_encoder_add"
@@ -70,7 +72,17 @@ extension Kernel {
             let q = scratch.assumingMemoryBound(to: Int8.self)
             let scales = (scratch + l.scalesOffset).assumingMemoryBound(to: Float.self)
             let zeroPoints = (scratch + l.zeroPointsOffset).assumingMemoryBound(to: Int32.self)
-            ember_qd8_quantize_rows(items.count, l.k, floats(l.input, arena) + items.lowerBound * l.k, l.k, q, l.k, scales, zeroPoints)
+            let x = floats(l.input, arena) + items.lowerBound * l.k
+            if let inputScale = l.inputScale {
+                let scaled = (scratch + l.scaledOffset).assumingMemoryBound(to: Float.self)
+                for r in stride(from: 0, to: items.count, by: Kernel.DynamicLinear.scaledRows) {
+                    let rows = min(Kernel.DynamicLinear.scaledRows, items.count - r)
+                    ember_f32_encoder_scale_columns(rows, l.k, x + r * l.k, l.k, inputScale, scaled)
+                    ember_qd8_quantize_rows(rows, l.k, scaled, l.k, q + r * l.k, l.k, scales + r, zeroPoints + r)
+                }
+            } else {
+                ember_qd8_quantize_rows(items.count, l.k, x, l.k, q, l.k, scales, zeroPoints)
+            }
             let gemm = l.narrow ? ember_qd8_gemm_f32_narrow : ember_qd8_gemm_f32
             gemm(0, items.count, l.n, l.k, q, l.k, scales, zeroPoints, l.packed, l.weightScale, l.bias,
                  mutableFloats(l.out, arena) + items.lowerBound * l.n, l.n)
