@@ -130,6 +130,8 @@ def main():
     ap.add_argument("--smooth-only", default=",".join(KINDS), help="linear kinds to smooth (default all)")
     ap.add_argument("--calib", type=int, default=300, help="calibration sentences")
     ap.add_argument("--calib-file", type=Path)
+    ap.add_argument("--goldens", type=Path, default=Path("testdata/encoder"),
+                    help="make_encoder_goldens.py output to compare with (default testdata/encoder)")
     args = ap.parse_args()
     torch.set_num_threads(2)
 
@@ -137,7 +139,7 @@ def main():
     cfg = dict(hidden=c["hidden_size"], heads=c["num_attention_heads"], layers=c["num_hidden_layers"],
                eps=c["layer_norm_eps"])
     w = load_file(str(args.model / "model.safetensors"))
-    gold = Path("testdata/encoder")
+    gold = args.goldens
     ids = [torch.tensor([int(t) for t in line.split(",")]) for line in (gold / "tokens.txt").read_text().split()]
     ref = np.frombuffer((gold / "embeddings.f16").read_bytes(), dtype="<f2").astype(np.float32).reshape(len(ids), -1)
     nearest = np.array([int(n) for n in (gold / "nearest.txt").read_text().split()])
