@@ -60,6 +60,7 @@ struct ConvertCommand: ParsableCommand {
                 var options = BertConverter.Options(name: name ?? base, producer: "ember convert from \(base)/model.safetensors",
                                                     maxLength: maxLength)
                 if noSmoothing {
+                    guard calibration == nil else { throw ValidationError("--calibration and --no-smoothing exclude each other") }
                     options.calibration = []
                 } else if let calibration {
                     let lines = String(decoding: try readFile(calibration), as: UTF8.self).split(whereSeparator: \.isNewline)
@@ -71,6 +72,10 @@ struct ConvertCommand: ParsableCommand {
                 try writer.write(to: output)
                 print("\(output): \(writer.ops.count) ops, \(writer.tensors.count) tensors (int8 encoder)")
                 return
+            }
+            let encoderOnly = [(maxLength != nil, "--max-length"), (calibration != nil, "--calibration"), (noSmoothing, "--no-smoothing")]
+            if let (_, flag) = encoderOnly.first(where: { $0.0 }) {
+                throw ValidationError("\(flag) applies to encoder folders (config.json, model.safetensors, vocab.txt); \(model) is not one")
             }
             let tflite = try readFile(model)
             let fileName = String(model.split(separator: "/").last ?? Substring(model))
