@@ -240,6 +240,22 @@ import EmberTestSupport
         #expect(throws: ConversionError.self) { try BertConverter.convert(folder, options: .init(name: "t", producer: "t")) }
     }
 
+    @Test func nonFiniteWeightsAreRefusedWithTheTensorName() throws {
+        for (value, text) in [(Float.nan, "nan"), (.infinity, "inf"), (-.infinity, "-inf")] {
+            var tiny = Tiny(seed: 4)
+            let i = tiny.tensors.firstIndex { $0.0 == "encoder.layer.1.intermediate.dense.weight" }!
+            tiny.tensors[i].2[37] = value
+            for calibration in [[], Self.tinyCalibration] {
+                do {
+                    _ = try BertConverter.convert(tiny.folder, options: .init(name: "t", producer: "t", calibration: calibration))
+                    Issue.record("a \(text) weight was accepted")
+                } catch {
+                    #expect("\(error)".contains("tensor 'encoder.layer.1.intermediate.dense.weight' has \(text) at flat index 37"), "\(error)")
+                }
+            }
+        }
+    }
+
     @Test func halfConversionRoundTrips() {
         for bits in stride(from: 0, through: 0xffff, by: 1) where (bits & 0x7c00) != 0x7c00 {
             #expect(floatToHalf(halfToFloat(UInt16(bits))) == UInt16(bits))

@@ -150,11 +150,16 @@ public struct BertConverter {
         return w
     }
 
+    /// A float tensor of the checkpoint; a NaN or infinity is refused (it would poison the
+    /// quantization scales, and int8 has no code for it).
     func tensor(_ name: String, alternative: String? = nil, shape: [Int]) throws(ConversionError) -> [Float] {
-        if let alternative, weights.tensors[prefix + name] == nil, weights.tensors[prefix + alternative] != nil {
-            return try weights.floats(prefix + alternative, shape: shape)
+        var stored = prefix + name
+        if let alternative, weights.tensors[stored] == nil, weights.tensors[prefix + alternative] != nil { stored = prefix + alternative }
+        let values = try weights.floats(stored, shape: shape)
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw .model("tensor '\(stored)' has \(values[bad]) at flat index \(bad); weights must be finite")
         }
-        return try weights.floats(prefix + name, shape: shape)
+        return values
     }
 
     /// SmoothQuant's migration strength 1/2 (Xiao et al. 2023): s_i = sqrt(max|x_i| / max_o |w_oi|),
