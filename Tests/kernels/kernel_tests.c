@@ -1237,6 +1237,53 @@ static uint64_t fnv_floats(uint64_t h, const float *v, size_t n) {
     return h;
 }
 
+/// The block Hadamard rotation: small integers come out exact (every partial sum is an integer
+/// below 2^24); random floats within float rounding of the double-precision product x . H_b with
+/// H_b[i][j] = (-1)^popcount(i & j); blocks 2 to 256, k up to 1536, unaligned rows.
+static void test_encoder_hadamard(void) {
+    static const size_t shapes[][3] = {{1, 2, 2}, {3, 8, 4}, {2, 24, 8}, {5, 48, 16}, {9, 384, 128}, {2, 1536, 128}, {1, 512, 256}, {4, 96, 32}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const size_t rows = shapes[s][0], k = shapes[s][1], b = shapes[s][2];
+        float *ints = xmalloc((rows * k + 1) * sizeof(float)), *reals = xmalloc((rows * k + 1) * sizeof(float));
+        float *x = xmalloc(rows * k * sizeof(float));
+        for (size_t i = 0; i < rows * k; i++) { ints[i + 1] = (float)((int)(frand() * 200.0f)); reals[i + 1] = 5.0f * frand(); }
+        for (int pass = 0; pass < 2; pass++) {
+            float *in = (pass ? reals : ints) + 1;  // unaligned, as scratch rows may be
+            memcpy(x, in, rows * k * sizeof(float));
+            ember_f32_encoder_hadamard(rows, k, b, in);
+            for (size_t r = 0; r < rows; r++)
+                for (size_t j = 0; j < k; j++) {
+                    const size_t base = j / b * b;
+                    double want = 0, magnitude = 0;
+                    for (size_t i = 0; i < b; i++) {
+                        const double v = x[r * k + base + i];
+                        want += __builtin_popcountll(i & (j - base)) & 1 ? -v : v;
+                        magnitude += fabs(v);
+                    }
+                    const float got = in[r * k + j];
+                    g_checks++;
+                    if (pass == 0 ? got != (float)want : fabs(got - want) > 1e-6 * magnitude) {
+                        FAIL("encoder_hadamard rows %zu k %zu block %zu [%zu][%zu] = %.9g, want %.9g", rows, k, b, r, j, got, want);
+                        r = rows; break;
+                    }
+                }
+        }
+        free(ints); free(reals); free(x);
+    }
+    // Same bits on every CPU: the hash of a fixed input's rotation is a constant (checked natively
+    // and under qemu-aarch64).
+    uint64_t saved = g_rng;
+    g_rng = 777;
+    static float v[4 * 1536];
+    for (size_t i = 0; i < sizeof v / 4; i++) v[i] = 3.0f * frand();
+    g_rng = saved;
+    ember_f32_encoder_hadamard(2, 1536, 128, v);
+    ember_f32_encoder_hadamard(8, 384, 64, v + 2 * 1536);
+    const uint64_t h = fnv_floats(14695981039346656037ull, v, sizeof v / 4), want = 0xb0fb648152ff5469ull;
+    g_checks++;
+    if (h != want) FAIL("encoder_hadamard hash %016" PRIx64 ", expected %016" PRIx64 " (not the same bits as on x86-64)", h, want);
+}
+
 /// Every attention path equals the twin bit for bit: 1 and 13 tokens, lengths that are not
 /// multiples of the query or key blocks, MiniLM's 128, head sizes 8, 32 (the blocked V sums) and
 /// 64, a head range that skips the first head.
@@ -1447,6 +1494,7 @@ int main(int argc, char **argv) {
     test_elementwise();
     test_encoder();
     test_encoder_portable();
+    test_encoder_hadamard();
     test_encoder_tail();
     test_crc();
     test_threadpool();
