@@ -59,6 +59,7 @@ public enum AttributeKey: UInt16, Sendable, CaseIterable, CustomStringConvertibl
     // Encoder (contract written with issue 5).
     case epsilon = 64
     case numHeads = 65
+    case hadamardBlock = 66
 
     /// The snake_case name used in docs/ops.md and docs/model-format.md.
     public var description: String {
@@ -93,6 +94,7 @@ public enum AttributeKey: UInt16, Sendable, CaseIterable, CustomStringConvertibl
         case .diffMin: "diff_min"
         case .epsilon: "epsilon"
         case .numHeads: "num_heads"
+        case .hadamardBlock: "hadamard_block"
         }
     }
 

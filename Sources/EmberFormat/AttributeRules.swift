@@ -33,6 +33,8 @@ extension AttributeKey {
             return check(v, in: 0...1)
         case (.numHeads, .int(let v)):
             return check(v, in: 1...4096)
+        case (.hadamardBlock, .int(let v)):
+            return check(v, in: 2...4096) ?? (v & (v - 1) == 0 ? nil : "\(v) is not a power of two")
         case (.paddings, .ints(let v)):
             guard v.count % 2 == 0, v.count <= 2 * FileLayout.maxRank else {
                 return "needs before/after pairs for at most \(FileLayout.maxRank) dimensions, has \(v.count) values"

@@ -53,12 +53,16 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Encoders: no smoothing (quantize the Linear weights as they are).")
     var noSmoothing = false
 
+    @Flag(help: "Encoders: no Hadamard rotation of the Linear layers' inputs and weights.")
+    var noRotation = false
+
     func run() throws {
         do {
             if BertFolder.looksLikeFolder(model) {
                 let base = String(model.split(separator: "/").last ?? Substring(model))
                 var options = BertConverter.Options(name: name ?? base, producer: "ember convert from \(base)/model.safetensors",
                                                     maxLength: maxLength)
+                if noRotation { options.rotationBlock = nil }
                 if noSmoothing {
                     guard calibration == nil else { throw ValidationError("--calibration and --no-smoothing exclude each other") }
                     options.calibration = []
@@ -73,7 +77,8 @@ struct ConvertCommand: ParsableCommand {
                 print("\(output): \(writer.ops.count) ops, \(writer.tensors.count) tensors (int8 encoder)")
                 return
             }
-            let encoderOnly = [(maxLength != nil, "--max-length"), (calibration != nil, "--calibration"), (noSmoothing, "--no-smoothing")]
+            let encoderOnly = [(maxLength != nil, "--max-length"), (calibration != nil, "--calibration"), (noSmoothing, "--no-smoothing"),
+                               (noRotation, "--no-rotation")]
             if let (_, flag) = encoderOnly.first(where: { $0.0 }) {
                 throw ValidationError("\(flag) applies to encoder folders (config.json, model.safetensors, vocab.txt); \(model) is not one")
             }

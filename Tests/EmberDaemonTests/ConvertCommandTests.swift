@@ -6,7 +6,7 @@ import Testing
     @Test func encoderOptionsOnATFLiteModelAreRefused() throws {
         let scratch = try TemporaryDirectory()
         let tflite = testRepositoryRoot + "/models/mobilenetv2/mobilenetv2_imagenet_int8.tflite"
-        for options in [["--no-smoothing"], ["--calibration", tflite], ["--max-length", "64"]] {
+        for options in [["--no-smoothing"], ["--no-rotation"], ["--calibration", tflite], ["--max-length", "64"]] {
             let (status, printed) = try runEmber(["convert", tflite, "-o", scratch.path + "/m.ember"] + options, in: scratch.path)
             #expect(status == 64, "\(options): \(printed)")
             #expect(printed.contains("\(options[0]) applies to encoder folders"), "\(printed)")

@@ -17,9 +17,18 @@ import EmberTestSupport
         case activation
     }
 
-    /// ids -> embedding (word rows are x, positions 0) -> dynamicLinear [T, k] -> [T, n], the output.
-    static func graph(seed: UInt64, k: Int, words: [Float], scale: ScaleInput) -> ModelWriter {
+    /// ids -> embedding (word rows are x, positions 0) -> dynamicLinear [T, k] -> [T, n], the output;
+    /// `hadamardBlock` sets the op's rotation (EncoderRotationTests).
+    static func graph(seed: UInt64, k: Int, words: [Float], scale: ScaleInput, hadamardBlock: Int? = nil) -> ModelWriter {
         var rng = SeededGenerator(seed: seed)
+        let q = (0..<(n * k)).map { _ in Int8.random(in: -127...127, using: &rng) }
+        return graph(k: k, words: words, weights: q, weightScales: (0..<n).map { _ in Float.random(in: 0.001...0.01, using: &rng) },
+                     bias: (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }, scale: scale, hadamardBlock: hadamardBlock)
+    }
+
+    /// The same graph with given int8 weights [n][k], their scales and the bias.
+    static func graph(k: Int, words: [Float], weights q: [Int8], weightScales: [Float], bias: [Float], scale: ScaleInput,
+                      hadamardBlock: Int? = nil) -> ModelWriter {
         let (t, n) = (maxTokens, n)
         var w = ModelWriter(metadata: Metadata(name: "linear", kind: .encoder, producer: "EncoderInputScaleTests",
                                                packingFamily: String(cString: ember_qs8_gemm_packing())))
@@ -36,19 +45,17 @@ import EmberTestSupport
         let positions = w.addConstant(TensorDescription(name: "pos", dtype: .float32, shape: [t, k]),
                                       floats: [Float](repeating: 0, count: t * k))
         w.addOp(.embedding, inputs: [ids, word, positions], outputs: [x])
-        let q = (0..<(n * k)).map { _ in Int8.random(in: -127...127, using: &rng) }
         var packed = [UInt8](repeating: 0, count: ember_qs8_gemm_packed_size(n, k))
         q.withUnsafeBufferPointer { qp in packed.withUnsafeMutableBytes { ember_qs8_gemm_pack(n, k, qp.baseAddress, nil, -1, $0.baseAddress) } }
         let wt = w.addTensor(TensorDescription(name: "w", dtype: .packed, shape: [n, k]), data: packed)
-        var inputs = [x, wt, constant("w.scale", (0..<n).map { _ in Float.random(in: 0.001...0.01, using: &rng) }),
-                      constant("bias", (0..<n).map { _ in Float.random(in: -1...1, using: &rng) })]
+        var inputs = [x, wt, constant("w.scale", weightScales), constant("bias", bias)]
         switch scale {
         case .none: break
         case .constant(let values): inputs.append(constant("smooth", values))
         case .activation: inputs.append(x)
         }
         let y = act("y", [t, n])
-        w.addOp(.dynamicLinear, inputs: inputs, outputs: [y])
+        w.addOp(.dynamicLinear, inputs: inputs, outputs: [y], attributes: hadamardBlock.map { [.hadamardBlock: .int($0)] } ?? [:])
         w.outputs = [y]
         return w
     }

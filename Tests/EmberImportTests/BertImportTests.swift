@@ -1,3 +1,4 @@
+import CEmberKernels
 import Foundation
 import Testing
 import EmberFormat
@@ -108,9 +109,10 @@ import EmberTestSupport
         }
     }
 
-    static func converted(_ tiny: Tiny, maxLength: Int? = nil, calibration: [String] = BertCalibration.defaultSentences) throws -> Engine {
+    static func converted(_ tiny: Tiny, maxLength: Int? = nil, calibration: [String] = BertCalibration.defaultSentences,
+                          rotationBlock: Int? = 128) throws -> Engine {
         let writer = try BertConverter.convert(tiny.folder, options: .init(name: "tiny", producer: "test", maxLength: maxLength,
-                                                                           calibration: calibration))
+                                                                           calibration: calibration, rotationBlock: rotationBlock))
         let bytes = try writer.serialize()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tiny-bert-\(UInt64.random(in: 0...UInt64.max)).ember").path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -175,8 +177,8 @@ import EmberTestSupport
             var tiny = Tiny(seed: seed)
             for i in tiny.tensors.indices where tiny.tensors[i].0.hasSuffix("embeddings.LayerNorm.weight")
                 || tiny.tensors[i].0.hasSuffix("attention.output.LayerNorm.weight") { tiny.tensors[i].2[5] = 25 }
-            let smoothed = try Self.converted(tiny, calibration: Self.tinyCalibration)
-            let plain = try Self.converted(tiny, calibration: [])
+            let smoothed = try Self.converted(tiny, calibration: Self.tinyCalibration, rotationBlock: nil)
+            let plain = try Self.converted(tiny, calibration: [], rotationBlock: nil)
             var rng = SeededGenerator(seed: seed)
             for length in [3, 6, Tiny.positions] {
                 for _ in 0..<4 {
@@ -191,6 +193,49 @@ import EmberTestSupport
             }
         }
         #expect(errorSmoothed < 0.5 * errorPlain, "squared distances summed: smoothed \(errorSmoothed), plain \(errorPlain)")
+    }
+
+    @Test func rotationSetsAHadamardBlockOnEveryLinear() throws {
+        let folder = Tiny(seed: 4).folder
+        let rotated = try BertConverter.convert(folder, options: .init(name: "t", producer: "t", calibration: []))
+        let plain = try BertConverter.convert(folder, options: .init(name: "t", producer: "t", calibration: [], rotationBlock: nil))
+        func blocks(_ w: ModelWriter) -> [Int] {
+            w.ops.filter { $0.kind == .dynamicLinear }.compactMap { if case .int(let b)? = $0.attributes[.hadamardBlock] { b } else { nil } }
+        }
+        // hidden 16 (QKV, attention output, FFN up), intermediate 32 (FFN down).
+        #expect(blocks(rotated) == [16, 16, 16, 32, 16, 16, 16, 32])
+        #expect(blocks(plain).isEmpty)
+        #expect(rotated.metadata.extra["rotation"]?.contains("Hadamard") == true && plain.metadata.extra["rotation"] == nil)
+        #expect(throws: ConversionError.self) {
+            try BertConverter.convert(folder, options: .init(name: "t", producer: "t", rotationBlock: 96))
+        }
+    }
+
+    @Test func hadamardBlockIsTheLargestPowerOfTwoThatFits() {
+        let cases: [(k: Int, largest: Int, want: Int?)] = [(384, 128, 128), (1536, 128, 128), (1536, 512, 512), (384, 512, 128),
+                                                           (96, 128, 32), (40, 128, 8), (20, 128, nil), (12, 128, nil)]
+        for c in cases { #expect(BertConverter.hadamardBlock(k: c.k, largest: c.largest) == c.want, "k \(c.k), up to \(c.largest)") }
+    }
+
+    /// Rotating W's rows by H_b / b leaves x · Wᵀ unchanged when x is rotated by H_b: the engine's
+    /// op and the converter's weights agree (to float rounding).
+    @Test func rotatedWeightsTimesRotatedInputsKeepTheProduct() {
+        var rng = SeededGenerator(seed: 21)
+        let (n, k, block) = (5, 48, 16)
+        let w = (0..<(n * k)).map { _ in Float.random(in: -1...1, using: &rng) }
+        var x = (0..<(3 * k)).map { _ in Float.random(in: -2...2, using: &rng) }
+        var rotatedW = w
+        BertConverter.rotateRows(&rotatedW, n: n, k: k, block: block)
+        let original = x
+        ember_f32_encoder_hadamard(3, k, block, &x)
+        for r in 0..<3 {
+            for o in 0..<n {
+                let want = (0..<k).reduce(0.0) { $0 + Double(original[r * k + $1]) * Double(w[o * k + $1]) }
+                let got = (0..<k).reduce(0.0) { $0 + Double(x[r * k + $1]) * Double(rotatedW[o * k + $1]) }
+                #expect(abs(got - want) < 1e-5, "row \(r), output \(o): \(got) vs \(want)")
+            }
+        }
+        #expect(rotatedW != w)
     }
 
     @Test func hostileSafetensorsHeadersAreRefused() throws {

@@ -64,6 +64,47 @@ def quant_weight_gptq(w, h, damp=0.01, block=128):
     return q.float()
 
 
+def hadamard12():
+    """Paley construction (q = 11): I + [[0, 1], [-1, Q]] with Q the Jacobsthal matrix."""
+    sq = {(i * i) % 11 for i in range(1, 11)}
+    chi = lambda a: 0 if a % 11 == 0 else (1 if a % 11 in sq else -1)
+    s = torch.zeros(12, 12)
+    s[0, 1:], s[1:, 0] = 1, -1
+    for i in range(11):
+        for j in range(11):
+            s[1 + i, 1 + j] = chi(j - i)
+    h = torch.eye(12) + s
+    assert torch.equal(h @ h.T, 12 * torch.eye(12))
+    return h
+
+
+def hadamard(n):
+    """A Hadamard matrix of size n = 2^a or 12 * 2^a (Sylvester doubling)."""
+    h = hadamard12() if n % 12 == 0 else torch.ones(1, 1)
+    while h.shape[0] < n:
+        h = torch.cat([torch.cat([h, h], 1), torch.cat([h, -h], 1)])
+    assert h.shape[0] == n, n
+    return h
+
+
+def hadamard_blocks(k, n, signs_seed=None):
+    """Block-diagonal orthonormal Hadamard matrix (blocks of n, or one of k when n is 0), optionally
+    after a random diagonal of signs."""
+    n = n or k
+    while k % n:  # the converter's rule: the largest power of two up to n that divides k
+        n //= 2
+    r = torch.block_diag(*[hadamard(n) / math.sqrt(n)] * (k // n))
+    if signs_seed is not None:
+        g = torch.Generator().manual_seed(signs_seed + k)
+        r = torch.diag(torch.randint(0, 2, (k,), generator=g).float() * 2 - 1) @ r
+    return r
+
+
+def quant_rows_grouped(x, g):
+    t, k = x.shape
+    return quant_rows(x.reshape(t * (k // g), g)).reshape(t, k)
+
+
 def quant_rows(x):
     lo = x.amin(1, keepdim=True).clamp(max=0)
     hi = x.amax(1, keepdim=True).clamp(min=0)
@@ -80,6 +121,8 @@ class Model:
         self.w, self.cfg = w, cfg
         self.weight, self.bias, self.divisor = {}, {}, {}  # per linear: effective weight, bias, input divisor
         self.int8_inputs = set()
+        self.rotation = {}  # per linear: orthogonal matrix applied to the input row (weights rotated alike)
+        self.group = 0
         self.capture = None  # linear -> list of float inputs, when calibrating
         h = cfg["hidden"]
         for l in range(cfg["layers"]):
@@ -96,8 +139,10 @@ class Model:
             self.capture.setdefault(name, []).append(x)
         if name in self.divisor:
             x = x / self.divisor[name]
+        if name in self.rotation:
+            x = x @ self.rotation[name]
         if name in self.int8_inputs:
-            x = quant_rows(x)
+            x = quant_rows_grouped(x, self.group) if self.group else quant_rows(x)
         return x @ self.weight[name].T + self.bias[name]
 
     def forward(self, ids):
@@ -128,6 +173,10 @@ def main():
     ap.add_argument("--float-acts", default="", help="linear kinds whose input stays float")
     ap.add_argument("--smooth", type=float, help="migration strength alpha in (0, 1]")
     ap.add_argument("--smooth-only", default=",".join(KINDS), help="linear kinds to smooth (default all)")
+    ap.add_argument("--rotate", default="", help="linear kinds whose input is rotated by a block Hadamard")
+    ap.add_argument("--rotate-block", type=int, default=128, help="0: one Hadamard of the whole row")
+    ap.add_argument("--rotate-signs", type=int, help="seed of random signs before the Hadamard")
+    ap.add_argument("--act-group", type=int, default=0, help="activation scale per group of channels")
     ap.add_argument("--calib", type=int, default=300, help="calibration sentences")
     ap.add_argument("--calib-file", type=Path)
     ap.add_argument("--goldens", type=Path, default=Path("testdata/encoder"),
@@ -155,6 +204,8 @@ def main():
     m = Model(w, cfg)
     smooth_kinds = set(args.smooth_only.split(","))
     float_kinds = set(filter(None, args.float_acts.split(",")))
+    rotate_kinds = set(filter(None, args.rotate.split(",")))
+    m.group = args.act_group
     with torch.no_grad():
         m.capture = {}
         for i in calib:
@@ -169,10 +220,14 @@ def main():
                 s = s / s.mean()
                 m.divisor[name] = s
             W = W * s
+            Xs = X / s
+            if kind in rotate_kinds:
+                r = hadamard_blocks(W.shape[1], args.rotate_block, args.rotate_signs)
+                m.rotation[name] = r
+                W, Xs = W @ r, Xs @ r
             if args.weights == "rtn":
                 W = quant_weight_rtn(W)
             elif args.weights == "gptq":
-                Xs = X / s
                 W = quant_weight_gptq(W, 2 * Xs.T @ Xs / len(Xs))
             m.weight[name] = W
             if args.acts == "int8" and kind not in float_kinds:
@@ -182,7 +237,8 @@ def main():
     sim = e @ e.T
     np.fill_diagonal(sim, -2)
     agree = int((sim.argmax(1) == nearest).sum())
-    print(f"weights {args.weights}, acts {args.acts} (float: {args.float_acts or '-'}), smooth {args.smooth} "
+    print(f"weights {args.weights}, acts {args.acts} (float: {args.float_acts or '-'}, group {args.act_group}), "
+          f"rotate {args.rotate or '-'} ({args.rotate_block}), smooth {args.smooth} "
           f"on {args.smooth_only if args.smooth else '-'}, {len(calib)} calibration sentences: mean {cos.mean():.5f} "
           f"min {cos.min():.5f} NN {100 * agree / len(ids):.1f}% ({agree}/{len(ids)})")
 

@@ -64,13 +64,20 @@ extension OperatorReader {
         let scale = try floatConstant(input: 2, "weight scales", count: n)
         let bias = try floatConstant(input: 3, "bias", count: n)
         let inputScale = op.inputs.count == 5 ? try positiveFloatConstant(input: 4, "input scale", count: k) : nil
+        // The file format already holds hadamard_block to powers of two in 2...4096.
+        let hadamardBlock = op.attributes[.hadamardBlock] == nil ? 0 : try int(.hadamardBlock, in: 2...4096)
+        guard hadamardBlock == 0 || k % hadamardBlock == 0 else {
+            throw fail("hadamard_block \(hadamardBlock) does not divide the input width \(k)")
+        }
         guard let q = ArenaPlanner.roundUp(tokens * k, ArenaPlanner.alignment),
               let scaled = ArenaPlanner.roundUp(q + 8 * tokens, ArenaPlanner.alignment) else { throw .sizeOverflow("linear scratch") }
+        let transformsRows = inputScale != nil || hadamardBlock != 0
         return .dynamicLinear(.init(input: try location(input: 0), out: try location(output: 0), packed: c.base,
                                     weightScale: scale, bias: bias, n: n, k: k,
                                     narrow: ember_qs8_gemm_packed_narrow(n, k, c.base) != 0, inputScale: inputScale,
+                                    hadamardBlock: hadamardBlock,
                                     scalesOffset: q, zeroPointsOffset: q + 4 * tokens, scaledOffset: scaled,
-                                    scratchBytes: inputScale == nil ? q + 8 * tokens : scaled + 4 * Kernel.DynamicLinear.scaledRows * k))
+                                    scratchBytes: transformsRows ? scaled + 4 * Kernel.DynamicLinear.scaledRows * k : q + 8 * tokens))
     }
 
     /// A float32 constant [count] whose every value is finite and positive.

@@ -154,6 +154,8 @@ enum Kernel {
         /// Optional per-column input scale [k]: rows are multiplied by it, `scaledRows` at a time
         /// into float scratch at `scaledOffset`, before they are quantized.
         var inputScale: UnsafePointer<Float>?
+        /// Optional block Hadamard rotation of those rows (after the scale; 0: none).
+        var hadamardBlock: Int
         var scalesOffset: Int, zeroPointsOffset: Int, scaledOffset: Int, scratchBytes: Int
 
         /// Rows scaled per chunk: a small float copy that stays in cache until it is quantized.

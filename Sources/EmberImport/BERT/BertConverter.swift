@@ -1,3 +1,4 @@
+import CEmberKernels
 import EmberFormat
 import EmberTokenizer
 
@@ -17,12 +18,18 @@ public struct BertConverter {
         /// s_i = sqrt(max|x_i| / max|w_i|) before int8 quantization and the op multiplies its input
         /// by 1/s_i (docs/encoder.md, "Smoothing"). Empty: no smoothing.
         public var calibration: [String]
+        /// Largest block of the Hadamard rotation of every linear's input (a power of two; each
+        /// linear takes the largest power of two up to it that divides its input width, none below
+        /// 8). The weights are rotated alike, so the product is unchanged in float (docs/encoder.md,
+        /// "Rotation"). nil: no rotation.
+        public var rotationBlock: Int?
         public init(name: String, producer: String, maxLength: Int? = nil,
-                    calibration: [String] = BertCalibration.defaultSentences) {
+                    calibration: [String] = BertCalibration.defaultSentences, rotationBlock: Int? = 128) {
             self.name = name
             self.producer = producer
             self.maxLength = maxLength
             self.calibration = calibration
+            self.rotationBlock = rotationBlock
         }
     }
 
@@ -63,10 +70,17 @@ public struct BertConverter {
             ranges = try BertCalibration(converter: converter, sentences: options.calibration.map { wordPiece.encode($0).map(Int.init) })
             metadata.extra["smoothing"] = "sqrt(max|x| / max|w|) on QKV and FFN-up inputs, \(options.calibration.count) calibration sentences"
         }
-        return try converter.lower(metadata: metadata, tokens: tokenizer.maxLength, ranges: ranges)
+        if let block = options.rotationBlock {
+            guard block >= 8, block <= 4096, block & (block - 1) == 0 else {
+                throw .model("rotation block \(block) must be a power of two in 8...4096")
+            }
+            metadata.extra["rotation"] = "block Hadamard (up to \(block) columns) on every linear's input"
+        }
+        return try converter.lower(metadata: metadata, tokens: tokenizer.maxLength, ranges: ranges,
+                                   rotationBlock: options.rotationBlock)
     }
 
-    private func lower(metadata: Metadata, tokens t: Int, ranges: BertCalibration?) throws(ConversionError) -> ModelWriter {
+    private func lower(metadata: Metadata, tokens t: Int, ranges: BertCalibration?, rotationBlock: Int?) throws(ConversionError) -> ModelWriter {
         var w = ModelWriter(metadata: metadata)
         let h = config.hiddenSize, eps = AttributeValue.float(config.layerNormEpsilon)
 
@@ -94,6 +108,8 @@ public struct BertConverter {
             if let smoothing {
                 for i in weight.indices { weight[i] *= smoothing[i % k] }
             }
+            let rotation = rotationBlock.flatMap { Self.hadamardBlock(k: k, largest: $0) }
+            if let rotation { Self.rotateRows(&weight, n: n, k: k, block: rotation) }
             let (q, scales) = Self.quantizePerChannel(weight, n: n, k: k)
             let packed = kernels.packGEMM(n: n, k: k, weights: q, bias: nil, inputZeroPoint: -1)
             let name = paths.count == 1 ? paths[0] : paths[0] + "+" + paths.dropFirst().map { $0.split(separator: ".").last.map(String.init) ?? $0 }.joined(separator: "+")
@@ -103,7 +119,7 @@ public struct BertConverter {
             let y = activation(out, [t, n])
             var inputs = [x, wt, floats(name + ".weight_scale", scales), floats(name + ".bias", bias)]
             if let smoothing { inputs.append(floats(name + ".input_scale", smoothing.map { 1 / $0 })) }
-            w.addOp(.dynamicLinear, inputs: inputs, outputs: [y])
+            w.addOp(.dynamicLinear, inputs: inputs, outputs: [y], attributes: rotation.map { [.hadamardBlock: .int($0)] } ?? [:])
             return y
         }
 
@@ -172,6 +188,23 @@ public struct BertConverter {
         let raw = (0..<k).map { (max(inputRange[$0], 1e-5) / max(weightRange[$0], 1e-5)).squareRoot() }
         let mean = raw.reduce(0, +) / Float(k)
         return raw.map { $0 / mean }
+    }
+
+    /// The largest power of two up to `largest` that divides `k`; nil below 8, where a rotation
+    /// would spread an outlier too little to matter.
+    static func hadamardBlock(k: Int, largest: Int) -> Int? {
+        var block = largest
+        while block >= 8 && k % block != 0 { block /= 2 }
+        return block >= 8 ? block : nil
+    }
+
+    /// W <- W · blockdiag(H_b) / b. The op multiplies its input row by blockdiag(H_b) (unnormalized,
+    /// `ember_f32_encoder_hadamard`), and H_b · H_b = b · I, so x · Wᵀ is unchanged; the rows are
+    /// rotated with the engine's own kernel (H_b is symmetric) and 1/b, a power of two, is exact.
+    static func rotateRows(_ weight: inout [Float], n: Int, k: Int, block: Int) {
+        ember_f32_encoder_hadamard(n, k, block, &weight)
+        let inverse = 1 / Float(block)
+        for i in weight.indices { weight[i] *= inverse }
     }
 
     /// Symmetric int8 per output channel: scale = max|w| / 127 (1 for an all-zero row),
