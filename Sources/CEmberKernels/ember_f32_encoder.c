@@ -127,36 +127,6 @@ EMBER_WIDE void ember_f32_encoder_scale_columns(size_t rows, size_t k, const flo
         for (size_t i = 0; i < k; i++) out[r * k + i] = x[r * x_stride + i] * scale[i];
 }
 
-// dynamicLinear's optional block Hadamard rotation (QuaRot-style): every block of `block` columns
-// of every row is multiplied by the Sylvester Hadamard matrix H_block (entries +-1, not
-// normalized; the converter folds 1/block into the weights). Rotating spreads an outlier channel
-// over the block, so one int8 scale per row fits all of it. The first three butterfly stages run
-// within each 8-column group, the rest between groups; every output is a fixed tree of float
-// adds, so the same bits on every CPU.
-EMBER_WIDE void ember_f32_encoder_hadamard(size_t rows, size_t k, size_t block, float *x) {
-    for (size_t r = 0; r < rows; r++) {
-        float *restrict row = x + r * k;
-        if (block >= 8) {
-            for (size_t c = 0; c < k; c += 8) {
-                float *g = row + c;
-                const float a0 = g[0] + g[1], a1 = g[0] - g[1], a2 = g[2] + g[3], a3 = g[2] - g[3];
-                const float a4 = g[4] + g[5], a5 = g[4] - g[5], a6 = g[6] + g[7], a7 = g[6] - g[7];
-                const float b0 = a0 + a2, b1 = a1 + a3, b2 = a0 - a2, b3 = a1 - a3;
-                const float b4 = a4 + a6, b5 = a5 + a7, b6 = a4 - a6, b7 = a5 - a7;
-                g[0] = b0 + b4; g[1] = b1 + b5; g[2] = b2 + b6; g[3] = b3 + b7;
-                g[4] = b0 - b4; g[5] = b1 - b5; g[6] = b2 - b6; g[7] = b3 - b7;
-            }
-        }
-        for (size_t h = block >= 8 ? 8 : 1; h < block; h *= 2)
-            for (size_t g = 0; g < k; g += 2 * h)
-                for (size_t j = g; j < g + h; j++) {
-                    const float a = row[j], b = row[j + h];
-                    row[j] = a + b;
-                    row[j + h] = a - b;
-                }
-    }
-}
-
 // The sentence-embedding tail. Mean pooling sums each dimension over the tokens in token order
 // (double), a block of dimensions at a time so the compiler vectorizes across dimensions.
 EMBER_WIDE void ember_f32_mean_pool(size_t tokens, size_t dim, const float *x, const uint8_t *mask, float *out) {

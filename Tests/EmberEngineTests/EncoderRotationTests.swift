@@ -15,7 +15,7 @@ import EmberTestSupport
     /// Rows of x (and the scale) as the op sees them before quantizing: x · s, then H_b per block.
     static func rotated(_ words: [Float], k: Int, scale: [Float]?, block: Int) -> [Float] {
         var x = scale.map { s in words.indices.map { words[$0] * s[$0 % k] } } ?? words
-        ember_f32_encoder_hadamard(x.count / k, k, block, &x)
+        x.withUnsafeMutableBufferPointer { ember_f32_encoder_hadamard($0.count / k, k, block, $0.baseAddress, k, nil, $0.baseAddress) }
         return x
     }
 
@@ -30,8 +30,7 @@ import EmberTestSupport
                                                       hadamardBlock: block), threads: threads)
                 let reference = try Graph.engine(Graph.graph(seed: seed, k: k, words: rotatedWords, scale: .none), threads: threads)
                 let plain = try Graph.engine(Graph.graph(seed: seed, k: k, words: words, scale: .none), threads: threads)
-                #expect(op.plan.steps.last?.kernelName.contains("ember_f32_encoder_hadamard + ") == true)
-                #expect(op.plan.steps.last?.kernelName.hasPrefix("ember_f32_encoder_scale_columns") == withScale)
+                #expect(op.plan.steps.last?.kernelName.hasPrefix("ember_f32_encoder_hadamard + ") == true)
                 for tokens in [1, 7, 8, 9, 37] {
                     let a = Graph.run(op, tokens: tokens), b = Graph.run(reference, tokens: tokens)
                     let differs = a.indices.first { a[$0].bitPattern != b[$0].bitPattern }

@@ -227,7 +227,7 @@ import EmberTestSupport
         var rotatedW = w
         BertConverter.rotateRows(&rotatedW, n: n, k: k, block: block)
         let original = x
-        ember_f32_encoder_hadamard(3, k, block, &x)
+        x.withUnsafeMutableBufferPointer { ember_f32_encoder_hadamard(3, k, block, $0.baseAddress, k, nil, $0.baseAddress) }
         for r in 0..<3 {
             for o in 0..<n {
                 let want = (0..<k).reduce(0.0) { $0 + Double(original[r * k + $1]) * Double(w[o * k + $1]) }

@@ -1238,19 +1238,32 @@ static uint64_t fnv_floats(uint64_t h, const float *v, size_t n) {
 }
 
 /// The block Hadamard rotation: small integers come out exact (every partial sum is an integer
-/// below 2^24); random floats within float rounding of the double-precision product x . H_b with
-/// H_b[i][j] = (-1)^popcount(i & j); blocks 2 to 256, k up to 1536, unaligned rows.
+/// below 2^24; in place); random floats, times a column scale, read with a row stride into a
+/// separate output, within float rounding of the double-precision product (x * s) . H_b with
+/// H_b[i][j] = (-1)^popcount(i & j); blocks 2 to 512, k up to 1536, unaligned rows.
 static void test_encoder_hadamard(void) {
-    static const size_t shapes[][3] = {{1, 2, 2}, {3, 8, 4}, {2, 24, 8}, {5, 48, 16}, {9, 384, 128}, {2, 1536, 128}, {1, 512, 256}, {4, 96, 32}};
+    static const size_t shapes[][3] = {{1, 2, 2}, {3, 8, 4}, {2, 24, 8}, {5, 48, 16}, {9, 384, 128}, {2, 1536, 128}, {1, 512, 256},
+                                       {4, 96, 32}, {3, 192, 64}, {2, 1024, 512}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-        const size_t rows = shapes[s][0], k = shapes[s][1], b = shapes[s][2];
-        float *ints = xmalloc((rows * k + 1) * sizeof(float)), *reals = xmalloc((rows * k + 1) * sizeof(float));
+        const size_t rows = shapes[s][0], k = shapes[s][1], b = shapes[s][2], stride = k + 5;
+        float *ints = xmalloc((rows * k + 1) * sizeof(float)), *reals = xmalloc((rows * stride + 1) * sizeof(float));
+        float *scale = xmalloc((k + 1) * sizeof(float)), *out = xmalloc((rows * k + 1) * sizeof(float));
         float *x = xmalloc(rows * k * sizeof(float));
-        for (size_t i = 0; i < rows * k; i++) { ints[i + 1] = (float)((int)(frand() * 200.0f)); reals[i + 1] = 5.0f * frand(); }
+        for (size_t i = 0; i < rows * k; i++) ints[i + 1] = (float)((int)(frand() * 200.0f));
+        for (size_t i = 0; i < rows * stride; i++) reals[i + 1] = 5.0f * frand();
+        for (size_t i = 0; i < k; i++) scale[i + 1] = 0.01f + fabsf(4.0f * frand());
         for (int pass = 0; pass < 2; pass++) {
-            float *in = (pass ? reals : ints) + 1;  // unaligned, as scratch rows may be
-            memcpy(x, in, rows * k * sizeof(float));
-            ember_f32_encoder_hadamard(rows, k, b, in);
+            const float *got;
+            if (pass == 0) {  // in place, unaligned as scratch rows may be
+                memcpy(x, ints + 1, rows * k * sizeof(float));
+                ember_f32_encoder_hadamard(rows, k, b, ints + 1, k, NULL, ints + 1);
+                got = ints + 1;
+            } else {
+                for (size_t r = 0; r < rows; r++)
+                    for (size_t i = 0; i < k; i++) x[r * k + i] = reals[1 + r * stride + i] * scale[1 + i];
+                ember_f32_encoder_hadamard(rows, k, b, reals + 1, stride, scale + 1, out + 1);
+                got = out + 1;
+            }
             for (size_t r = 0; r < rows; r++)
                 for (size_t j = 0; j < k; j++) {
                     const size_t base = j / b * b;
@@ -1260,15 +1273,15 @@ static void test_encoder_hadamard(void) {
                         want += __builtin_popcountll(i & (j - base)) & 1 ? -v : v;
                         magnitude += fabs(v);
                     }
-                    const float got = in[r * k + j];
                     g_checks++;
-                    if (pass == 0 ? got != (float)want : fabs(got - want) > 1e-6 * magnitude) {
-                        FAIL("encoder_hadamard rows %zu k %zu block %zu [%zu][%zu] = %.9g, want %.9g", rows, k, b, r, j, got, want);
+                    if (pass == 0 ? got[r * k + j] != (float)want : fabs(got[r * k + j] - want) > 1e-6 * magnitude) {
+                        FAIL("encoder_hadamard rows %zu k %zu block %zu pass %d [%zu][%zu] = %.9g, want %.9g", rows, k, b, pass, r, j,
+                             got[r * k + j], want);
                         r = rows; break;
                     }
                 }
         }
-        free(ints); free(reals); free(x);
+        free(ints); free(reals); free(scale); free(out); free(x);
     }
     // Same bits on every CPU: the hash of a fixed input's rotation is a constant (checked natively
     // and under qemu-aarch64).
@@ -1277,8 +1290,8 @@ static void test_encoder_hadamard(void) {
     static float v[4 * 1536];
     for (size_t i = 0; i < sizeof v / 4; i++) v[i] = 3.0f * frand();
     g_rng = saved;
-    ember_f32_encoder_hadamard(2, 1536, 128, v);
-    ember_f32_encoder_hadamard(8, 384, 64, v + 2 * 1536);
+    ember_f32_encoder_hadamard(2, 1536, 128, v, 1536, NULL, v);
+    ember_f32_encoder_hadamard(8, 384, 64, v + 2 * 1536, 384, NULL, v + 2 * 1536);
     const uint64_t h = fnv_floats(14695981039346656037ull, v, sizeof v / 4), want = 0xb0fb648152ff5469ull;
     g_checks++;
     if (h != want) FAIL("encoder_hadamard hash %016" PRIx64 ", expected %016" PRIx64 " (not the same bits as on x86-64)", h, want);

@@ -251,10 +251,14 @@ void ember_f32_encoder_add(size_t count, const float *a, const float *b, float *
 void ember_f32_encoder_scale_columns(size_t rows, size_t k, const float *x, size_t x_stride, const float *scale,
                                      float *out);
 
-/// In place on dense rows x[rows][k]: each block of `block` columns (a power of two dividing k)
-/// is multiplied by the Sylvester Hadamard matrix H_block (H_1 = [1], H_2m = [[H_m, H_m],
-/// [H_m, -H_m]]; not normalized). dynamicLinear's optional rotation (`hadamard_block`).
-void ember_f32_encoder_hadamard(size_t rows, size_t k, size_t block, float *x);
+/// out[r] = (x[r * x_stride ...] * scale) . blockdiag(H_block) for r < rows: each row of k columns
+/// is multiplied by the optional per-column `scale` (NULL: none; one float multiply, as
+/// ember_f32_encoder_scale_columns), then each block of `block` columns (a power of two dividing
+/// k) by the Sylvester Hadamard matrix H_block (H_1 = [1], H_2m = [[H_m, H_m], [H_m, -H_m]]; not
+/// normalized). `out` is dense [rows][k] and may be `x` (with x_stride = k). dynamicLinear's
+/// optional rotation (`hadamard_block`).
+void ember_f32_encoder_hadamard(size_t rows, size_t k, size_t block, const float *x, size_t x_stride,
+                                const float *scale, float *out);
 
 /// Bytes of float scratch one ember_f32_attention call needs for `tokens` tokens.
 size_t ember_f32_attention_scratch(size_t tokens, size_t head_size);

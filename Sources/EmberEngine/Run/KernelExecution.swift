@@ -21,8 +21,8 @@ extension Kernel {
         case .embedding: return "embedding lookup (Swift)"
         case .layerNorm: return "ember_f32_encoder_layernorm"
         case .dynamicLinear(let l):
-            return (l.inputScale == nil ? "" : "ember_f32_encoder_scale_columns + ")
-                + (l.hadamardBlock == 0 ? "" : "ember_f32_encoder_hadamard + ") + name("qd8_quantize_rows") + " + "
+            let rowTransform = l.hadamardBlock != 0 ? "ember_f32_encoder_hadamard + " : l.inputScale != nil ? "ember_f32_encoder_scale_columns + " : ""
+            return rowTransform + name("qd8_quantize_rows") + " + "
                 + name(l.narrow ? "qd8_gemm_narrow" : "qd8_gemm")
         case .attention: return name("f32_attention") + " (ember_f32_encoder_softmax)"
         case .gelu: return "ember_f32_encoder_gelu"
@@ -79,12 +79,11 @@ extension Kernel {
                 let scaled = (scratch + l.scaledOffset).assumingMemoryBound(to: Float.self)
                 for r in stride(from: 0, to: items.count, by: Kernel.DynamicLinear.scaledRows) {
                     let rows = min(Kernel.DynamicLinear.scaledRows, items.count - r)
-                    if let inputScale = l.inputScale {
-                        ember_f32_encoder_scale_columns(rows, l.k, x + r * l.k, l.k, inputScale, scaled)
+                    if l.hadamardBlock != 0 {
+                        ember_f32_encoder_hadamard(rows, l.k, l.hadamardBlock, x + r * l.k, l.k, l.inputScale, scaled)
                     } else {
-                        scaled.update(from: x + r * l.k, count: rows * l.k)
+                        ember_f32_encoder_scale_columns(rows, l.k, x + r * l.k, l.k, l.inputScale, scaled)
                     }
-                    if l.hadamardBlock != 0 { ember_f32_encoder_hadamard(rows, l.k, l.hadamardBlock, scaled) }
                     ember_qd8_quantize_rows(rows, l.k, scaled, l.k, q + r * l.k, l.k, scales + r, zeroPoints + r)
                 }
             } else {

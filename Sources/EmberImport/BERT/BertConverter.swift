@@ -202,7 +202,7 @@ public struct BertConverter {
     /// `ember_f32_encoder_hadamard`), and H_b · H_b = b · I, so x · Wᵀ is unchanged; the rows are
     /// rotated with the engine's own kernel (H_b is symmetric) and 1/b, a power of two, is exact.
     static func rotateRows(_ weight: inout [Float], n: Int, k: Int, block: Int) {
-        ember_f32_encoder_hadamard(n, k, block, &weight)
+        weight.withUnsafeMutableBufferPointer { ember_f32_encoder_hadamard(n, k, block, $0.baseAddress, k, nil, $0.baseAddress) }
         let inverse = 1 / Float(block)
         for i in weight.indices { weight[i] *= inverse }
     }
