@@ -8,12 +8,17 @@ EncoderFidelityTests measures them. docs/encoder.md ("Fidelity") lists what it f
 Usage (from the repository root, with make_encoder_goldens.py's venv; fortunes installed):
   .build-models/venv/bin/python tools/models/simulate_encoder_quant.py .build-models/all-MiniLM-L6-v2 \
       [--weights rtn|gptq|float] [--acts int8|float] [--float-acts KINDS] \
-      [--smooth ALPHA [--smooth-only KINDS]] [--calib N | --calib-file FILE]
+      [--smooth ALPHA [--smooth-only KINDS]] [--rotate KINDS [--rotate-block B] [--rotate-signs SEED]]
+      [--act-group G] [--calib N | --calib-file FILE]
 KINDS are comma-separated linear names within a layer: qkv (the fused query/key/value),
 attention.output.dense, intermediate.dense, output.dense. Smoothing divides a linear's input
 column i by s_i = max|x_i|^a / max|w_i|^(1-a) (one s for the fused QKV) and multiplies the weight
-column by it before quantizing. Calibration sentences are the fortunes after the corpus's 1,200
-(disjoint from it), or the lines of --calib-file.
+column by it before quantizing. Rotation multiplies a linear's (smoothed) input row and weight rows
+by an orthonormal block Hadamard matrix (blocks of B columns, the largest power of two up to B that
+divides the width, default 128; B = 0: the whole row, 12 * 2^a by the Paley matrix), as
+`ember convert` does; --act-group G gives each G columns of a row their own activation scale.
+Calibration sentences are the fortunes after the corpus's 1,200 (disjoint from it), or the lines
+of --calib-file.
 """
 import argparse, json, math, sys
 from pathlib import Path
