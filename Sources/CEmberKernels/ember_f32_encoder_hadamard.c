@@ -9,10 +9,9 @@
 // result has the same bits on every CPU and at every vector width. Speed: in 8-float vectors
 // (GCC/Clang vector extensions), stages 1, 2 and 4 within a vector as `(v ^ sign) + swap(v)` (a
 // sign flip is exact and a + (-b) is a - b), the rest between vectors. 64 columns stay in 8
-// registers from load to store (16 spilled with AVX2 and would with NEON: 0.32 against 0.23 us
-// for a 1536-column row with 128-column blocks on the AVX-512 build host); the stages of larger
-// blocks then run in memory, in L1. Clang keeps the registers; GCC 12 does not (the result is
-// the same, several times slower).
+// registers from load to store (128 columns in 16 spilled to the stack with AVX2, and would with
+// NEON, and were slower); the stages of larger blocks then run in memory, in L1. Clang keeps the
+// registers; GCC 12 does not (the result is the same, several times slower).
 #include <stdint.h>
 #include <string.h>
 #include "ember_kernels_internal.h"

@@ -976,7 +976,11 @@ static void qd8_quantize_paths_match_twin(size_t k) {
     int32_t *z0 = xmalloc(rows * sizeof(int32_t)), *z1 = xmalloc(rows * sizeof(int32_t));
     for (size_t i = 0; i < rows * k; i++) x[i] = frand() * 5.0f;
     for (size_t i = 0; i < k; i++) {
-        x[1 * k + i] = (float)((int)(i % 11) - 5) * 0.5f * (255.0f / 10.0f) / 255.0f * 2.0f;  // halves of the scale
+        // Ties and integers, exactly and up to two floats away: the range [-16, 15.875] gives scale
+        // 31.875 / 255 = 1/8 exactly, and v / (1/8) = 8v is exact (ties round away from zero).
+        float tie = (float)((int)((i / 2) % 201) - 100) + (i % 2 ? 0.5f : 0.0f);
+        for (int step = (int)((i / 402 + 2) % 5) - 2; step != 0; step += step > 0 ? -1 : 1) tie = nextafterf(tie, step > 0 ? INFINITY : -INFINITY);
+        x[1 * k + i] = i == 0 ? -16.0f : i == 1 ? 15.875f : tie * 0.125f;
         x[2 * k + i] = 0.0f;
         x[3 * k + i] = i % 3 ? -0.0f : 1e-30f;
         x[4 * k + i] = i % 5 ? frand() : 3e38f;
@@ -992,6 +996,9 @@ static void qd8_quantize_paths_match_twin(size_t k) {
     g_checks++;
     if (s0[7] != 1.0f || z0[7] != 127 || (k > 1 && (s0[8] != 1.0f || z0[8] != 127)))
         FAIL("infinite row ranges: scale %g / %g, zero point %d / %d (want 1, 127)", s0[7], s0[8], z0[7], z0[8]);
+    g_checks++;
+    if (k > 3 && (s0[1] != 0.125f || q0[k + 3] != (int8_t)ember_clamp(-99 + z0[1], -128, 127)))  // -98.5 -> -99
+        FAIL("qd8 ties: scale %g (want 0.125), q %d (want %d)", s0[1], q0[k + 3], -99 + z0[1]);
     for (size_t e = 1; e < t->count; e++) {
         if (!ember_isa_available(t->entries[e].isa)) continue;
         ((ember_qd8_quantize_rows_fn)t->entries[e].fn)(rows, k, x, k, q1, k, s1, z1);

@@ -4,9 +4,11 @@
 // One thread; times are the thread's CPU time (robust to a busy host). For per-kernel instruction counts under qemu (tools/qemu-icount/count-encoder.sh)
 // and per-kernel times natively; not a test.
 //
-//   encoder_kernels [tokens [runs [smooth]]]      (default 128 tokens, 1 run)
+//   encoder_kernels [tokens [runs [smooth|rotate]]]      (default 128 tokens, 1 run)
 // `smooth`: the QKV and FFN-up linears take dynamicLinear's input scale (SmoothQuant) as the
 // engine runs it: ember_f32_encoder_scale_columns 8 rows at a time, each chunk then quantized.
+// `rotate`: what `ember convert` writes by default: smoothed as above, and every linear's rows
+// rotated in 128-column Hadamard blocks (ember_f32_encoder_hadamard, which applies the scale).
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +36,7 @@ static linear make_linear(size_t n, size_t k) {
 
 // Time per kernel kind in the current run; the run with the best total is printed.
 enum { K_QUANTIZE, K_SCALE_QUANTIZE, K_GEMM, K_ATTENTION, K_LAYERNORM, K_GELU, K_RESIDUAL, K_POOL, K_KINDS };
-static const char *const kind_names[K_KINDS] = {"qd8_quantize_rows", "scale + quantize", "qd8_gemm", "f32_attention",
+static const char *const kind_names[K_KINDS] = {"qd8_quantize_rows", "scale/rotate + quantize", "qd8_gemm", "f32_attention",
                                                 "f32_encoder_layernorm", "f32_encoder_gelu", "residual add", "mean pool + L2"};
 static double g_ms[K_KINDS], g_best_ms[K_KINDS];
 static struct timespec g_mark;
@@ -51,15 +53,19 @@ static int8_t *g_q;
 static float *g_scale;
 static int32_t *g_zp;
 static float *g_smooth, *g_scaled;  // input scale [HIDDEN] and 8 scaled rows; NULL without `smooth`
+static int g_rotate;
 
 // `smoothed`: the linear has an input scale when the run is `smooth` (the chunk loop is timed as
 // one: a clock read per 8 rows would weigh on the result).
 static void run_linear(const linear *l, size_t tokens, const float *x, float *out, int smoothed) {
-    if (smoothed && g_smooth) {
+    if ((smoothed && g_smooth) || g_rotate) {
         lap();
         for (size_t r = 0; r < tokens; r += 8) {
             const size_t rows = tokens - r < 8 ? tokens - r : 8;
-            ember_f32_encoder_scale_columns(rows, l->k, x + r * l->k, l->k, g_smooth, g_scaled);
+            if (g_rotate)
+                ember_f32_encoder_hadamard(rows, l->k, 128, x + r * l->k, l->k, smoothed ? g_smooth : NULL, g_scaled);
+            else
+                ember_f32_encoder_scale_columns(rows, l->k, x + r * l->k, l->k, g_smooth, g_scaled);
             ember_qd8_quantize_rows(rows, l->k, g_scaled, l->k, g_q + r * l->k, l->k, g_scale + r, g_zp + r);
         }
         g_ms[K_SCALE_QUANTIZE] += lap();
@@ -76,7 +82,8 @@ static void residual_add(size_t count, const float *a, const float *b, float *ou
 int main(int argc, char **argv) {
     const size_t tokens = argc > 1 ? strtoul(argv[1], NULL, 10) : 128;
     const size_t runs = argc > 2 ? strtoul(argv[2], NULL, 10) : 1;
-    const int smooth = argc > 3 && !strcmp(argv[3], "smooth");
+    g_rotate = argc > 3 && !strcmp(argv[3], "rotate");
+    const int smooth = g_rotate || (argc > 3 && !strcmp(argv[3], "smooth"));
     if (tokens < 1 || tokens > 512) { fprintf(stderr, "tokens must be 1...512\n"); return 2; }
     ember_kernels_init(-1);
     linear qkv[LAYERS], proj[LAYERS], up[LAYERS], down[LAYERS];
@@ -92,7 +99,7 @@ int main(int argc, char **argv) {
     float *scratch = malloc(ember_f32_attention_scratch(tokens, HIDDEN / HEADS));
     g_q = malloc(tokens * FFN); g_scale = malloc(tokens * sizeof(float)); g_zp = malloc(tokens * sizeof(int32_t));
     if (smooth) {
-        g_smooth = malloc(HIDDEN * sizeof(float)); g_scaled = malloc(8 * HIDDEN * sizeof(float));
+        g_smooth = malloc(HIDDEN * sizeof(float)); g_scaled = malloc(8 * FFN * sizeof(float));
         for (size_t i = 0; i < HIDDEN; i++) g_smooth[i] = 1.0f + rndf(0.75f);
     }
     double best = 1e30;
@@ -131,7 +138,8 @@ int main(int argc, char **argv) {
         for (int j = 0; j < 4; j++) { hash ^= (b >> (8 * j)) & 0xFF; hash *= 16777619u; }
     }
     printf("%zu tokens%s: %.3f ms per embedding (best of %zu runs), embedding hash %08x\n", tokens,
-           smooth ? " (smoothed QKV and FFN-up inputs)" : "", best, runs, hash);
+           g_rotate ? " (smoothed QKV and FFN-up inputs, every input rotated)" : smooth ? " (smoothed QKV and FFN-up inputs)" : "",
+           best, runs, hash);
     for (size_t k = 0; k < K_KINDS; k++) printf("  %-22s %8.3f ms\n", kind_names[k], g_best_ms[k]);
     return 0;
 }
