@@ -119,6 +119,18 @@ EMBER_WIDE void ember_f32_encoder_add(size_t count, const float *restrict a, con
     for (size_t i = 0; i < count; i++) out[i] = a[i] + b[i];
 }
 
+// The embedding lookup of a float16 word table: out = float(half) + add, elementwise. Widening a
+// half is exact, so every path (F16C's VCVTPH2PS in the x86-64-v3 clone, FCVTL on AArch64, the
+// baseline clone's software conversion) gives the same bits.
+EMBER_WIDE_FMA void ember_f32_encoder_add_half(size_t count, const uint16_t *restrict half, const float *restrict add,
+                                               float *restrict out) {
+    for (size_t i = 0; i < count; i++) {
+        _Float16 h;
+        memcpy(&h, &half[i], sizeof h);
+        out[i] = (float)h + add[i];
+    }
+}
+
 // dynamicLinear's optional input scale (SmoothQuant: the converter folds 1/s into it). One
 // multiply per element, so the same bits on every CPU.
 EMBER_WIDE void ember_f32_encoder_scale_columns(size_t rows, size_t k, const float *restrict x, size_t x_stride,

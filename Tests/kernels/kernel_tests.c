@@ -1244,6 +1244,33 @@ static uint64_t fnv_floats(uint64_t h, const float *v, size_t n) {
     return h;
 }
 
+/// Every float16 bit pattern widened plus a float: the same bits as widening by hand (sign,
+/// exponent rebias, subnormals normalized; infinities kept, NaN stays NaN) and one float add.
+static void test_encoder_add_half(void) {
+    enum { N = 65536 };
+    uint16_t *h = xmalloc(N * sizeof(uint16_t));
+    float *add = xmalloc(N * sizeof(float)), *out = xmalloc(N * sizeof(float));
+    for (size_t i = 0; i < N; i++) { h[i] = (uint16_t)i; add[i] = i % 3 ? 0.0f : frand(); }
+    ember_f32_encoder_add_half(N, h, add, out);
+    for (size_t i = 0; i < N; i++) {
+        const uint32_t sign = (uint32_t)(i & 0x8000) << 16, exponent = (i >> 10) & 0x1f, mantissa = i & 0x3ff;
+        float widened;
+        if (exponent == 0x1f) {
+            widened = mantissa ? NAN : (sign ? -INFINITY : INFINITY);
+        } else {
+            const float magnitude = exponent ? ldexpf((float)(mantissa | 0x400), (int)exponent - 25) : ldexpf((float)mantissa, -24);
+            widened = sign ? -magnitude : magnitude;
+        }
+        const float want = widened + add[i];
+        g_checks++;
+        if (isnan(want) ? !isnan(out[i]) : memcmp(&out[i], &want, sizeof want) != 0) {
+            FAIL("encoder_add_half 0x%04zx + %.9g = %.9g, want %.9g", i, add[i], out[i], want);
+            break;
+        }
+    }
+    free(h); free(add); free(out);
+}
+
 /// The block Hadamard rotation: small integers come out exact (every partial sum is an integer
 /// below 2^24; in place); random floats, times a column scale, read with a row stride into a
 /// separate output, within float rounding of the double-precision product (x * s) . H_b with
@@ -1515,6 +1542,7 @@ int main(int argc, char **argv) {
     test_encoder();
     test_encoder_portable();
     test_encoder_hadamard();
+    test_encoder_add_half();
     test_encoder_tail();
     test_crc();
     test_threadpool();

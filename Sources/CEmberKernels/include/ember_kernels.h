@@ -246,6 +246,9 @@ void ember_f32_encoder_gelu(size_t count, const float *x, float *out);
 void ember_f32_encoder_softmax(size_t cols, float *values, float scale);  // in place
 /// out = a + b, elementwise (the residual connections).
 void ember_f32_encoder_add(size_t count, const float *a, const float *b, float *out);
+/// out[i] = (float)half[i] + add[i] (IEEE binary16 bits, widened exactly): the encoder's
+/// embedding lookup of a float16 word table plus the position row.
+void ember_f32_encoder_add_half(size_t count, const uint16_t *half, const float *add, float *out);
 /// out[r][i] = x[r * x_stride + i] * scale[i] for r < rows, i < k; `out` is dense [rows][k]
 /// (dynamicLinear's optional per-column input scale).
 void ember_f32_encoder_scale_columns(size_t rows, size_t k, const float *x, size_t x_stride, const float *scale,

@@ -18,7 +18,7 @@ extension Kernel {
         case .quantize: return name("qs8_quantize")
         case .requantize: return name("qs8_requantize")
         case .dequantize: return name("qs8_dequantize")
-        case .embedding: return "embedding lookup (Swift)"
+        case .embedding(let e): return e.wordIsHalf ? "embedding lookup (ember_f32_encoder_add_half)" : "embedding lookup (Swift)"
         case .layerNorm: return "ember_f32_encoder_layernorm"
         case .dynamicLinear(let l):
             let rowTransform = l.hadamardBlock != 0 ? "ember_f32_encoder_hadamard + " : l.inputScale != nil ? "ember_f32_encoder_scale_columns + " : ""
@@ -233,8 +233,7 @@ extension Kernel {
             let row = (0..<e.vocabulary).contains(id) ? id * e.hidden : 0
             let o = out + t * e.hidden, p = positions + t * e.hidden
             if e.wordIsHalf {
-                let w = e.word.assumingMemoryBound(to: UInt16.self) + row
-                for c in 0..<e.hidden { o[c] = halfToFloat(w[c]) + p[c] }
+                ember_f32_encoder_add_half(e.hidden, e.word.assumingMemoryBound(to: UInt16.self) + row, p, o)
             } else {
                 let w = e.word.assumingMemoryBound(to: Float.self) + row
                 for c in 0..<e.hidden { o[c] = w[c] + p[c] }
