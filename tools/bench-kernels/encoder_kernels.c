@@ -82,8 +82,13 @@ static void residual_add(size_t count, const float *a, const float *b, float *ou
 int main(int argc, char **argv) {
     const size_t tokens = argc > 1 ? strtoul(argv[1], NULL, 10) : 128;
     const size_t runs = argc > 2 ? strtoul(argv[2], NULL, 10) : 1;
-    g_rotate = argc > 3 && !strcmp(argv[3], "rotate");
-    const int smooth = g_rotate || (argc > 3 && !strcmp(argv[3], "smooth"));
+    int smooth = 0;
+    for (int a = 3; a < argc; a++) {
+        if (!strcmp(argv[a], "rotate")) g_rotate = 1;
+        else if (!strcmp(argv[a], "smooth")) smooth = 1;
+        else { fprintf(stderr, "unknown mode '%s' (smooth, rotate)\n", argv[a]); return 2; }
+    }
+    smooth |= g_rotate;
     if (tokens < 1 || tokens > 512) { fprintf(stderr, "tokens must be 1...512\n"); return 2; }
     ember_kernels_init(-1);
     linear qkv[LAYERS], proj[LAYERS], up[LAYERS], down[LAYERS];

@@ -4,7 +4,8 @@
 # qemu-user as Cortex-A72 and Cortex-A76. Deterministic. The Swift engine adds almost nothing to
 # these (compare tools/qemu-icount/count-inference.sh --encoder).
 #   tools/qemu-icount/count-encoder.sh [TOKENS...]     (default: 16 64 128)
-# EMBER_ENCODER_SMOOTH=1: the QKV and FFN-up linears take dynamicLinear's input scale (`smooth`).
+# EMBER_ENCODER_SMOOTH=1: the QKV and FFN-up linears take dynamicLinear's input scale (`smooth`);
+# EMBER_ENCODER_ROTATE=1: that and every linear's Hadamard rotation, as `ember convert` writes it (`rotate`).
 # EMBER_AARCH64_CC overrides the compiler command (the counts of compiler-vectorized loops depend on
 # the clang version; the cross build uses Debian trixie's swiftlang clang 17).
 set -euo pipefail
@@ -19,7 +20,7 @@ printf '| -cpu | tokens | kernel | instructions |\n|---|---|---|---|\n'
 for cpu in cortex-a72 cortex-a76; do
   for tokens in "$@"; do
     # Packing the random weights is set-up, not part of an embedding; kernels under 100k are summed only.
-    qemu-aarch64 -cpu "$cpu" -plugin "$plugin,prefix=ember_,top=40" -d plugin "$bin" "$tokens" 1 ${EMBER_ENCODER_SMOOTH:+smooth} 2>&1 >/dev/null |
+    qemu-aarch64 -cpu "$cpu" -plugin "$plugin,prefix=ember_,top=40" -d plugin "$bin" "$tokens" 1 ${EMBER_ENCODER_SMOOTH:+smooth} ${EMBER_ENCODER_ROTATE:+rotate} 2>&1 >/dev/null |
       awk -v cpu="$cpu" -v t="$tokens" '/^icount symbol/ && $3 != "ember_qs8_gemm_pack" { sum += $4; if ($4 >= 100000) printf "| %s | %s | %s | %s |\n", cpu, t, $3, $4 }
         END { printf "| %s | %s | all kernels | %d |\n", cpu, t, sum }'
   done
