@@ -7,7 +7,7 @@ EncoderFidelityTests measures them. docs/encoder.md ("Fidelity") lists what it f
 
 Usage (from the repository root, with make_encoder_goldens.py's venv; fortunes installed):
   .build-models/venv/bin/python tools/models/simulate_encoder_quant.py .build-models/all-MiniLM-L6-v2 \
-      [--weights rtn|gptq|float] [--acts int8|float] [--float-acts KINDS] \
+      [--weights rtn|gptq|float] [--acts int8|float] [--float-acts KINDS] [--float-weights KINDS] \
       [--smooth ALPHA [--smooth-only KINDS]] [--rotate KINDS [--rotate-block B] [--rotate-signs SEED]]
       [--act-group G] [--calib N | --calib-file FILE]
 KINDS are comma-separated linear names within a layer: qkv (the fused query/key/value),
@@ -176,6 +176,7 @@ def main():
     ap.add_argument("--weights", choices=["rtn", "gptq", "float"], default="rtn")
     ap.add_argument("--acts", choices=["int8", "float"], default="int8")
     ap.add_argument("--float-acts", default="", help="linear kinds whose input stays float")
+    ap.add_argument("--float-weights", default="", help="linear kinds whose weights stay float")
     ap.add_argument("--smooth", type=float, help="migration strength alpha in (0, 1]")
     ap.add_argument("--smooth-only", default=",".join(KINDS), help="linear kinds to smooth (default all)")
     ap.add_argument("--rotate", default="", help="linear kinds whose input is rotated by a block Hadamard")
@@ -230,7 +231,9 @@ def main():
                 r = hadamard_blocks(W.shape[1], args.rotate_block, args.rotate_signs)
                 m.rotation[name] = r
                 W, Xs = W @ r, Xs @ r
-            if args.weights == "rtn":
+            if kind in set(filter(None, args.float_weights.split(","))):
+                pass
+            elif args.weights == "rtn":
                 W = quant_weight_rtn(W)
             elif args.weights == "gptq":
                 W = quant_weight_gptq(W, 2 * Xs.T @ Xs / len(Xs))
@@ -242,7 +245,7 @@ def main():
     sim = e @ e.T
     np.fill_diagonal(sim, -2)
     agree = int((sim.argmax(1) == nearest).sum())
-    print(f"weights {args.weights}, acts {args.acts} (float: {args.float_acts or '-'}, group {args.act_group}), "
+    print(f"weights {args.weights} (float: {args.float_weights or '-'}), acts {args.acts} (float: {args.float_acts or '-'}, group {args.act_group}), "
           f"rotate {args.rotate or '-'} ({args.rotate_block}), smooth {args.smooth} "
           f"on {args.smooth_only if args.smooth else '-'}, {len(calib)} calibration sentences: mean {cos.mean():.5f} "
           f"min {cos.min():.5f} NN {100 * agree / len(ids):.1f}% ({agree}/{len(ids)})")
