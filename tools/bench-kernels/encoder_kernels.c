@@ -22,13 +22,16 @@ static uint32_t g_state = 12345;
 static uint32_t rnd(void) { g_state = g_state * 1664525u + 1013904223u; return g_state >> 8; }
 static float rndf(float amplitude) { return amplitude * ((float)(rnd() & 0xFFFF) / 32768.0f - 1.0f); }
 
-typedef struct { size_t n, k; void *packed; float *w_scale, *bias; } linear;
+typedef struct { size_t n, k; void *packed; float *w_scale, *bias; int narrow; } linear;
 
 static linear make_linear(size_t n, size_t k) {
     int8_t *w = malloc(n * k);
-    for (size_t i = 0; i < n * k; i++) w[i] = (int8_t)(rnd() & 0xFF);
+    // [-127, 127], as `ember convert`'s symmetric quantizer writes: the dispatch picks the same
+    // narrow-weight kernels (ember_qs8_gemm_packed_narrow) as for a real encoder.
+    for (size_t i = 0; i < n * k; i++) w[i] = (int8_t)((int)(rnd() % 255) - 127);
     linear l = {n, k, malloc(ember_qs8_gemm_packed_size(n, k)), malloc(n * sizeof(float)), malloc(n * sizeof(float))};
     ember_qs8_gemm_pack(n, k, w, NULL, -1, l.packed);
+    l.narrow = ember_qs8_gemm_packed_narrow(n, k, l.packed);  // as the engine's planner decides
     for (size_t i = 0; i < n; i++) { l.w_scale[i] = 0.0005f + 1e-6f * (float)i; l.bias[i] = rndf(0.1f); }
     free(w);
     return l;
@@ -72,7 +75,7 @@ static void run_linear(const linear *l, size_t tokens, const float *x, float *ou
     } else {
         TIMED(K_QUANTIZE, ember_qd8_quantize_rows(tokens, l->k, x, l->k, g_q, l->k, g_scale, g_zp));
     }
-    TIMED(K_GEMM, ember_qd8_gemm_f32(0, tokens, l->n, l->k, g_q, l->k, g_scale, g_zp, l->packed, l->w_scale, l->bias, out, l->n));
+    TIMED(K_GEMM, (l->narrow ? ember_qd8_gemm_f32_narrow : ember_qd8_gemm_f32)(0, tokens, l->n, l->k, g_q, l->k, g_scale, g_zp, l->packed, l->w_scale, l->bias, out, l->n));
 }
 
 static void residual_add(size_t count, const float *a, const float *b, float *out) {

@@ -8,6 +8,8 @@ torch.onnx.export(dynamo=True), quantizes it with onnxruntime.quantization.quant
 batch-1 runs at each sequence length and thread count. Prints one line per case:
   ort TOKENS THREADS p50_ms min_ms
 Usage: bench_encoder_ort.py MODEL_FOLDER WORKDIR --tokens 16,64,128 --threads 1,2 --runs N
+       bench_encoder_ort.py MODEL_FOLDER WORKDIR --export-only   (the model alone, for
+       tools/qemu-icount/count-inference.sh --encoder)
 """
 import argparse, json, math, os, time
 from pathlib import Path
@@ -64,6 +66,7 @@ def main():
     ap.add_argument("--tokens", default="16,64,128")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--export-only", action="store_true", help="write the quantized model and stop")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     quantized = args.work / "minilm-int8-per-channel.onnx"
@@ -75,6 +78,8 @@ def main():
         torch.onnx.export(model, (ids,), str(float_path), dynamo=True, input_names=["input_ids"], output_names=["embedding"],
                           dynamic_shapes={"ids": {1: torch.export.Dim("tokens", min=2, max=512)}})
         quantize_dynamic(str(float_path), str(quantized), per_channel=True, weight_type=QuantType.QInt8)
+    if args.export_only:
+        return
     import onnxruntime as ort
     rng = np.random.default_rng(5)
     for threads in map(int, args.threads.split(",")):

@@ -9,14 +9,15 @@ Usage (from the repository root, with make_encoder_goldens.py's venv; fortunes i
   .build-models/venv/bin/python tools/models/simulate_encoder_quant.py .build-models/all-MiniLM-L6-v2 \
       [--weights rtn|gptq|float] [--acts int8|float] [--float-acts KINDS] [--float-weights KINDS] \
       [--smooth ALPHA [--smooth-only KINDS]] [--rotate KINDS [--rotate-block B] [--rotate-signs SEED]]
-      [--act-group G] [--calib N | --calib-file FILE]
+      [--act-group G] [--float-layers LAYERS] [--calib N | --calib-file FILE]
 KINDS are comma-separated linear names within a layer: qkv (the fused query/key/value),
 attention.output.dense, intermediate.dense, output.dense. Smoothing divides a linear's input
 column i by s_i = max|x_i|^a / max|w_i|^(1-a) (one s for the fused QKV) and multiplies the weight
 column by it before quantizing. Rotation multiplies a linear's (smoothed) input row and weight rows
 by an orthonormal block Hadamard matrix (blocks of B columns, the largest power of two up to B that
 divides the width, default 128; B = 0: the whole row, 12 * 2^a by the Paley matrix), as
-`ember convert` does; --act-group G gives each G columns of a row their own activation scale.
+`ember convert` does; --act-group G gives each G columns of a row their own activation scale;
+--float-layers keeps the given layers' (0-based) weights and inputs in float.
 Calibration sentences are the fortunes after the corpus's 1,200 (disjoint from it), or the lines
 of --calib-file.
 """
@@ -182,6 +183,7 @@ def main():
     ap.add_argument("--rotate", default="", help="linear kinds whose input is rotated by a block Hadamard")
     ap.add_argument("--rotate-block", type=int, default=128, help="0: one Hadamard of the whole row")
     ap.add_argument("--rotate-signs", type=int, help="seed of random signs before the Hadamard")
+    ap.add_argument("--float-layers", default="", help="layers (0-based) whose weights and inputs stay float")
     ap.add_argument("--act-group", type=int, default=0, help="activation scale per group of channels")
     ap.add_argument("--calib", type=int, default=300, help="calibration sentences")
     ap.add_argument("--calib-file", type=Path)
@@ -211,6 +213,7 @@ def main():
     smooth_kinds = set(args.smooth_only.split(","))
     float_kinds = set(filter(None, args.float_acts.split(",")))
     rotate_kinds = set(filter(None, args.rotate.split(",")))
+    float_layers = set(filter(None, args.float_layers.split(",")))
     m.group = args.act_group
     with torch.no_grad():
         m.capture = {}
@@ -231,21 +234,21 @@ def main():
                 r = hadamard_blocks(W.shape[1], args.rotate_block, args.rotate_signs)
                 m.rotation[name] = r
                 W, Xs = W @ r, Xs @ r
-            if kind in set(filter(None, args.float_weights.split(","))):
+            if kind in set(filter(None, args.float_weights.split(","))) or name.split(".")[2] in float_layers:
                 pass
             elif args.weights == "rtn":
                 W = quant_weight_rtn(W)
             elif args.weights == "gptq":
                 W = quant_weight_gptq(W, 2 * Xs.T @ Xs / len(Xs))
             m.weight[name] = W
-            if args.acts == "int8" and kind not in float_kinds:
+            if args.acts == "int8" and kind not in float_kinds and name.split(".")[2] not in float_layers:
                 m.int8_inputs.add(name)
         e = torch.stack([m.forward(i) for i in ids]).numpy()
     cos = (e * ref).sum(1) / np.linalg.norm(ref, axis=1)
     sim = e @ e.T
     np.fill_diagonal(sim, -2)
     agree = int((sim.argmax(1) == nearest).sum())
-    print(f"weights {args.weights} (float: {args.float_weights or '-'}), acts {args.acts} (float: {args.float_acts or '-'}, group {args.act_group}), "
+    print(f"weights {args.weights} (float: {args.float_weights or '-'}; layers {args.float_layers or '-'}), acts {args.acts} (float: {args.float_acts or '-'}, group {args.act_group}), "
           f"rotate {args.rotate or '-'} ({args.rotate_block}), smooth {args.smooth} "
           f"on {args.smooth_only if args.smooth else '-'}, {len(calib)} calibration sentences: mean {cos.mean():.5f} "
           f"min {cos.min():.5f} NN {100 * agree / len(ids):.1f}% ({agree}/{len(ids)})")

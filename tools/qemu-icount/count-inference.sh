@@ -6,8 +6,10 @@
 #
 #   tools/qemu-icount/count-inference.sh [MODEL.tflite]     (default: the bundled MobileNetV2)
 #   tools/qemu-icount/count-inference.sh --encoder [MODEL.ember]
-#       Ember only: instructions per embedding of all-MiniLM-L6-v2 (default: fetched and converted by
-#       tools/models/fetch_minilm.sh) at 16, 64 and 128 tokens.
+#       Instructions per embedding at 16, 64 and 128 tokens. Default: all-MiniLM-L6-v2 (fetched and
+#       converted by tools/models/fetch_minilm.sh) next to onnxruntime 1.32's aarch64 wheel running
+#       its quantize_dynamic(per_channel=True) model of the same weights (exported by
+#       tools/models/bench_encoder_ort.py with the host's model venv); a MODEL given: Ember only.
 #
 # Per inference = (count with N+10 inferences - count with N) / 10 (encoder: N+2 and 2), so process start, model load,
 # weight packing and the first inference cancel out. Counts are deterministic. Needs the AArch64
@@ -28,7 +30,7 @@ native_ember=${EMBER_BIN:-$(swift build -c release --show-bin-path)/ember}
 
 count() {  # -cpu, -L root, command...: total executed instructions and dot-product instructions
   local cpu=$1 root=$2; shift 2
-  env -i PYTHONPATH="${py:-}/site" PYTHONHASHSEED=0 qemu-aarch64 -L "$root" -cpu "$cpu" \
+  env -i ORT_DISABLE_TELEMETRY=1 PYTHONPATH="${py:-}/site" PYTHONHASHSEED=0 qemu-aarch64 -L "$root" -cpu "$cpu" \
     -plugin "$plugin,top=0" -d plugin "$@" 2>&1 >/dev/null |
     awk '/^icount total/ { n = $3 } /^icount all dot/ { d = $4 } END { print n, d }'
 }
@@ -38,21 +40,8 @@ per_inference() {  # -cpu, -L root, runner (a function taking the inference coun
   echo $(( (${b% *} - ${a% *}) / extra )) $(( (${b#* } - ${a#* }) / extra ))
 }
 
-if [ $encoder -eq 1 ]; then
-  [ "$model" != models/mobilenetv2/mobilenetv2_imagenet_int8.tflite ] || model=$(EMBER_BIN=$native_ember tools/models/fetch_minilm.sh)
-  echo "| -cpu | tokens | instructions per embedding | dot-product instructions |"
-  echo "|---|---|---|---|"
-  for cpu in cortex-a72 cortex-a76; do
-    for tokens in 16 64 128; do
-      encoder_cmd() { echo "$ember bench $model --tokens $tokens --threads 1 --warmup 0 --cold-runs 0 --runs $1"; }
-      read -r n d < <(per_inference "$cpu" "$sysroot" encoder_cmd 2)  # an embedding is long: 2 extra runs
-      printf '| %s | %s | %s | %s |\n' "$cpu" "$tokens" "$n" "$d"
-    done
-  done
-  exit 0
-fi
-
-if [ ! -f "$py/.ready" ]; then
+setup_python() {  # the aarch64 Python with LiteRT and onnxruntime, once
+  [ -f "$py/.ready" ] && [ -d "$py/site/onnxruntime" ] && return 0
   echo "count-inference: setting up an aarch64 Python in $py" >&2
   rm -rf "$py"; mkdir -p "$py/wheels" "$py/site"
   # First stage only: unpacks the base system; the rest of the .debs (python3) are unpacked by hand.
@@ -61,16 +50,57 @@ if [ ! -f "$py/.ready" ]; then
   for deb in "$py"/root/var/cache/apt/archives/*.deb; do dpkg-deb -x "$deb" "$py/root"; done
   python3 -m pip download -q --only-binary=:all: --implementation cp --python-version 3.13 \
     --platform manylinux_2_27_aarch64 --platform manylinux_2_28_aarch64 --platform manylinux2014_aarch64 \
-    ai-edge-litert==2.3.0 numpy -d "$py/wheels"
+    ai-edge-litert==2.3.0 onnxruntime==1.32.0 numpy -d "$py/wheels"
   for whl in "$py"/wheels/*.whl; do python3 -m zipfile -e "$whl" "$py/site"; done
   # qemu-user shows the guest the host's /proc/cpuinfo unless the -L root has its own: XNNPACK's
   # cpuinfo parser needs an ARM one (features from hwcaps still come from qemu's -cpu).
   mkdir -p "$py/root/proc"
   printf 'processor\t: 0\nBogoMIPS\t: 108.00\nFeatures\t: fp asimd evtstrm crc32 cpuid\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\nCPU part\t: 0xd08\nCPU revision\t: 3\n\n' > "$py/root/proc/cpuinfo"
   touch "$py/.ready"
-fi
+}
 
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+if [ $encoder -eq 1 ]; then
+  runtimes=ember
+  if [ "$model" = models/mobilenetv2/mobilenetv2_imagenet_int8.tflite ]; then
+    model=$(EMBER_BIN=$native_ember tools/models/fetch_minilm.sh)
+    # The peer: onnxruntime's quantize_dynamic(per_channel=True) model of the same weights, as
+    # tools/bench-encoder.sh times it on x86 (exported once with the host's model venv).
+    setup_python
+    ort_model=.build-models/ort-work/minilm-int8-per-channel.onnx
+    [ -f "$ort_model" ] || ORT_DISABLE_TELEMETRY=1 "${EMBER_VENV:-.build-models/venv}/bin/python" \
+      tools/models/bench_encoder_ort.py .build-models/all-MiniLM-L6-v2 .build-models/ort-work --export-only >&2
+    cat > "$work/ort_runs.py" <<'PY'
+import sys
+import numpy as np
+import onnxruntime as ort
+options = ort.SessionOptions()
+options.intra_op_num_threads = options.inter_op_num_threads = 1
+session = ort.InferenceSession(sys.argv[1], options, providers=["CPUExecutionProvider"])
+tokens = int(sys.argv[2])
+ids = np.concatenate([[101], np.random.default_rng(5).integers(1000, 21000, tokens - 2), [102]]).astype(np.int64)[None, :]
+for _ in range(int(sys.argv[3])):
+    session.run(None, {"input_ids": ids})
+PY
+    runtimes="ember ort"
+  fi
+  echo "| -cpu | tokens | runtime | instructions per embedding | dot-product instructions |"
+  echo "|---|---|---|---|---|"
+  for cpu in cortex-a72 cortex-a76; do
+    for tokens in 16 64 128; do
+      ember_encoder_cmd() { echo "$ember bench $model --tokens $tokens --threads 1 --warmup 0 --cold-runs 0 --runs $1"; }
+      ort_encoder_cmd() { echo "$py/root/usr/bin/python3 $work/ort_runs.py $ort_model $tokens $1"; }
+      for runtime in $runtimes; do
+        if [ "$runtime" = ember ]; then name=Ember root=$sysroot; else name="onnxruntime 1.32" root=$py/root; fi
+        read -r n d < <(per_inference "$cpu" "$root" ${runtime}_encoder_cmd 2)  # an embedding is long: 2 extra runs
+        printf '| %s | %s | %s | %s | %s |\n' "$cpu" "$tokens" "$name" "$n" "$d"
+      done
+    done
+  done
+  exit 0
+fi
+
+setup_python
 "$native_ember" convert "$model" --preprocess imagenet -o "$work/m.ember" >/dev/null
 cp "$model" "$work/m.tflite"
 cat > "$work/litert_runs.py" <<'PY'
