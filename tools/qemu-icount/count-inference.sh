@@ -10,6 +10,8 @@
 #       converted by tools/models/fetch_minilm.sh) next to onnxruntime 1.32's aarch64 wheel running
 #       its quantize_dynamic(per_channel=True) model of the same weights (exported by
 #       tools/models/bench_encoder_ort.py with the host's model venv); a MODEL given: Ember only.
+#       EMBER_ICOUNT_FORMS=N adds, per runtime, its N most executed instruction forms per embedding
+#       (mnemonic and arrangement, "smlal .8h", "fmla .4s[]" for a by-element form).
 #
 # Per inference = (count with N+10 inferences - count with N) / 10 (encoder: N+2 and 2), so process start, model load,
 # weight packing and the first inference cancel out. Counts are deterministic. Needs the AArch64
@@ -33,6 +35,15 @@ count() {  # -cpu, -L root, command...: total executed instructions and dot-prod
   env -i ORT_DISABLE_TELEMETRY=1 PYTHONPATH="${py:-}/site" PYTHONHASHSEED=0 qemu-aarch64 -L "$root" -cpu "$cpu" \
     -plugin "$plugin,top=0" -d plugin "$@" 2>&1 >/dev/null |
     awk '/^icount total/ { n = $3 } /^icount all dot/ { d = $4 } END { print n, d }'
+}
+forms_per_inference() {  # as per_inference, for the EMBER_ICOUNT_FORMS most executed instruction forms
+  local cpu=$1 root=$2 runner=$3 extra=${4:-10}
+  run_forms() {
+    env -i ORT_DISABLE_TELEMETRY=1 PYTHONPATH="${py:-}/site" PYTHONHASHSEED=0 qemu-aarch64 -L "$root" -cpu "$cpu" \
+      -plugin "$plugin,top=0,mnemonics=$((EMBER_ICOUNT_FORMS * 4))" -d plugin $($runner "$1") 2>&1 >/dev/null | sed -n 's/^icount form //p'
+  }
+  join -t '|' -a 2 -e 0 -o 0,1.2,2.2 <(run_forms 2 | sort -t '|' -k 1,1) <(run_forms $((2 + extra)) | sort -t '|' -k 1,1) |
+    awk -F '|' -v e="$extra" '{ printf "%s|%d\n", $1, ($3 - $2) / e }' | sort -t '|' -k 2,2nr | head -n "$EMBER_ICOUNT_FORMS"
 }
 per_inference() {  # -cpu, -L root, runner (a function taking the inference count), [extra runs]
   local cpu=$1 root=$2 runner=$3 extra=${4:-10} a b
@@ -94,6 +105,9 @@ PY
         if [ "$runtime" = ember ]; then name=Ember root=$sysroot; else name="onnxruntime 1.32" root=$py/root; fi
         read -r n d < <(per_inference "$cpu" "$root" ${runtime}_encoder_cmd 2)  # an embedding is long: 2 extra runs
         printf '| %s | %s | %s | %s | %s |\n' "$cpu" "$tokens" "$name" "$n" "$d"
+        if [ -n "${EMBER_ICOUNT_FORMS:-}" ]; then
+          forms_per_inference "$cpu" "$root" ${runtime}_encoder_cmd 2 | awk -F '|' '{ printf "|   |   | %s | %s | |\n", $1, $2 }'
+        fi
       done
     done
   done
