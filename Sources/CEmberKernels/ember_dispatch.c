@@ -111,6 +111,13 @@ static const ember_kernel_entry attention_entries[] = {
 };
 
 // Operators with only a portable implementation still get a table, so names and reports are uniform.
+static const ember_kernel_entry hadamard_entries[] = {
+    ENTRY(ember_f32_encoder_hadamard__ref, EMBER_ISA_SCALAR, 0),
+#if defined(EMBER_ARCH_X86_64)
+    ENTRY(ember_f32_encoder_hadamard__avx512vnni, EMBER_ISA_AVX512VNNI, 0),
+#endif
+};
+
 static void scalar_only(void) {}
 static const ember_kernel_entry im2col_entries[] = {{"ember_qs8_im2col__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
 static const ember_kernel_entry avgpool_entries[] = {{"ember_qs8_avgpool__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
@@ -120,7 +127,7 @@ static const ember_kernel_entry dequantize_entries[] = {{"ember_qs8_dequantize__
 static const ember_kernel_entry requantize_entries[] = {{"ember_qs8_requantize__ref", EMBER_ISA_SCALAR, scalar_only, 0, 0}};
 
 #define TABLE(op_, arr_) {op_, arr_, sizeof(arr_) / sizeof(arr_[0])}
-enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32, T_LAYERNORM, T_IM2COL, T_ADD, T_QD8_QUANTIZE, T_ATTENTION, T_MEAN };  // positions of the dispatched operators in tables[]
+enum { T_GEMM, T_DWCONV, T_CRC, T_QD8, T_GELU, T_SOFTMAX_F32, T_LAYERNORM, T_IM2COL, T_ADD, T_QD8_QUANTIZE, T_ATTENTION, T_MEAN, T_HADAMARD };  // positions of the dispatched operators in tables[]
 static const ember_kernel_table tables[] = {
     TABLE("qs8_gemm", gemm_entries),
     TABLE("qs8_dwconv3x3", dwconv_entries),
@@ -134,6 +141,7 @@ static const ember_kernel_table tables[] = {
     TABLE("qd8_quantize_rows", qd8_quantize_entries),
     TABLE("f32_attention", attention_entries),
     TABLE("qs8_mean_hw", mean_entries),
+    TABLE("f32_encoder_hadamard", hadamard_entries),
     TABLE("qs8_avgpool", avgpool_entries),
     TABLE("qs8_softmax", softmax_entries),
     TABLE("qs8_quantize", quantize_entries),
@@ -271,6 +279,11 @@ void ember_f32_attention(size_t tokens, size_t heads, size_t head_size, const fl
                          float *out, size_t out_stride) {
     ((ember_f32_attention_fn)choice(T_ATTENTION)->fn)(tokens, heads, head_size, qkv, qkv_stride, mask, head_begin, head_end,
                                                       scratch, out, out_stride);
+}
+
+void ember_f32_encoder_hadamard(size_t rows, size_t k, size_t block, const float *x, size_t x_stride,
+                                const float *scale, float *out) {
+    ((ember_f32_encoder_hadamard_fn)choice(T_HADAMARD)->fn)(rows, k, block, x, x_stride, scale, out);
 }
 
 void ember_f32_layernorm(size_t rows, size_t dim, const float *x, const float *gamma, const float *beta,

@@ -11,7 +11,8 @@
 // sign flip is exact and a + (-b) is a - b), the rest between vectors. 64 columns stay in 8
 // registers from load to store (128 columns in 16 spilled to the stack with AVX2, and would with
 // NEON, and were slower); the stages of larger blocks then run in memory, in L1. Clang keeps the
-// registers; GCC 12 does not (the result is the same, several times slower).
+// registers; GCC 12 does not (the result is the same, several times slower). The twin of the
+// dispatched paths (ember_f32_encoder_hadamard__avx512vnni: 16-float vectors, 128 columns held).
 #include <stdint.h>
 #include <string.h>
 #include "ember_kernels_internal.h"
@@ -58,8 +59,8 @@ static inline __attribute__((always_inline)) void block_in_registers(const float
     for (size_t g = 0; g < groups; g++) store8(out + 8 * g, &v[g]);
 }
 
-EMBER_WIDE void ember_f32_encoder_hadamard(size_t rows, size_t k, size_t block, const float *x, size_t x_stride,
-                                           const float *scale, float *out) {
+EMBER_WIDE void ember_f32_encoder_hadamard__ref(size_t rows, size_t k, size_t block, const float *x, size_t x_stride,
+                                                const float *scale, float *out) {
     for (size_t r = 0; r < rows; r++) {
         const float *in = x + r * x_stride;
         float *row = out + r * k;

@@ -131,6 +131,8 @@ typedef void (*ember_f32_softmax_fn)(size_t rows, size_t cols, const float *x, c
 typedef void (*ember_f32_attention_fn)(size_t tokens, size_t heads, size_t head_size, const float *qkv, size_t qkv_stride,
                                        const uint8_t *mask, size_t head_begin, size_t head_end, float *scratch,
                                        float *out, size_t out_stride);
+typedef void (*ember_f32_encoder_hadamard_fn)(size_t rows, size_t k, size_t block, const float *x, size_t x_stride,
+                                              const float *scale, float *out);
 /// ember_f32_attention's blocking, shared by its paths (the scratch layout depends on it): scores
 /// for QR queries x KC keys at a time, keys zero-padded to a multiple of KC.
 #define EMBER_ATTENTION_QR 4
@@ -234,6 +236,8 @@ void ember_qd8_gemm_8x16c8__avx512vnni(size_t, size_t, size_t, size_t, const int
 void ember_f32_attention__ref(size_t, size_t, size_t, const float *, size_t, const uint8_t *, size_t, size_t, float *, float *, size_t);
 void ember_f32_attention__avx512vnni(size_t, size_t, size_t, const float *, size_t, const uint8_t *, size_t, size_t, float *, float *,
                                      size_t);
+void ember_f32_encoder_hadamard__ref(size_t, size_t, size_t, const float *, size_t, const float *, float *);
+void ember_f32_encoder_hadamard__avx512vnni(size_t, size_t, size_t, const float *, size_t, const float *, float *);
 void ember_f32_layernorm__ref(size_t, size_t, const float *, const float *, const float *, float, float *);
 void ember_f32_layernorm__neon(size_t, size_t, const float *, const float *, const float *, float, float *);
 void ember_f32_layernorm__avx2(size_t, size_t, const float *, const float *, const float *, float, float *);

@@ -17,7 +17,7 @@ struct CPUCommand: ParsableCommand {
     static let paths: [ember_isa] = [EMBER_ISA_SCALAR, EMBER_ISA_NEON, EMBER_ISA_NEONDOT, EMBER_ISA_I8MM,
                                      EMBER_ISA_AVX2, EMBER_ISA_AVXVNNI, EMBER_ISA_AVX512VNNI]
     static let operators = ["qs8_gemm", "qs8_gemm_narrow", "qs8_im2col", "qs8_dwconv3x3", "qs8_add", "qs8_mean_hw", "qs8_avgpool",
-                            "qs8_softmax", "qs8_quantize", "qs8_dequantize", "qs8_requantize", "qd8_gemm", "qd8_gemm_narrow", "f32_attention", "crc32c"]
+                            "qs8_softmax", "qs8_quantize", "qs8_dequantize", "qs8_requantize", "qd8_gemm", "qd8_gemm_narrow", "f32_attention", "f32_encoder_hadamard", "crc32c"]
 
     func run() throws {
         let chosen = ember_kernels_init(-1)
@@ -28,7 +28,7 @@ struct CPUCommand: ParsableCommand {
         print("packing:  \(String(cString: ember_qs8_gemm_packing()))")
         print("kernels:")
         for op in Self.operators {
-            if let name = ember_kernel_name(op) { print("  \(op.padding(17))\(String(cString: name))") }
+            if let name = ember_kernel_name(op) { print("  \(op.padding(22))\(String(cString: name))") }
         }
         guard let model else { return }
         do {

@@ -1010,6 +1010,7 @@ static void qd8_quantize_paths_match_twin(size_t k) {
 }
 
 static void attention_paths_match_twin(void);
+static void hadamard_paths_match_twin(void);
 
 static void test_encoder(void) {
     // Dynamic quantization: the float result equals the formula on exact int32 sums, bit for bit,
@@ -1052,6 +1053,7 @@ static void test_encoder(void) {
     free(got);
     qd8_paths_match_twin();
     attention_paths_match_twin();
+    hadamard_paths_match_twin();
     static const size_t quantize_k[] = {1, 13, 16, 31, 77, 384, 1536};
     for (size_t i = 0; i < sizeof quantize_k / sizeof quantize_k[0]; i++) qd8_quantize_paths_match_twin(quantize_k[i]);
     for (size_t r = 0; r < m; r++)
@@ -1329,6 +1331,43 @@ static void test_encoder_hadamard(void) {
     const uint64_t h = fnv_floats(14695981039346656037ull, v, sizeof v / 4), want = 0xb0fb648152ff5469ull;
     g_checks++;
     if (h != want) FAIL("encoder_hadamard hash %016" PRIx64 ", expected %016" PRIx64 " (not the same bits as on x86-64)", h, want);
+}
+
+/// Every rotation path equals the twin bit for bit: blocks 2 to 4096 (the AVX-512 path hands
+/// blocks below 16 to the twin, holds up to 128 columns in registers and runs larger blocks'
+/// stages in memory), with and without a column scale, strided rows into a separate output and
+/// in place, unaligned.
+static void hadamard_paths_match_twin(void) {
+    static const size_t shapes[][3] = {{3, 8, 2}, {2, 24, 8}, {5, 48, 16}, {4, 96, 32}, {3, 192, 64}, {9, 384, 128},
+                                       {2, 1536, 128}, {1, 512, 256}, {2, 1024, 512}, {1, 4096, 4096}};
+    const ember_kernel_table *t = ember_kernel_table_for("f32_encoder_hadamard");
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const size_t rows = shapes[s][0], k = shapes[s][1], b = shapes[s][2], stride = k + 3;
+        float *x = xmalloc((rows * stride + 1) * sizeof(float)), *scale = xmalloc((k + 1) * sizeof(float));
+        float *twin = xmalloc(rows * k * sizeof(float)), *got = xmalloc((rows * k + 1) * sizeof(float));
+        for (size_t i = 0; i < rows * stride; i++) x[i + 1] = 7.0f * frand();
+        for (size_t i = 0; i < k; i++) scale[i + 1] = 0.01f + fabsf(3.0f * frand());
+        for (int scaled = 0; scaled < 2; scaled++) {
+            const float *sc = scaled ? scale + 1 : NULL;
+            ember_f32_encoder_hadamard__ref(rows, k, b, x + 1, stride, sc, twin);
+            for (size_t e = 1; e < t->count; e++) {
+                if (!ember_isa_available(t->entries[e].isa)) continue;
+                const ember_f32_encoder_hadamard_fn fn = (ember_f32_encoder_hadamard_fn)t->entries[e].fn;
+                fn(rows, k, b, x + 1, stride, sc, got + 1);
+                g_checks++;
+                if (memcmp(got + 1, twin, rows * k * sizeof(float)) != 0)
+                    FAIL("%s differs from ember_f32_encoder_hadamard__ref (rows %zu, k %zu, block %zu, scale %d)", t->entries[e].name,
+                         rows, k, b, scaled);
+                for (size_t r = 0; r < rows; r++) memcpy(got + 1 + r * k, x + 1 + r * stride, k * sizeof(float));  // in place
+                fn(rows, k, b, got + 1, k, sc, got + 1);
+                g_checks++;
+                if (memcmp(got + 1, twin, rows * k * sizeof(float)) != 0)
+                    FAIL("%s in place differs from ember_f32_encoder_hadamard__ref (rows %zu, k %zu, block %zu, scale %d)",
+                         t->entries[e].name, rows, k, b, scaled);
+            }
+        }
+        free(x); free(scale); free(twin); free(got);
+    }
 }
 
 /// Every attention path equals the twin bit for bit: 1 and 13 tokens, lengths that are not

@@ -259,7 +259,7 @@ void ember_f32_encoder_scale_columns(size_t rows, size_t k, const float *x, size
 /// ember_f32_encoder_scale_columns), then each block of `block` columns (a power of two dividing
 /// k) by the Sylvester Hadamard matrix H_block (H_1 = [1], H_2m = [[H_m, H_m], [H_m, -H_m]]; not
 /// normalized). `out` is dense [rows][k] and may be `x` (with x_stride = k). dynamicLinear's
-/// optional rotation (`hadamard_block`).
+/// optional rotation (`hadamard_block`). Every path gives the same bits (one butterfly network).
 void ember_f32_encoder_hadamard(size_t rows, size_t k, size_t block, const float *x, size_t x_stride,
                                 const float *scale, float *out);
 

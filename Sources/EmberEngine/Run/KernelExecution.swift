@@ -21,7 +21,7 @@ extension Kernel {
         case .embedding(let e): return e.wordIsHalf ? "embedding lookup (ember_f32_encoder_add_half)" : "embedding lookup (Swift)"
         case .layerNorm: return "ember_f32_encoder_layernorm"
         case .dynamicLinear(let l):
-            let rowTransform = l.hadamardBlock != 0 ? "ember_f32_encoder_hadamard + " : l.inputScale != nil ? "ember_f32_encoder_scale_columns + " : ""
+            let rowTransform = l.hadamardBlock != 0 ? name("f32_encoder_hadamard") + " + " : l.inputScale != nil ? "ember_f32_encoder_scale_columns + " : ""
             return rowTransform + name("qd8_quantize_rows") + " + "
                 + name(l.narrow ? "qd8_gemm_narrow" : "qd8_gemm")
         case .attention: return name("f32_attention") + " (ember_f32_encoder_softmax)"
