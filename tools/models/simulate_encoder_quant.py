@@ -120,6 +120,17 @@ def quant_rows(x):
     return ((round_away(x / s) + zp).clamp(-128, 127) - zp) * s
 
 
+def linears(w, layers, weight, bias):
+    """Fills weight and bias with every layer's linears by name (KINDS), query/key/value fused."""
+    for l in range(layers):
+        p = f"encoder.layer.{l}."
+        qkv = ["attention.self." + n for n in ("query", "key", "value")]
+        weight[p + "qkv"] = torch.cat([w[p + n + ".weight"] for n in qkv])
+        bias[p + "qkv"] = torch.cat([w[p + n + ".bias"] for n in qkv])
+        for kind in KINDS[1:]:
+            weight[p + kind], bias[p + kind] = w[p + kind + ".weight"], w[p + kind + ".bias"]
+
+
 class Model:
     """The BERT forward of make_encoder_goldens.py with every linear replaceable."""
 
@@ -130,14 +141,8 @@ class Model:
         self.rotation = {}  # per linear: orthogonal matrix applied to the input row (weights rotated alike)
         self.group = 0
         self.capture = None  # linear -> list of float inputs, when calibrating
+        linears(w, cfg["layers"], self.weight, self.bias)
         h = cfg["hidden"]
-        for l in range(cfg["layers"]):
-            p = f"encoder.layer.{l}."
-            qkv = ["attention.self." + n for n in ("query", "key", "value")]
-            self.weight[p + "qkv"] = torch.cat([w[p + n + ".weight"] for n in qkv])
-            self.bias[p + "qkv"] = torch.cat([w[p + n + ".bias"] for n in qkv])
-            for kind in KINDS[1:]:
-                self.weight[p + kind], self.bias[p + kind] = w[p + kind + ".weight"], w[p + kind + ".bias"]
         assert self.weight["encoder.layer.0.qkv"].shape == (3 * h, h)
 
     def lin(self, x, name):
