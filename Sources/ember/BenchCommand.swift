@@ -41,12 +41,19 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Encoders: tokens per run, special tokens included (default 128, at most the model's maximum).")
     var tokens: Int?
 
+    @Option(help: "Encoders: sentences of --tokens tokens per timed run, through embed(batch:) (1: embed(tokenIds:)).")
+    var batch = 1
+
+    @Option(name: .customLong("pack-tokens"), help: "Encoders with --batch: tokens per packed run (1: one sentence at a time).")
+    var packTokens = Engine.defaultPackTokens
+
     @Flag(help: "Also print each op's median time over the timed runs (a separate pass).")
     var profile = false
 
     func validate() throws {
         guard runs >= 1, warmup >= 0, coldRuns >= 0 else { throw ValidationError("--runs must be >= 1, --warmup and --cold-runs >= 0") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256") }
+        guard batch >= 1, packTokens >= 1 else { throw ValidationError("--batch and --pack-tokens must be at least 1") }
     }
 
     func run() throws {
@@ -70,7 +77,12 @@ struct BenchCommand: ParsableCommand {
                 rng = rng &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 return Int32(1000 + (rng >> 33) % 20_000)
             }
+            let sentences = [[Int32]](repeating: ids, count: batch)
             func once() throws {
+                if tokenCount > 0 && batch > 1 {
+                    _ = try engine.embed(batch: sentences, threads: threads, packTokens: packTokens)
+                    return
+                }
                 if tokenCount > 0 {
                     _ = try engine.embed(tokenIds: ids)
                     return
@@ -88,7 +100,8 @@ struct BenchCommand: ParsableCommand {
             print("model:        \(self.model) (\(model.metadata.name), \(model.ops.count) ops, \(mebibytes(model.weightBytes)) of weights)")
             print("threads:      \(threads)")
             if tokenCount > 0 {
-                print("tokens:       \(tokenCount) per run, \(format(Double(tokenCount) * 1000 / percentile(0.5))) tokens/s at p50")
+                let per = batch > 1 ? "\(tokenCount) per sentence, \(batch) sentences per run (packed up to \(packTokens)), \(format(percentile(0.5) / Double(batch))) ms per sentence" : "\(tokenCount) per run"
+                print("tokens:       \(per), \(format(Double(tokenCount * batch) * 1000 / percentile(0.5))) tokens/s at p50")
             }
             print("arena:        \(mebibytes(engine.arenaSize)) (+ \(mebibytes(engine.plan.scratchPerTask)) scratch per thread)")
             print("load:         \(format(milliseconds(load))) ms (map + validate + checksum)")

@@ -32,6 +32,10 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "Threads for a local model's operators.")
     var threads = 1
 
+    @Option(name: .customLong("pack-tokens"),
+            help: "A local model runs consecutive texts together, up to this many tokens per run (1: one at a time; same results).")
+    var packTokens = Engine.defaultPackTokens
+
     @OptionGroup var daemon: DaemonOptions
 
     @Argument(help: "[MODEL.ember] then the texts to embed (UTF-8).")
@@ -45,6 +49,7 @@ struct EmbedCommand: ParsableCommand {
         if similarity && texts.count < 2 { throw ValidationError("--similarity needs two or more texts") }
         if tokenIds && model != nil { throw ValidationError("--token-ids needs a local model file") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256") }
+        guard packTokens >= 1 else { throw ValidationError("--pack-tokens must be at least 1") }
     }
 
     func run() throws {
@@ -80,7 +85,7 @@ struct EmbedCommand: ParsableCommand {
                 let tokenizer = try EncoderTokenizer(metadata: engine.metadata)
                 batch = texts.map { tokenizer.encode($0) }
             }
-            return try engine.embed(batch: batch)
+            return try engine.embed(batch: batch, packTokens: packTokens)
         } catch let error as EngineError {
             printError("ember embed: \(path): \(error)")
             throw ExitCode(1)

@@ -39,6 +39,10 @@ import EmberEngine
         #expect(g.tokens.count >= 1000 && g.nearest.count == g.tokens.count && g.reference.count == g.tokens.count)
         let engine = try Engine(model: EmberModel(path: Self.modelPath), threads: 2)
         let embeddings = try engine.embed(batch: g.tokens)
+        // Packed runs (embed(batch:)) give each sentence's own bytes on the real model too.
+        for i in stride(from: 0, to: g.tokens.count, by: 12) {
+            #expect(try engine.embed(tokenIds: g.tokens[i]) == embeddings[i], "sentence \(i): packed and alone differ")
+        }
         let cosines = zip(embeddings, g.reference).map { Self.dot($0, $1) / (Self.dot($0, $0) * Self.dot($1, $1)).squareRoot() }
         let mean = cosines.reduce(0, +) / Float(cosines.count)
         let minimum = cosines.min() ?? 0

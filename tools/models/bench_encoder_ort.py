@@ -4,10 +4,14 @@
 Builds the float model as a torch module (nn.Linear layers, the same forward as
 make_encoder_goldens.py, mean pooling and L2 normalisation inside the graph), exports it with
 torch.onnx.export(dynamo=True), quantizes it with onnxruntime.quantization.quantize_dynamic
-(per_channel=True, QInt8 weights: MatMulInteger with per-row dynamic activations), then times
+(per_channel=True, QInt8 weights: MatMulInteger; DynamicQuantizeLinear gives each linear's whole input
+one uint8 scale and zero point, per tensor, where Ember has one per row), then times
 batch-1 runs at each sequence length and thread count. Prints one line per case:
   ort TOKENS THREADS p50_ms min_ms
-Usage: bench_encoder_ort.py MODEL_FOLDER WORKDIR --tokens 16,64,128 --threads 1,2 --runs N
+With --batch B (> 1) a second export takes [B, T] ids (sentences of one length, so nothing to
+pad or mask: onnxruntime's best case) and each line gives the time per sentence of a B-sentence run. Its
+embeddings depend on the batch: one activation scale spans all B sentences.
+Usage: bench_encoder_ort.py MODEL_FOLDER WORKDIR --tokens 16,64,128 --threads 1,2 --runs N [--batch B]
        bench_encoder_ort.py MODEL_FOLDER WORKDIR --export-only   (the model alone, for
        tools/qemu-icount/count-inference.sh --encoder)
 """
@@ -59,6 +63,20 @@ class Bert(torch.nn.Module):
         return e / e.norm(dim=1, keepdim=True)
 
 
+class BatchedBert(Bert):
+    def forward(self, ids):  # ids [B, T] int64, every sentence T tokens
+        bsz, t = ids.shape
+        d = self.h // self.heads
+        x = self.ln0(self.word[ids] + self.pos[:t])
+        for b in self.blocks:
+            split = lambda y: y.view(bsz, t, self.heads, d).transpose(1, 2)
+            a = torch.softmax(split(b["q"](x)) @ split(b["k"](x)).transpose(2, 3) / math.sqrt(d), -1) @ split(b["v"](x))
+            x = b["ln1"](b["o"](a.transpose(1, 2).reshape(bsz, t, self.h)) + x)
+            x = b["ln2"](b["down"](torch.nn.functional.gelu(b["up"](x))) + x)
+        e = x.mean(1)
+        return e / e.norm(dim=1, keepdim=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model", type=Path)
@@ -66,17 +84,22 @@ def main():
     ap.add_argument("--tokens", default="16,64,128")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--batch", type=int, default=1, help="sentences per run (> 1: the batched export)")
     ap.add_argument("--export-only", action="store_true", help="write the quantized model and stop")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    quantized = args.work / "minilm-int8-per-channel.onnx"
+    batched = args.batch > 1
+    quantized = args.work / ("minilm-int8-per-channel-batched.onnx" if batched else "minilm-int8-per-channel.onnx")
     if not quantized.exists():
         from onnxruntime.quantization import QuantType, quantize_dynamic
-        model = Bert(args.model).eval()
-        float_path = args.work / "minilm-float.onnx"
-        ids = torch.randint(1000, 20000, (1, 16))
+        model = (BatchedBert if batched else Bert)(args.model).eval()
+        float_path = args.work / ("minilm-float-batched.onnx" if batched else "minilm-float.onnx")
+        ids = torch.randint(1000, 20000, (2 if batched else 1, 16))
+        dims = {1: torch.export.Dim("tokens", min=2, max=512)}
+        if batched:
+            dims[0] = torch.export.Dim("batch", min=1, max=1024)
         torch.onnx.export(model, (ids,), str(float_path), dynamo=True, input_names=["input_ids"], output_names=["embedding"],
-                          dynamic_shapes={"ids": {1: torch.export.Dim("tokens", min=2, max=512)}})
+                          dynamic_shapes={"ids": dims})
         quantize_dynamic(str(float_path), str(quantized), per_channel=True, weight_type=QuantType.QInt8)
     if args.export_only:
         return
@@ -89,6 +112,7 @@ def main():
         session = ort.InferenceSession(str(quantized), options, providers=["CPUExecutionProvider"])
         for tokens in map(int, args.tokens.split(",")):
             ids = np.concatenate([[101], rng.integers(1000, 21000, tokens - 2), [102]]).astype(np.int64)[None, :]
+            ids = np.repeat(ids, args.batch, axis=0)
             for _ in range(5):
                 session.run(None, {"input_ids": ids})
             times = []
@@ -97,7 +121,8 @@ def main():
                 session.run(None, {"input_ids": ids})
                 times.append((time.perf_counter() - start) * 1000)
             times.sort()
-            print(f"ort {tokens} {threads} {times[len(times) // 2]:.2f} {times[0]:.2f}", flush=True)
+            b = args.batch
+            print(f"ort {tokens} {threads} {times[len(times) // 2] / b:.3f} {times[0] / b:.3f}", flush=True)
 
 
 if __name__ == "__main__":

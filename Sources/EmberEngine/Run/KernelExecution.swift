@@ -62,10 +62,10 @@ extension Kernel {
     }
 
     /// Runs work items `items` (a task's share) with the arena at `arena` and the task's scratch;
-    /// encoder kernels process `tokens` rows.
-    func run(_ items: Range<Int>, tokens: Int, arena: UnsafeMutableRawPointer, scratch: UnsafeMutableRawPointer) {
+    /// encoder kernels process the rows of `segments`, one sentence or several packed.
+    func run(_ items: Range<Int>, segments: Segments, arena: UnsafeMutableRawPointer, scratch: UnsafeMutableRawPointer) {
         switch self {
-        case .embedding(let e): runEmbedding(e, items, arena: arena)
+        case .embedding(let e): runEmbedding(e, items, segments: segments, arena: arena)
         case .layerNorm(let l):
             ember_f32_encoder_layernorm(items.count, l.dim, floats(l.input, arena) + items.lowerBound * l.dim, l.gamma, l.beta, l.epsilon,
                                 mutableFloats(l.out, arena) + items.lowerBound * l.dim)
@@ -93,9 +93,13 @@ extension Kernel {
             gemm(0, items.count, l.n, l.k, q, l.k, scales, zeroPoints, l.packed, l.weightScale, l.bias,
                  mutableFloats(l.out, arena) + items.lowerBound * l.n, l.n)
         case .attention(let a):
-            ember_f32_attention(tokens, a.heads, a.headSize, floats(a.qkv, arena), 3 * a.heads * a.headSize, nil,
-                                items.lowerBound, items.upperBound, scratch.assumingMemoryBound(to: Float.self),
-                                mutableFloats(a.out, arena), a.heads * a.headSize)
+            let hidden = a.heads * a.headSize
+            for s in 0..<segments.count {
+                let rows = segments.rows(s)
+                ember_f32_attention(rows.count, a.heads, a.headSize, floats(a.qkv, arena) + rows.lowerBound * 3 * hidden, 3 * hidden,
+                                    nil, items.lowerBound, items.upperBound, scratch.assumingMemoryBound(to: Float.self),
+                                    mutableFloats(a.out, arena) + rows.lowerBound * hidden, hidden)
+            }
         case .gelu(let g):
             ember_f32_encoder_gelu(items.count * g.width, floats(g.input, arena) + items.lowerBound * g.width,
                            mutableFloats(g.out, arena) + items.lowerBound * g.width)
@@ -104,9 +108,20 @@ extension Kernel {
             ember_f32_encoder_add(items.count * r.width, floats(r.input, arena) + first, floats(r.b!, arena) + first,
                                   mutableFloats(r.out, arena) + first)
         case .meanPooling(let p):
-            ember_f32_mean_pool(tokens, p.width, floats(p.input, arena), nil, mutableFloats(p.out, arena))
+            if let pooled = segments.pooled {
+                for s in 0..<segments.count {
+                    let rows = segments.rows(s)
+                    ember_f32_mean_pool(rows.count, p.width, floats(p.input, arena) + rows.lowerBound * p.width, nil, pooled + s * p.width)
+                }
+            } else {
+                ember_f32_mean_pool(segments.rows(0).count, p.width, floats(p.input, arena), nil, mutableFloats(p.out, arena))
+            }
         case .l2Normalize(let n):
-            ember_f32_l2_normalize(1, n.width, floats(n.input, arena), n.epsilon, mutableFloats(n.out, arena))
+            if let pooled = segments.pooled {
+                ember_f32_l2_normalize(segments.count, n.width, pooled, n.epsilon, pooled)
+            } else {
+                ember_f32_l2_normalize(1, n.width, floats(n.input, arena), n.epsilon, mutableFloats(n.out, arena))
+            }
         case .gemm(let g):
             let gemm = g.narrow ? ember_qs8_gemm_narrow : ember_qs8_gemm
             let a = g.a.pointer(arena: arena).assumingMemoryBound(to: Int8.self)
@@ -223,15 +238,18 @@ extension Kernel {
         l.mutablePointer(arena: arena).assumingMemoryBound(to: Float.self)
     }
 
-    /// Token ids outside the vocabulary (the engine's callers check them) read row 0.
-    private func runEmbedding(_ e: Embedding, _ items: Range<Int>, arena: UnsafeMutableRawPointer) {
+    /// Token ids outside the vocabulary (the engine's callers check them) read row 0. Positions
+    /// count from each sentence's first token.
+    private func runEmbedding(_ e: Embedding, _ items: Range<Int>, segments: Segments, arena: UnsafeMutableRawPointer) {
         let ids = e.ids.pointer(arena: arena).assumingMemoryBound(to: Int32.self)
         let positions = e.positions.assumingMemoryBound(to: Float.self)
         let out = mutableFloats(e.out, arena)
+        var s = 0
         for t in items {
+            while t >= segments.starts[s + 1] { s += 1 }
             let id = Int(ids[t])
             let row = (0..<e.vocabulary).contains(id) ? id * e.hidden : 0
-            let o = out + t * e.hidden, p = positions + t * e.hidden
+            let o = out + t * e.hidden, p = positions + (t - segments.starts[s]) * e.hidden
             if e.wordIsHalf {
                 ember_f32_encoder_add_half(e.hidden, e.word.assumingMemoryBound(to: UInt16.self) + row, p, o)
             } else {
