@@ -68,6 +68,7 @@ import EmberTestSupport
             for ids: [Int32] in [[2, 3], [2, 5, 7, 11, 3], Array(repeating: 4, count: max(1, engine.maxTokens))] {
                 _ = try? engine.embed(tokenIds: ids)
             }
+            _ = try? engine.embed(batch: [[2, 3], [2, 5, 7, 11, 3], [2, 4, 3]])  // packed into one run
         }
         print("engine mutations: \(counts)")
         #expect(counts.ran > 0 && counts.plan + counts.read > 0, "\(counts)")
