@@ -71,6 +71,10 @@ struct BenchCommand: ParsableCommand {
             var output = [UInt8](repeating: 0, count: engine.state.output(0).count)
             // Encoders: [CLS], fixed pseudo-random word ids, [SEP] (latency depends on the count only).
             let tokenCount = engine.isEncoder ? min(tokens ?? 128, engine.maxTokens) : 0
+            if batch > 1 && !engine.isEncoder {
+                printError("ember bench: --batch is for encoders; \(self.model) is not one")
+                throw ExitCode(1)
+            }
             let ids: [Int32] = tokenCount == 0 ? [] : (0..<tokenCount).map { i in
                 if i == 0 { return 101 }
                 if i == tokenCount - 1 { return 102 }

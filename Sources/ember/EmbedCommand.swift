@@ -33,8 +33,8 @@ struct EmbedCommand: ParsableCommand {
     var threads = 1
 
     @Option(name: .customLong("pack-tokens"),
-            help: "A local model runs consecutive texts together, up to this many tokens per run (1: one at a time; same results).")
-    var packTokens = Engine.defaultPackTokens
+            help: "A local model runs consecutive texts together, up to this many tokens per run (default 128; 1: one at a time; same results).")
+    var packTokens: Int?
 
     @OptionGroup var daemon: DaemonOptions
 
@@ -49,7 +49,10 @@ struct EmbedCommand: ParsableCommand {
         if similarity && texts.count < 2 { throw ValidationError("--similarity needs two or more texts") }
         if tokenIds && model != nil { throw ValidationError("--token-ids needs a local model file") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256") }
-        guard packTokens >= 1 else { throw ValidationError("--pack-tokens must be at least 1") }
+        if let packTokens {
+            guard packTokens >= 1 else { throw ValidationError("--pack-tokens must be at least 1") }
+            if model != nil { throw ValidationError("--pack-tokens needs a local model file (emberd embeds each text in its own request)") }
+        }
     }
 
     func run() throws {
@@ -85,7 +88,7 @@ struct EmbedCommand: ParsableCommand {
                 let tokenizer = try EncoderTokenizer(metadata: engine.metadata)
                 batch = texts.map { tokenizer.encode($0) }
             }
-            return try engine.embed(batch: batch, packTokens: packTokens)
+            return try engine.embed(batch: batch, packTokens: packTokens ?? Engine.defaultPackTokens)
         } catch let error as EngineError {
             printError("ember embed: \(path): \(error)")
             throw ExitCode(1)
