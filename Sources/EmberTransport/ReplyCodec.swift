@@ -63,6 +63,15 @@ public struct Reply: Sendable {
         }
         return LittleEndianFloats.decode(payloads[Int(index)])
     }
+
+    /// The embeddings as rows, split by the header's shape [texts, dimensions].
+    public func embeddings() -> [[Float]]? {
+        guard let values = embedding(), case .array(let shape)? = header["outputs"]?["embedding"]?["shape"], shape.count == 2,
+              let rows = shape[0].asInt, let width = shape[1].asInt, rows >= 1, width >= 1, Int(rows * width) == values.count else {
+            return nil
+        }
+        return (0..<Int(rows)).map { Array(values[$0 * Int(width)..<($0 + 1) * Int(width)]) }
+    }
 }
 
 public enum LittleEndianFloats {

@@ -101,14 +101,18 @@ public struct RequestDecoder: Sendable {
                 throw WireError(.badRequest, "\"input.dtype\" is \"\(dtypeName)\"; expected one of \(TensorDType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             tensorType = (dtype, try Self.decodeShape(try input.required("shape", \.asArray)))
-        case "image", "text":
+        case "image", "text", "texts":
             break
         default:
-            throw WireError(.badRequest, "\"input.type\" is \"\(type)\"; expected tensor, image or text")
+            throw WireError(.badRequest, "\"input.type\" is \"\(type)\"; expected tensor, image, text or texts")
         }
         try input.rejectUnread()
         try fields.rejectUnread()
 
+        if type == "texts" {
+            return InferRequest(model: model, input: .texts(try decodeTexts(payloads)), topK: Int(topK), includeRaw: includeRaw,
+                                deadlineMilliseconds: deadline)
+        }
         guard payloads.count == 1 else {
             throw WireError(.badRequest, "op \"infer\" takes exactly 1 payload frame after the header, got \(payloads.count)")
         }
@@ -137,6 +141,26 @@ public struct RequestDecoder: Sendable {
         }
         return InferRequest(model: model, input: decoded, topK: Int(topK), includeRaw: includeRaw,
                             deadlineMilliseconds: deadline)
+    }
+
+    /// One text per payload frame; together they count against `maxPayloadBytes`.
+    private func decodeTexts(_ payloads: [[UInt8]]) throws(WireError) -> [String] {
+        guard (1...WireProtocol.maxTexts).contains(payloads.count) else {
+            throw WireError(.badRequest, "input type \"texts\" takes 1...\(WireProtocol.maxTexts) payload frames (one text each), got \(payloads.count)")
+        }
+        let total = payloads.reduce(0) { $0 + $1.count }
+        guard total <= maxPayloadBytes else {
+            throw WireError(.payloadTooLarge, "the \(payloads.count) text frames hold \(total) bytes together; the limit is \(maxPayloadBytes)")
+        }
+        var texts: [String] = []
+        texts.reserveCapacity(payloads.count)
+        for (index, payload) in payloads.enumerated() {
+            guard let text = String(validating: payload, as: UTF8.self) else {
+                throw WireError(.invalidInput, "text payload frame \(index) is not valid UTF-8")
+            }
+            texts.append(text)
+        }
+        return texts
     }
 
     static func decodeShape(_ values: [JSONValue]) throws(WireError) -> [Int] {
@@ -259,6 +283,9 @@ public enum RequestEncoder {
             case .text(let text):
                 header.append(("input", .object([("type", .string("text"))])))
                 payloads.append(Array(text.utf8))
+            case .texts(let texts):
+                header.append(("input", .object([("type", .string("texts"))])))
+                payloads += texts.map { Array($0.utf8) }
             }
             header.append(("top_k", .int(Int64(infer.topK))))
             if infer.includeRaw { header.append(("raw", .bool(true))) }

@@ -14,6 +14,8 @@ public enum WireProtocol {
     public static let maxDeadlineMilliseconds: Int64 = 3_600_000
     /// Largest accepted tensor rank.
     public static let maxRank = 8
+    /// Most texts one `texts` request may carry (one payload frame each).
+    public static let maxTexts = 256
 }
 
 /// Error codes carried in error replies as `error.code`.
@@ -81,13 +83,22 @@ public enum RequestInput: Sendable, Equatable {
     case image([UInt8])
     /// UTF-8 text.
     case text(String)
+    /// Several UTF-8 texts, embedded together (1 ... `WireProtocol.maxTexts`).
+    case texts([String])
 
     public var kindName: String {
         switch self {
         case .tensor: return "tensor"
         case .image: return "image"
         case .text: return "text"
+        case .texts: return "texts"
         }
+    }
+
+    /// Units of work for scheduling: a `texts` request costs about one run per text.
+    public var workUnits: Int {
+        if case .texts(let texts) = self { return max(1, texts.count) }
+        return 1
     }
 }
 

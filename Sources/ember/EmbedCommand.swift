@@ -51,7 +51,7 @@ struct EmbedCommand: ParsableCommand {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256") }
         if let packTokens {
             guard packTokens >= 1 else { throw ValidationError("--pack-tokens must be at least 1") }
-            if model != nil { throw ValidationError("--pack-tokens needs a local model file (emberd embeds each text in its own request)") }
+            if model != nil { throw ValidationError("--pack-tokens needs a local model file (emberd packs the texts of a request itself)") }
         }
     }
 
@@ -101,14 +101,17 @@ struct EmbedCommand: ParsableCommand {
     private func remote(_ name: String) throws -> [[Float]] {
         let client = try daemon.connect("embed")
         var vectors: [[Float]] = []
-        for text in texts {
-            let request = InferRequest(model: name, input: .text(text), deadlineMilliseconds: daemon.deadlineMilliseconds)
+        // Several texts go as `texts` requests (up to WireProtocol.maxTexts each), which emberd runs together.
+        for start in stride(from: 0, to: texts.count, by: WireProtocol.maxTexts) {
+            let chunk = Array(texts[start..<min(start + WireProtocol.maxTexts, texts.count)])
+            let input: RequestInput = chunk.count == 1 ? .text(chunk[0]) : .texts(chunk)
+            let request = InferRequest(model: name, input: input, deadlineMilliseconds: daemon.deadlineMilliseconds)
             let reply = try daemon.call(client, .infer(request), "embed")
-            guard let vector = reply.embedding() else {
-                printError("ember embed: model \"\(name)\" returned no embedding (is it an encoder?)")
+            guard let rows = reply.embeddings(), rows.count == chunk.count else {
+                printError("ember embed: model \"\(name)\" returned no embedding for \(chunk.count) text(s) (is it an encoder?)")
                 throw ExitCode(1)
             }
-            vectors.append(vector)
+            vectors += rows
         }
         return vectors
     }

@@ -35,6 +35,28 @@ private let encoderPath = getenv("EMBER_ENCODER_MODEL").map { String(cString: $0
             #expect(reply.embedding() == expected, "text \(i)")
             #expect(reply.header["outputs"]?["embedding"]?["shape"] == .array([.int(1), .int(Int64(expected.count))]))
         }
+        // One `texts` request: the rows are what each text gives alone, byte for byte (packed runs).
+        let many = texts + (0..<20).map { "Sentence number \($0) of a batch, with \(String(repeating: "more words ", count: $0 % 7))." }
+        let batch = try client.call(Request(id: "batch", operation: .infer(InferRequest(model: "minilm", input: .texts(many), includeRaw: true))))
+        #expect(batch.isOK, "\(batch.header)")
+        let rows = try #require(batch.embeddings())
+        #expect(rows.count == many.count)
+        for (i, text) in many.enumerated() where i < rows.count {
+            #expect(rows[i] == (try engine.embed(tokenIds: tokenizer.encode(text))), "batch text \(i)")
+        }
+        #expect(batch.header["outputs"]?["embedding"]?["shape"] == .array([.int(Int64(many.count)), .int(384)]))
+        #expect(batch.header["outputs"]?["raw"]?["shape"] == .array([.int(Int64(many.count)), .int(384)]))
+        try client.send(RequestEncoder.encode(Request(id: "bad", operation: .infer(InferRequest(
+            model: "minilm", input: .texts(["fine", "fine"]))))).dropLast() + [[0xC3, 0x28]])
+        let badUTF8 = try client.receive()
+        #expect(badUTF8.error?.code == .invalidInput && badUTF8.error?.message.contains("frame 1") == true, "\(badUTF8.header)")
+        // `ember embed --model` sends several texts as one `texts` request; it prints what the local file gives.
+        let scratch = try TemporaryDirectory()
+        let cliTexts = ["A cat sat on the mat.", "Ein Hund läuft.", "tax law"]
+        let remote = try runEmber(["embed", "--model", "minilm", "--endpoint", daemon.endpoint, "--timeout", "60"] + cliTexts, in: scratch.path)
+        let local = try runEmber(["embed", encoderPath] + cliTexts, in: scratch.path)
+        #expect(remote.status == 0 && remote.output.split(separator: "\n").count == 3, "\(remote.output.prefix(300))")
+        #expect(remote.output == local.output)
         let image = try client.call(Request(id: "image", operation: .infer(InferRequest(model: "minilm", input: .image([0x89, 0x50])))))
         #expect(image.error?.code == .invalidInput, "\(image.header)")
         let models = try client.call(.models)

@@ -51,6 +51,8 @@ private let repositoryRoot = String(#filePath.split(separator: "/Tests/").first!
         #expect(wrongType.error?.code == .invalidInput && wrongType.error?.message.contains("int8") == true)
         let text = try client.call(Request(id: "text", operation: .infer(InferRequest(model: "mobilenetv2", input: .text("cat")))))
         #expect(text.error?.code == .invalidInput)
+        let texts = try client.call(Request(id: "texts", operation: .infer(InferRequest(model: "mobilenetv2", input: .texts(["a", "b"])))))
+        #expect(texts.error?.code == .invalidInput && texts.error?.message.contains("not texts") == true, "\(texts.header)")
         let brokenPNG = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 7, count: 64)
         let broken = try client.call(Request(id: "png", operation: .infer(InferRequest(model: "mobilenetv2", input: .image(brokenPNG)))))
         #expect(broken.error?.code == .invalidInput, "\(broken.header)")

@@ -23,11 +23,29 @@ import EmberTestSupport
         let tensor = Request(id: "t1", operation: .infer(InferRequest(model: "m", input: .tensor(dtype: .int8, shape: [2, 3], data: [1, 2, 3, 4, 5, 6]), topK: 3, includeRaw: true, deadlineMilliseconds: 20)))
         let text = Request(id: "t2", operation: .infer(InferRequest(model: "e", input: .text("héllo"))))
         let image = Request(id: "t3", operation: .infer(InferRequest(model: "m", input: .image([0xFF, 0xD8, 0xFF, 0xE0]))))
-        for request in [tensor, text, image, Request(id: "a", operation: .models), Request(id: "b", operation: .stats),
+        let texts = Request(id: "t4", operation: .infer(InferRequest(model: "e", input: .texts(["one", "", "trois, quatre"]))))
+        for request in [tensor, text, image, texts, Request(id: "a", operation: .models), Request(id: "b", operation: .stats),
                         Request(id: "c", operation: .health), Request(id: "d", operation: .reload(model: "m")),
                         Request(id: "e", operation: .reload(model: nil))] {
             #expect(try decoder.decode(RequestEncoder.encode(request)) == request)
         }
+    }
+
+    @Test func textsTakeOneFramePerTextWithinTheLimits() throws {
+        let good = #""v":1,"id":"r","op":"infer","model":"e","input":{"type":"texts"}"#
+        let request = try decoder.decode([header("{\(good)}"), Array("a".utf8), [], Array("ü".utf8)])
+        guard case .infer(let infer) = request.operation else { Issue.record("not infer"); return }
+        #expect(infer.input == .texts(["a", "", "ü"]))
+        #expect(infer.input.workUnits == 3)
+        expectError([header("{\(good)}")], .badRequest, mentioning: "takes 1...256 payload frames (one text each), got 0", id: "r")
+        expectError([header("{\(good)}")] + Array(repeating: [65], count: 257), .badRequest, mentioning: "got 257", id: "r")
+        #expect(throws: Never.self) { try decoder.decode([header("{\(good)}")] + Array(repeating: [65], count: 256)) }
+        expectError([header("{\(good)}"), [65], [65], [0xC3, 0x28]], .invalidInput, mentioning: "text payload frame 2 is not valid UTF-8", id: "r")
+        // The frames count together against max_payload_bytes (1024 here).
+        expectError([header("{\(good)}"), [UInt8](repeating: 65, count: 600), [UInt8](repeating: 66, count: 600)], .payloadTooLarge,
+                    mentioning: "the 2 text frames hold 1200 bytes together; the limit is 1024", id: "r")
+        expectError([header(#"{"v":1,"id":"r","op":"infer","model":"e","input":{"type":"text_batch"}}"#), [65]], .badRequest,
+                    mentioning: "expected tensor, image, text or texts", id: "r")
     }
 
     @Test func envelopeSplitsIdentityAndDelimiter() {

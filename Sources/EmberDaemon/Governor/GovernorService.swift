@@ -66,11 +66,12 @@ final class GovernorService: DaemonComponent, @unchecked Sendable {
         case refused(WireErrorCode, String)
     }
 
-    /// `deadline` and `now` are monotonic ns; `queueDepth` counts the requests that run before this one.
-    func admit(model: String, deadline: UInt64?, queueDepth: Int, now: UInt64) -> Verdict {
+    /// `deadline` and `now` are monotonic ns; `units`: inferences in this request (one per text
+    /// of a batch); `queueDepth`: inferences that run before this one.
+    func admit(model: String, units: Int, deadline: UInt64?, queueDepth: Int, now: UInt64) -> Verdict {
         let left = deadline.map { $0 > now ? Duration.nanoseconds(Int64(clamping: $0 - now)) : .zero }
         return lock.withLock {
-            switch governor.admit(model: model, deadline: left, queueDepth: queueDepth, now: .now) {
+            switch governor.admit(model: model, units: units, deadline: left, queueDepth: queueDepth, now: .now) {
             case .run(let threads, _):
                 return .run(threads: threads)
             case .deferred(let wait, _):
@@ -87,13 +88,13 @@ final class GovernorService: DaemonComponent, @unchecked Sendable {
 
     /// For a deferred job, in its worker: asks again until the governor lets it run (returns
     /// the threads) or refuses it. Waits in slices so a changed decision is seen soon.
-    func waitForAdmission(model: String, deadline: UInt64?) -> Result<Int, WireError> {
+    func waitForAdmission(model: String, units: Int, deadline: UInt64?) -> Result<Int, WireError> {
         while true {
             if lock.withLock({ stopped }) {
                 return .failure(WireError(.shuttingDown, "emberd is stopping; this request was waiting for the governor's budget"))
             }
             let now = monotonicNanoseconds()
-            switch admit(model: model, deadline: deadline, queueDepth: 0, now: now) {
+            switch admit(model: model, units: units, deadline: deadline, queueDepth: 0, now: now) {
             case .run(let threads): return .success(threads)
             case .refused(let code, let message): return .failure(WireError(code, message))
             case .deferred(_, let wait): sleepMilliseconds(Int(min(max(wait / 1_000_000, 1), 250)))
@@ -112,10 +113,10 @@ final class GovernorService: DaemonComponent, @unchecked Sendable {
         return lock.withLock { governor.decision?.cores }
     }
 
-    /// One finished inference.
-    func observe(model: String, threads: Int, nanoseconds: UInt64) {
+    /// One finished request of `units` inferences.
+    func observe(model: String, threads: Int, nanoseconds: UInt64, units: Int) {
         lock.withLock {
-            governor.observe(model: model, threads: threads, latency: .nanoseconds(Int64(clamping: nanoseconds)), now: .now)
+            governor.observe(model: model, threads: threads, latency: .nanoseconds(Int64(clamping: nanoseconds)), units: units, now: .now)
         }
     }
 

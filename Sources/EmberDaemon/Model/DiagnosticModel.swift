@@ -29,11 +29,15 @@ public final class EchoModel: ServableModel {
             raw = RawTensor(info: TensorInfo(name: "echo", dtype: .uint8, shape: [bytes.count]), bytes: bytes)
         case .text(let text):
             raw = RawTensor(info: TensorInfo(name: "echo", dtype: .uint8, shape: [text.utf8.count]), bytes: Array(text.utf8))
+        case .texts(let texts):
+            // The texts one after the other; like an encoder, a run per text (the delay, each).
+            let bytes = texts.flatMap { Array($0.utf8) }
+            raw = RawTensor(info: TensorInfo(name: "echo", dtype: .uint8, shape: [bytes.count]), bytes: bytes)
         }
         guard raw.bytes.count <= Self.maxInputBytes else {
             throw InferenceError.invalidInput("builtin:echo takes at most \(Self.maxInputBytes) bytes, got \(raw.bytes.count)")
         }
-        if delayMilliseconds > 0 { sleepMilliseconds(delayMilliseconds) }
+        if delayMilliseconds > 0 { sleepMilliseconds(delayMilliseconds * input.workUnits) }
         return InferenceOutput(raw: raw)
     }
 }

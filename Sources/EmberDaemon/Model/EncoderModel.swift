@@ -12,7 +12,7 @@ final class EncoderModel: ServableModel, @unchecked Sendable {
     private let instances: Int
     private let tokenizer: WordPieceTokenizer
     let kind: ServableKind = .encoder
-    let accepts: [InputKind] = [.text]
+    let accepts: [InputKind] = [.text, .texts]
     let inputs: [TensorInfo]
     let outputs: [TensorInfo]
     private let arenaBytes: Int
@@ -47,8 +47,12 @@ final class EncoderModel: ServableModel, @unchecked Sendable {
     }
 
     func infer(_ input: RequestInput, options: InferenceOptions) throws -> InferenceOutput {
-        guard case .text(let text) = input else { throw InferenceError.invalidInput("an encoder takes text input") }
-        let ids = tokenizer.encode(text)
+        let batch: [[Int32]]
+        switch input {
+        case .text(let text): batch = [tokenizer.encode(text)]
+        case .texts(let texts): batch = texts.map { tokenizer.encode($0) }
+        default: throw InferenceError.invalidInput("an encoder takes text input")
+        }
         let engine = lock.withLock {
             while idle.isEmpty { lock.wait() }
             return idle.removeLast()
@@ -61,13 +65,21 @@ final class EncoderModel: ServableModel, @unchecked Sendable {
         }
         if let cores = options.cores, let problem = engine.state.pin(cpus: cores) { report(problem) }
         let embedding: [Float]
-        do { embedding = try engine.embed(tokenIds: ids, threads: options.threads) } catch {
+        do {
+            // Several texts share runs (Engine.embed(batch:)); each embedding is what its text gives alone.
+            embedding = batch.count == 1 ? try engine.embed(tokenIds: batch[0], threads: options.threads)
+                                         : try engine.embed(batch: batch, threads: options.threads).flatMap { $0 }
+        } catch {
             if case .invalidInput(let message) = error { throw InferenceError.invalidInput(message) }
             throw InferenceError.failed("\(error)")
         }
         var result = InferenceOutput(embedding: embedding)
+        result.embeddingRows = batch.count
         if options.includeRaw, let info = outputs.first {
-            result.raw = RawTensor(info: info, bytes: embedding.withUnsafeBytes { [UInt8]($0) })
+            var shape = info.shape
+            if shape.count == 2 { shape[0] = batch.count }
+            result.raw = RawTensor(info: TensorInfo(name: info.name, dtype: info.dtype, shape: shape),
+                                   bytes: embedding.withUnsafeBytes { [UInt8]($0) })
         }
         return result
     }

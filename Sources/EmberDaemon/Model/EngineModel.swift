@@ -109,7 +109,7 @@ final class EngineModel: ServableModel, @unchecked Sendable {
             } catch let error as ImageError {
                 throw InferenceError.invalidInput("\(error)")
             }
-        case .text:
+        case .text, .texts:
             throw InferenceError.invalidInput("text input needs an encoder model")
         }
         let output: [UInt8]

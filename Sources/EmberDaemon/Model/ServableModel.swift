@@ -18,7 +18,7 @@ public enum ServableKind: String, Sendable {
 
 /// The `input.type`s of the wire protocol.
 public enum InputKind: String, Sendable, CaseIterable {
-    case tensor, image, text
+    case tensor, image, text, texts
 }
 
 public struct TensorInfo: Sendable, Equatable {
@@ -68,8 +68,10 @@ public struct InferenceOutput: Sendable, Equatable {
     /// Classifiers: one probability per class, index = class id (apply softmax to logits before
     /// returning them). The daemon picks the top-k and attaches labels.
     public var classProbabilities: [Float]?
-    /// Encoders: the embedding (already pooled and normalised as the model prescribes).
+    /// Encoders: the embedding (already pooled and normalised as the model prescribes); for a
+    /// `texts` input, `embeddingRows` of them one after the other.
     public var embedding: [Float]?
+    public var embeddingRows = 1
     /// The output tensor; required for `.tensor` models and when `InferenceOptions.includeRaw`.
     public var raw: RawTensor?
 

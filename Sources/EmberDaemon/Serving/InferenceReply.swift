@@ -24,11 +24,12 @@ enum InferenceReply {
             }
             outputs.append(("top_k", .array(best)))
         case .encoder:
-            guard let embedding = output.embedding else {
+            guard let embedding = output.embedding, output.embeddingRows >= 1, embedding.count % output.embeddingRows == 0 else {
                 throw WireError(.internal, "model \"\(served.name)\" returned no embedding")
             }
+            let rows = output.embeddingRows
             outputs.append(("embedding", .object([("dtype", .string("float32")),
-                                                  ("shape", .array([.int(1), .int(Int64(embedding.count))])),
+                                                  ("shape", .array([.int(Int64(rows)), .int(Int64(embedding.count / rows))])),
                                                   ("payload", .int(Int64(payloads.count)))])))
             payloads.append(LittleEndianFloats.encode(embedding))
         case .tensor:

@@ -13,11 +13,11 @@ struct InferenceWorker {
             if let governor = scheduler.governor, let chosen = threads { threads = min(chosen, governor.threadCap) }
             if job.deferred, let governor = scheduler.governor {
                 // Waits here for the rate or power budget: holding the worker is the rate limit.
-                switch governor.waitForAdmission(model: served.name, deadline: job.deadline) {
+                switch governor.waitForAdmission(model: served.name, units: job.units, deadline: job.deadline) {
                 case .success(let n): threads = n
                 case .failure(var error):
                     error.id = job.id
-                    scheduler.complete(model: served.name, .failure(error.code))
+                    scheduler.complete(job, model: served.name, .failure(error.code))
                     if let waiter = job.completion {
                         waiter.fail(error)
                     } else {
@@ -33,10 +33,11 @@ struct InferenceWorker {
             let start = monotonicNanoseconds()
             let queued = start - job.receivedAt
             let frames: [[UInt8]]
-            if let deadline = job.deadline, start + typical > deadline {
-                let reason = start >= deadline ? "passed while queued" : "cannot be met (a run takes about \(typical / 1_000_000) ms)"
+            if let deadline = job.deadline, start + typical * UInt64(job.units) > deadline {
+                let each = job.units > 1 ? "\(job.units) runs take about \(typical / 1_000_000) ms each" : "a run takes about \(typical / 1_000_000) ms"
+                let reason = start >= deadline ? "passed while queued" : "cannot be met (\(each))"
                 frames = ReplyEncoder.error(WireError(.deadlineExceeded, "deadline of \(job.request.deadlineMilliseconds.map { "\($0) ms" } ?? "the request") \(reason); not run", id: job.id))
-                scheduler.complete(model: served.name, .failure(.deadlineExceeded))
+                scheduler.complete(job, model: served.name, .failure(.deadlineExceeded))
             } else {
                 frames = run(job, on: served, threads: threads, startedAt: start, queued: queued)
             }
@@ -60,19 +61,19 @@ struct InferenceWorker {
             }
             let elapsed = monotonicNanoseconds() - start
             // Every real inference teaches the governor's latency model.
-            scheduler.governor?.observe(model: served.name, threads: threads ?? 1, nanoseconds: elapsed)
+            scheduler.governor?.observe(model: served.name, threads: threads ?? 1, nanoseconds: elapsed, units: job.units)
             let frames = try InferenceReply.frames(job: job, served: served, output: output,
                                                    queuedNanoseconds: queued, inferenceNanoseconds: elapsed)
-            scheduler.complete(model: served.name, .success(inferenceNanoseconds: elapsed, queuedNanoseconds: queued))
+            scheduler.complete(job, model: served.name, .success(inferenceNanoseconds: elapsed, queuedNanoseconds: queued))
             return frames
         } catch let error as WireError {
             if error.code == .internal { logger.error("request \(job.id): \(error.message)") }
-            scheduler.complete(model: served.name, .failure(error.code))
+            scheduler.complete(job, model: served.name, .failure(error.code))
             var error = error
             error.id = job.id
             return ReplyEncoder.error(error)
         } catch {
-            scheduler.complete(model: served.name, .failure(.internal))
+            scheduler.complete(job, model: served.name, .failure(.internal))
             return ReplyEncoder.error(WireError(.internal, "\(error)", id: job.id))
         }
     }

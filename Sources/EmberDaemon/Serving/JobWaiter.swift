@@ -23,8 +23,8 @@ final class JobWaiter: @unchecked Sendable {
         do {
             let output = try served.loaded.model.infer(job.request.input, options: InferenceOptions(threads: threads, cores: scheduler.governor?.pinCores))
             let elapsed = monotonicNanoseconds() - start
-            scheduler.governor?.observe(model: served.name, threads: threads ?? 1, nanoseconds: elapsed)
-            scheduler.complete(model: served.name, .success(inferenceNanoseconds: elapsed, queuedNanoseconds: queued))
+            scheduler.governor?.observe(model: served.name, threads: threads ?? 1, nanoseconds: elapsed, units: job.units)
+            scheduler.complete(job, model: served.name, .success(inferenceNanoseconds: elapsed, queuedNanoseconds: queued))
             finish(.success(Success(output: output, served: served, queuedNanoseconds: queued, inferenceNanoseconds: elapsed)))
         } catch {
             let wire: WireError
@@ -33,7 +33,7 @@ final class JobWaiter: @unchecked Sendable {
             case .failed(let message)?: wire = WireError(.internal, "model \"\(served.name)\": \(message)")
             case nil: wire = WireError(.internal, "model \"\(served.name)\": \(error)")
             }
-            scheduler.complete(model: served.name, .failure(wire.code))
+            scheduler.complete(job, model: served.name, .failure(wire.code))
             finish(.failure(wire))
         }
     }

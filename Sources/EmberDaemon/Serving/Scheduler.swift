@@ -18,6 +18,9 @@ public struct Job: Sendable {
     public var deferred = false
     /// Set for a job no socket waits for (a GPIO trigger's firing): the worker hands it the outcome.
     var completion: JobWaiter? = nil
+
+    /// Inferences it stands for: one per text of a `texts` batch, otherwise 1.
+    public var units: Int { request.input.workUnits }
 }
 
 /// A model as served: what a worker runs a job with.
@@ -78,6 +81,9 @@ public final class Scheduler: @unchecked Sendable {
     private var stopped = false
     private var totalQueued = 0
     private var totalRunning = 0
+    /// The same in units of work (`Job.units`), for time estimates.
+    private var queuedUnits = 0
+    private var runningUnits = 0
     private var workersExited = 0
     /// Asked before each request runs, when the governor is on.
     var governor: GovernorService?
@@ -101,7 +107,7 @@ public final class Scheduler: @unchecked Sendable {
     public func configuration(_ name: String) -> ModelConfiguration? { lock.withLock { slots[name]?.config } }
 
     /// Queues a job, or says why not. The deadline check estimates when the job would finish
-    /// from the jobs ahead of it and the model's median inference time.
+    /// from the units of work ahead of it and its own, at the model's median time per unit.
     public func submit(_ job: Job, now: UInt64) -> SubmitResult {
         var job = job
         return lock.withLock {
@@ -114,7 +120,8 @@ public final class Scheduler: @unchecked Sendable {
             }
             if let governor {
                 // The governor's learned latency replaces the median-based estimate below.
-                switch governor.admit(model: job.request.model, deadline: job.deadline, queueDepth: totalQueued + totalRunning, now: now) {
+                switch governor.admit(model: job.request.model, units: job.units, deadline: job.deadline,
+                                      queueDepth: queuedUnits + runningUnits, now: now) {
                 case .run(let threads): job.threads = threads
                 case .deferred(let threads, _): (job.threads, job.deferred) = (threads, true)
                 case .refused(let code, let message):
@@ -123,10 +130,11 @@ public final class Scheduler: @unchecked Sendable {
                 }
             } else if let deadline = job.deadline {
                 let typical = slot.stats.typicalInferenceNanoseconds
-                let ahead = UInt64(totalQueued + totalRunning)
-                // Jobs ahead share the workers; each takes about `typical` (a rough, model-local guess).
+                let ahead = UInt64(queuedUnits + runningUnits)
+                // Units ahead share the workers; each takes about `typical` (a rough, model-local
+                // guess); this job's units run one after another on one worker.
                 let rounds = (ahead + UInt64(workers) - 1) / UInt64(workers)
-                let finish = now + rounds * typical + typical
+                let finish = now + rounds * typical + UInt64(job.units) * typical
                 if finish > deadline {
                     slot.stats.errors.add(.deadlineExceeded)
                     return .deadlineUnreachable(estimatedMilliseconds: Int((finish - now) / 1_000_000))
@@ -134,13 +142,14 @@ public final class Scheduler: @unchecked Sendable {
             }
             slot.queue.append(job)
             totalQueued += 1
+            queuedUnits += job.units
             lock.signal()
             return .accepted
         }
     }
 
     /// Blocks until there is a job (the oldest across all models) and returns it with the model
-    /// to run it on, and the model's median inference time. Returns nil when the worker should exit.
+    /// to run it on, and the model's median time per unit. Returns nil when the worker should exit.
     public func next() -> (Job, ServedModel, typicalNanoseconds: UInt64)? {
         lock.withLock {
             while true {
@@ -155,6 +164,8 @@ public final class Scheduler: @unchecked Sendable {
                     let job = slot.popFirst()
                     totalQueued -= 1
                     totalRunning += 1
+                    queuedUnits -= job.units
+                    runningUnits += job.units
                     slot.running += 1
                     let served = ServedModel(name: job.request.model, loaded: slot.current, generation: slot.generation)
                     return (job, served, slot.stats.typicalInferenceNanoseconds)
@@ -170,13 +181,14 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     /// Called by a worker when it is done with a job taken from `next()`.
-    public func complete(model name: String, _ outcome: Outcome) {
+    public func complete(_ job: Job, model name: String, _ outcome: Outcome) {
         lock.withLock {
             totalRunning -= 1
+            runningUnits -= job.units
             guard let slot = slots[name] else { return }
             slot.running -= 1
             switch outcome {
-            case .success(let inference, let queued): slot.stats.recordSuccess(inference: inference, queued: queued)
+            case .success(let inference, let queued): slot.stats.recordSuccess(inference: inference, queued: queued, units: job.units)
             case .failure(let code): slot.stats.errors.add(code)
             }
             lock.broadcast()
@@ -216,6 +228,7 @@ public final class Scheduler: @unchecked Sendable {
                 while slot.queued > 0 { abandoned.append(slot.popFirst()) }
             }
             totalQueued = 0
+            queuedUnits = 0
             lock.broadcast()
             return abandoned
         }

@@ -52,20 +52,25 @@ struct ModelStats: Sendable {
     var requests = 0
     var ok = 0
     var errors = ErrorCounts()
+    /// Per request, as clients see them.
     var inference = LatencyWindow()
     var queued = LatencyWindow()
-    /// Median inference time, kept up to date for deadline estimates (recomputing it per request
-    /// would sort the window every time).
+    /// Per unit of work (a batch of texts: its time over its text count), for estimates.
+    private var perUnit = LatencyWindow()
+    /// Median inference time of one unit, kept up to date for deadline estimates (recomputing it
+    /// per request would sort the window every time).
     var typicalInferenceNanoseconds: UInt64 = 0
     private var sinceEstimate = 0
 
-    mutating func recordSuccess(inference nanoseconds: UInt64, queued queuedNanoseconds: UInt64) {
+    mutating func recordSuccess(inference nanoseconds: UInt64, queued queuedNanoseconds: UInt64, units: Int) {
         ok += 1
         inference.add(nanoseconds)
         queued.add(queuedNanoseconds)
+        let unit = nanoseconds / UInt64(max(1, units))
+        perUnit.add(unit)
         sinceEstimate += 1
         if typicalInferenceNanoseconds == 0 || sinceEstimate >= 32 {
-            typicalInferenceNanoseconds = inference.percentiles([0.5])?[0] ?? nanoseconds
+            typicalInferenceNanoseconds = perUnit.percentiles([0.5])?[0] ?? unit
             sinceEstimate = 0
         }
     }

@@ -46,14 +46,15 @@ public struct Governor: Sendable {
 
     // MARK: - learning
 
-    /// One finished inference: its wall time with `threads` threads.
-    public mutating func observe(model: String, threads: Int, latency: Duration, now: ContinuousClock.Instant) {
+    /// One finished request of `units` inferences (a batch of texts counts one per text): its
+    /// wall time with `threads` threads. The latency model learns the time per inference.
+    public mutating func observe(model: String, threads: Int, latency: Duration, units: Int = 1, now: ContinuousClock.Instant) {
         if start == nil { start = now }
-        let seconds = latency.seconds
+        let seconds = latency.seconds / Double(max(1, units))
         guard seconds.isFinite, seconds > 0, threads >= 1 else { return }
         let scale = lastDecision?.clockScale ?? 1
         self.latency.observe(model: model, threads: threads, fullClockSeconds: seconds * scale)
-        rateMeter.record(now)
+        for _ in 0..<max(1, units) { rateMeter.record(now) }
     }
 
     /// Predicted latency of `model` with `threads` threads at the current clock; nil without data.
@@ -232,16 +233,19 @@ public struct Governor: Sendable {
 
     // MARK: - admission
 
-    /// Whether to run a request for `model` now. `deadline`: time left until the client's
-    /// deadline (nil: none). `queueDepth`: requests that will run before this one.
-    public mutating func admit(model: String, deadline: Duration?, queueDepth: Int, now: ContinuousClock.Instant) -> Admission {
+    /// Whether to run a request of `units` inferences (1, or one per text of a batch) for `model`
+    /// now. `deadline`: time left until the client's deadline (nil: none). `queueDepth`:
+    /// inferences that will run before this one.
+    public mutating func admit(model: String, units: Int = 1, deadline: Duration?, queueDepth: Int,
+                               now: ContinuousClock.Instant) -> Admission {
         let d = lastDecision ?? decide(now: now, readings: BoardReadings())
-        let result = admission(model: model, deadline: deadline, queueDepth: max(0, queueDepth), decision: d, now: now)
+        let result = admission(model: model, units: Double(max(1, units)), deadline: deadline, queueDepth: max(0, queueDepth),
+                               decision: d, now: now)
         counters.count(result)
         return result
     }
 
-    private mutating func admission(model: String, deadline: Duration?, queueDepth: Int, decision d: Decision,
+    private mutating func admission(model: String, units: Double, deadline: Duration?, queueDepth: Int, decision d: Decision,
                                     now: ContinuousClock.Instant) -> Admission {
         if let watts = budget.powerWatts, watts <= profile.idleWatts {
             return .reject(.overBudget, reason: "power budget \(format(watts)) W is not above the board's idle power \(format(profile.idleWatts)) W")
@@ -256,18 +260,20 @@ public struct Governor: Sendable {
         var why = threadsText(n)
         var need: Double?  // seconds until this request would finish
         if let mean = predict(model: model, threads: n)?.meanSeconds {
+            // The inferences ahead share the workers; this request's run on one of them.
             let waves = Double((queueDepth + options.workers - 1) / options.workers)
-            need = (waves + 1) * mean
+            need = (waves + units) * mean
             if let deadline, need! > deadline.seconds {
                 // Faster with more threads?
                 let faster = (1...d.threadCap).compactMap { k in predict(model: model, threads: k).map { (k, $0.meanSeconds) } }
                     .min { $0.1 < $1.1 }
-                if let (k, m) = faster, (waves + 1) * m <= deadline.seconds {
+                if let (k, m) = faster, (waves + units) * m <= deadline.seconds {
                     n = k
-                    need = (waves + 1) * m
+                    need = (waves + units) * m
                     why = "\(threadsText(k)), raised to meet the deadline"
                 } else {
-                    return .reject(.deadlineUnmeetable, reason: "\(model) needs about \(ms(need!)) (\(queueDepth) queued, \(ms(mean)) each at \(n) threads); the deadline is \(ms(deadline.seconds))")
+                    let batch = units > 1 ? ", \(Int(units)) in this request" : ""
+                    return .reject(.deadlineUnmeetable, reason: "\(model) needs about \(ms(need!)) (\(queueDepth) queued\(batch), \(ms(mean)) each at \(n) threads); the deadline is \(ms(deadline.seconds))")
                 }
             }
         } else {
@@ -276,11 +282,11 @@ public struct Governor: Sendable {
         // Thermal rate cap (requests), then the power budget (joules above idle, charged at the
         // thread count this request will really use).
         let dynamicJoules = predict(model: model, threads: n).map {
-            Double(n) * profile.activeCoreWatts * d.clockScale * $0.meanSeconds
+            Double(n) * profile.activeCoreWatts * d.clockScale * $0.meanSeconds * units
         } ?? 0
         var wait: Duration?
         var limiter = ""
-        if let w = rateBucket.waitIfTaken(1, now: now) {
+        if let w = rateBucket.waitIfTaken(units, now: now) {
             wait = w
             limiter = "thermal rate cap \(format(rateBucket.rate ?? 0))/s"
         } else if let w = energyBucket.waitIfTaken(dynamicJoules, now: now) {
@@ -293,7 +299,7 @@ public struct Governor: Sendable {
             }
             return .deferred(retryAfter: wait, reason: "\(limiter): retry in \(ms(wait.seconds))")
         }
-        _ = rateBucket.take(1, now: now)
+        _ = rateBucket.take(units, now: now)
         _ = energyBucket.take(dynamicJoules, now: now)
         return .run(threads: n, reason: why)
     }
