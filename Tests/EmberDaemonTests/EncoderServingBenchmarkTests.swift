@@ -2,6 +2,7 @@
 // fidelity corpus's first) through a real emberd serving all-MiniLM-L6-v2 over ipc, sent one at
 // a time, all in flight at once, and in `texts` batches of 16, 64 and 256. Prints the wall time
 // per sentence that docs/benchmarks.md quotes, and checks that every way gives the same bytes.
+// The governor is off, so every run uses threads_per_inference threads (it would choose its own).
 // Needs $EMBER_ENCODER_MODEL (tools/test-steps/80-encoder.sh sets it).
 import EmberDaemon
 import EmberTransport
@@ -21,6 +22,7 @@ private let encoderPath = getenv("EMBER_ENCODER_MODEL").map { String(cString: $0
             workers = 1
             threads_per_inference = \(threads)
             queue_depth = 256
+            governor = false
             [[model]]
             name = "minilm"
             path = "\(encoderPath)"
