@@ -17,7 +17,7 @@ private let encoderPath = getenv("EMBER_ENCODER_MODEL").map { String(cString: $0
 @Suite(.serialized) struct EncoderServingTests {
     @Test(.enabled(if: !encoderPath.isEmpty && fileExists(encoderPath), "set EMBER_ENCODER_MODEL to the converted all-MiniLM-L6-v2"))
     func servesTextEmbeddingsLikeTheEngineInProcess() throws {
-        let daemon = try DaemonProcess(config: "workers = 2\n[[model]]\nname = \"minilm\"\npath = \"\(encoderPath)\"\n")
+        let daemon = try DaemonProcess(config: "workers = 2\nqueue_depth = 64\n[[model]]\nname = \"minilm\"\npath = \"\(encoderPath)\"\n")
         let context = try ZMQContext()
         let client = try TestClient(context, endpoint: daemon.endpoint, timeoutMilliseconds: 60_000)
 
@@ -57,6 +57,22 @@ private let encoderPath = getenv("EMBER_ENCODER_MODEL").map { String(cString: $0
         let local = try runEmber(["embed", encoderPath] + cliTexts, in: scratch.path)
         #expect(remote.status == 0 && remote.output.split(separator: "\n").count == 3, "\(remote.output.prefix(300))")
         #expect(remote.output == local.output)
+        // Text requests waiting behind a running one share a run (batch_tokens, default 128):
+        // three long texts keep the one worker busy while twenty short ones queue behind them.
+        let queuedTexts = Array(repeating: String(repeating: "a very long sentence ", count: 200), count: 3)
+            + (0..<20).map { "Queued sentence \($0): \(String(repeating: "word ", count: $0 % 5))" }
+        for (i, text) in queuedTexts.enumerated() {
+            try client.send(RequestEncoder.encode(Request(id: "q\(i)", operation: .infer(InferRequest(model: "minilm", input: .text(text), includeRaw: i % 2 == 0)))))
+        }
+        for _ in queuedTexts {
+            let reply = try client.receive()
+            let index = try #require(reply.id.flatMap { Int($0.dropFirst()) })
+            #expect(reply.embedding() == (try engine.embed(tokenIds: tokenizer.encode(queuedTexts[index]))), "queued text \(index)")
+            #expect(reply.header["outputs"]?["embedding"]?["shape"] == .array([.int(1), .int(384)]))
+            #expect((reply.header["outputs"]?["raw"] != nil) == (index % 2 == 0), "\(reply.header)")
+        }
+        let shared = try client.call(.stats).header["models"]?["minilm"]?["shared_runs"]?.asNumber ?? 0
+        #expect(shared >= 2, "queued text requests should have shared runs")
         let image = try client.call(Request(id: "image", operation: .infer(InferRequest(model: "minilm", input: .image([0x89, 0x50])))))
         #expect(image.error?.code == .invalidInput, "\(image.header)")
         let models = try client.call(.models)

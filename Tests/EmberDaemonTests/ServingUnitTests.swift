@@ -76,6 +76,36 @@ private func job(_ id: String, model: String, at time: UInt64, deadline: UInt64?
         #expect(scheduler.snapshot()[0].stats.inference.percentiles([0.5]) == [200 * ms], "stats keep the request's own time")
     }
 
+    @Test func companionsComeFromBehindTheLeadUntilTheFirstRefusal() throws {
+        let scheduler = Scheduler(models: [(ModelConfiguration(name: "m", path: "builtin:echo"), loaded())], defaultQueueDepth: 8, workers: 1)
+        for id in ["lead", "a", "b", "stop", "c"] { #expect(scheduler.submit(job(id, model: "m", at: 0), now: 0) == .accepted) }
+        let (lead, served, _) = try #require(scheduler.next())
+        #expect(lead.id == "lead")
+        let taken = scheduler.takeCompanions(of: lead, served: served, limit: 8) { $0.id != "stop" }
+        #expect(taken.map(\.id) == ["a", "b"])
+        #expect(scheduler.takeCompanions(of: lead, served: served, limit: 1) { _ in true }.map(\.id) == ["stop"], "the refused one stayed first")
+        // A reloaded model's queue does not join a run on the old one.
+        _ = scheduler.replace("m", with: loaded())
+        #expect(scheduler.takeCompanions(of: lead, served: served, limit: 8) { _ in true }.isEmpty)
+        for member in [lead] + taken {
+            scheduler.complete(member, model: "m", .success(inferenceNanoseconds: 30, queuedNanoseconds: 0), sharedBy: 3)
+        }
+        #expect(scheduler.snapshot()[0].stats.sharedRuns == 3)
+        #expect(scheduler.inFlight == 2)  // "stop" running, "c" queued
+        let (last, _, _) = try #require(scheduler.next())
+        #expect(last.id == "c")
+    }
+
+    @Test func aSharedRunSplitsIntoOneOutputPerText() throws {
+        var output = InferenceOutput(embedding: [1, 2, 3, 4, 5, 6])
+        output.embeddingRows = 3
+        output.raw = RawTensor(info: TensorInfo(name: "e", dtype: .float32, shape: [3, 2]), bytes: Array(0..<24))
+        let rows = try output.splitRows(3, model: "m")
+        #expect(rows.map(\.embedding) == [[1, 2], [3, 4], [5, 6]])
+        #expect(rows[2].raw == RawTensor(info: TensorInfo(name: "e", dtype: .float32, shape: [1, 2]), bytes: Array(16..<24)))
+        #expect(throws: WireError.self) { try output.splitRows(2, model: "m") }
+    }
+
     @Test func replacingAModelKeepsRunningJobsOnTheOldOne() throws {
         let first = EchoModel(delayMilliseconds: 0), second = EchoModel(delayMilliseconds: 0)
         let scheduler = Scheduler(models: [(ModelConfiguration(name: "m", path: "builtin:echo"), loaded(first))], defaultQueueDepth: 4, workers: 1)

@@ -63,6 +63,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var threadsPerInference: Int = 1
     /// Requests a model may hold waiting; more are answered "busy". Default 16.
     public var queueDepth: Int = 16
+    /// An encoder's worker takes `text` requests waiting behind the one it starts and runs them
+    /// together (packed), up to this many tokens; each reply is what its text gives alone. 0: one
+    /// request per run. Default 128.
+    public var batchTokens: Int = 128
     /// Largest accepted payload frame, in bytes. Default 16777216 (16 MiB).
     public var maxPayloadBytes: Int = 16 << 20
     /// Deadline applied to infer requests that carry none, in ms; 0 for none. Default 0.

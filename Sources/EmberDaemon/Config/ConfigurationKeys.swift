@@ -91,6 +91,7 @@ public enum ConfigurationKeys {
         string("stats_textfile", "Prometheus text file rewritten every stats_interval_ms; \"\" for none", default: "\"\"") { $0.statsTextfile = $1 },
         integer("stats_interval_ms", 100...3_600_000, "period of the stats text file, in ms", default: "10000") { $0.statsIntervalMilliseconds = $1 },
         integer("warmup_runs", 0...100, "inferences run on a zero input when a model loads, before it serves", default: "1") { $0.warmupRuns = $1 },
+        integer("batch_tokens", 0...4096, "an encoder's worker runs text requests waiting in its queue together, up to this many tokens per run; 0: one request per run", default: "128") { $0.batchTokens = $1 },
     ] + governor
 
     public static let model: [ConfigKey<ModelConfiguration>] = [

@@ -46,6 +46,11 @@ final class EncoderModel: ServableModel, @unchecked Sendable {
          ("kernels", .array(kernels.map { .string($0) }))]
     }
 
+    func sharedRunTokens(_ input: RequestInput) -> Int? {
+        guard case .text(let text) = input else { return nil }
+        return tokenizer.encode(text).count
+    }
+
     func infer(_ input: RequestInput, options: InferenceOptions) throws -> InferenceOutput {
         let batch: [[Int32]]
         switch input {

@@ -107,12 +107,18 @@ public protocol ServableModel: AnyObject, Sendable {
     var engineStats: [(String, JSONValue)] { get }
     /// The input for warm-up runs; nil when the model cannot make one (then warmup_runs must be 0).
     func warmUpInput() -> RequestInput?
+    /// Tokens `input` would take in a shared run with other requests' inputs, or nil when the
+    /// model cannot run it together with others (then every request runs alone). A model that
+    /// answers gets the inputs of a shared run as one `.texts` input and must return one
+    /// embedding row per text.
+    func sharedRunTokens(_ input: RequestInput) -> Int?
 
     func infer(_ input: RequestInput, options: InferenceOptions) throws -> InferenceOutput
 }
 
 extension ServableModel {
     public var labels: [String]? { nil }
+    public func sharedRunTokens(_ input: RequestInput) -> Int? { nil }
     public var engineStats: [(String, JSONValue)] { [] }
 
     /// The input used for warm-up runs: zeros in the first input's shape when the model takes

@@ -92,7 +92,7 @@ public enum Daemon {
         // 4. Workers and signals.
         do {
             for index in 0..<config.workers {
-                let worker = InferenceWorker(scheduler: scheduler, mailbox: mailbox, logger: logger)
+                let worker = InferenceWorker(scheduler: scheduler, mailbox: mailbox, logger: logger, batchTokens: config.batchTokens)
                 try OSThread(name: "ember-worker-\(index)") { worker.run() }.detach()
             }
             try SignalHandling.startWaiting { signal in mailbox.post(.signal(signal)) }.detach()

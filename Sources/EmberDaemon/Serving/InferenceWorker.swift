@@ -1,11 +1,14 @@
-// An inference worker thread: takes the oldest queued job, checks its deadline, runs the model,
-// builds the reply and posts it to the I/O thread.
+// An inference worker thread: takes the oldest queued job, checks its deadline, runs the model
+// (together with the text requests waiting behind it, for an encoder: `batch_tokens`), builds the
+// replies and posts them to the I/O thread.
 import EmberTransport
 
 struct InferenceWorker {
     let scheduler: Scheduler
     let mailbox: Mailbox
     let logger: Logger
+    /// `batch_tokens`: most tokens of queued text requests an encoder runs together; 0: none.
+    var batchTokens = 0
 
     func run() {
         while let (job, served, typical) = scheduler.next() {
@@ -31,26 +34,56 @@ struct InferenceWorker {
                 continue
             }
             let start = monotonicNanoseconds()
-            let queued = start - job.receivedAt
-            let frames: [[UInt8]]
             if let deadline = job.deadline, start + typical * UInt64(job.units) > deadline {
                 let each = job.units > 1 ? "\(job.units) runs take about \(typical / 1_000_000) ms each" : "a run takes about \(typical / 1_000_000) ms"
                 let reason = start >= deadline ? "passed while queued" : "cannot be met (\(each))"
-                frames = ReplyEncoder.error(WireError(.deadlineExceeded, "deadline of \(job.request.deadlineMilliseconds.map { "\($0) ms" } ?? "the request") \(reason); not run", id: job.id))
+                let frames = ReplyEncoder.error(WireError(.deadlineExceeded, "deadline of \(job.request.deadlineMilliseconds.map { "\($0) ms" } ?? "the request") \(reason); not run", id: job.id))
                 scheduler.complete(job, model: served.name, .failure(.deadlineExceeded))
-            } else {
-                frames = run(job, on: served, threads: threads, startedAt: start, queued: queued)
+                mailbox.post(.reply(socket: job.socket, envelope: job.envelope, frames: frames))
+                continue
             }
-            mailbox.post(.reply(socket: job.socket, envelope: job.envelope, frames: frames))
+            let group = [job] + companions(of: job, on: served, typical: typical, start: start)
+            for (member, frames) in run(group, on: served, threads: threads, startedAt: start) {
+                mailbox.post(.reply(socket: member.socket, envelope: member.envelope, frames: frames))
+            }
         }
     }
 
-    private func run(_ job: Job, on served: ServedModel, threads: Int?, startedAt start: UInt64, queued: UInt64) -> [[UInt8]] {
+    /// The text requests waiting behind `lead` that fit in its run: up to `batchTokens` tokens in
+    /// all, and only while every member's deadline still holds if the run took `typical` per text.
+    private func companions(of lead: Job, on served: ServedModel, typical: UInt64, start: UInt64) -> [Job] {
+        let model = served.loaded.model
+        guard batchTokens > 0, case .text = lead.request.input, var tokens = model.sharedRunTokens(lead.request.input),
+              tokens < batchTokens else { return [] }
+        var earliest = lead.deadline ?? .max
+        var members: UInt64 = 1
+        return scheduler.takeCompanions(of: lead, served: served, limit: WireProtocol.maxTexts - 1) { candidate in
+            // Tokenized under the scheduler's lock: only texts short enough to fit at all.
+            guard case .text(let text) = candidate.request.input, text.utf8.count <= 32 * batchTokens,
+                  let more = model.sharedRunTokens(candidate.request.input), tokens + more <= batchTokens else { return false }
+            let deadline = min(earliest, candidate.deadline ?? .max)
+            guard start + typical * (members + 1) <= deadline else { return false }
+            tokens += more
+            members += 1
+            earliest = deadline
+            return true
+        }
+    }
+
+    /// Runs `group` (one job, or text requests sharing one run as a `.texts` input) and returns
+    /// each job's reply frames.
+    private func run(_ group: [Job], on served: ServedModel, threads: Int?, startedAt start: UInt64) -> [(Job, [[UInt8]])] {
+        let shared = group.count > 1
+        let input: RequestInput = shared ? .texts(group.map { if case .text(let text) = $0.request.input { text } else { "" } })
+                                         : group[0].request.input
+        let options = InferenceOptions(includeRaw: group.contains { $0.request.includeRaw }, threads: threads,
+                                       cores: scheduler.governor?.pinCores)
+        let outputs: [InferenceOutput]
+        let elapsed: UInt64
         do {
             let output: InferenceOutput
             do {
-                output = try served.loaded.model.infer(job.request.input, options: InferenceOptions(
-                    includeRaw: job.request.includeRaw, threads: threads, cores: scheduler.governor?.pinCores))
+                output = try served.loaded.model.infer(input, options: options)
             } catch let error as InferenceError {
                 switch error {
                 case .invalidInput(let message): throw WireError(.invalidInput, message)
@@ -59,22 +92,53 @@ struct InferenceWorker {
             } catch {
                 throw WireError(.internal, "model \"\(served.name)\": \(error)")
             }
-            let elapsed = monotonicNanoseconds() - start
-            // Every real inference teaches the governor's latency model.
-            scheduler.governor?.observe(model: served.name, threads: threads ?? 1, nanoseconds: elapsed, units: job.units)
-            let frames = try InferenceReply.frames(job: job, served: served, output: output,
-                                                   queuedNanoseconds: queued, inferenceNanoseconds: elapsed)
-            scheduler.complete(job, model: served.name, .success(inferenceNanoseconds: elapsed, queuedNanoseconds: queued))
-            return frames
-        } catch let error as WireError {
-            if error.code == .internal { logger.error("request \(job.id): \(error.message)") }
-            scheduler.complete(job, model: served.name, .failure(error.code))
-            var error = error
-            error.id = job.id
-            return ReplyEncoder.error(error)
+            elapsed = monotonicNanoseconds() - start
+            outputs = shared ? try output.splitRows(group.count, model: served.name) : [output]
         } catch {
-            scheduler.complete(job, model: served.name, .failure(.internal))
-            return ReplyEncoder.error(WireError(.internal, "\(error)", id: job.id))
+            let wire = error as? WireError ?? WireError(.internal, "\(error)")
+            if wire.code == .internal { logger.error("request \(group.map(\.id).joined(separator: ", ")): \(wire.message)") }
+            return group.map { job in
+                scheduler.complete(job, model: served.name, .failure(wire.code))
+                return (job, ReplyEncoder.error(WireError(wire.code, wire.message, id: job.id)))
+            }
+        }
+        // Every real inference teaches the governor's latency model (a shared run: per text).
+        scheduler.governor?.observe(model: served.name, threads: threads ?? 1, nanoseconds: elapsed,
+                                    units: shared ? group.count : group[0].units)
+        return zip(group, outputs).map { job, output in
+            // A companion may have arrived after the lead started (while the run was being formed).
+            let queued = start - min(start, job.receivedAt)
+            do throws(WireError) {
+                let frames = try InferenceReply.frames(job: job, served: served, output: output,
+                                                       queuedNanoseconds: queued, inferenceNanoseconds: elapsed)
+                scheduler.complete(job, model: served.name, .success(inferenceNanoseconds: elapsed, queuedNanoseconds: queued),
+                                   sharedBy: group.count)
+                return (job, frames)
+            } catch {
+                if error.code == .internal { logger.error("request \(job.id): \(error.message)") }
+                scheduler.complete(job, model: served.name, .failure(error.code))
+                return (job, ReplyEncoder.error(WireError(error.code, error.message, id: job.id)))
+            }
+        }
+    }
+}
+
+extension InferenceOutput {
+    /// A shared run's output as one output per text: its embedding rows, and the raw tensor's.
+    func splitRows(_ count: Int, model: String) throws(WireError) -> [InferenceOutput] {
+        guard let embedding, embeddingRows == count, embedding.count % count == 0 else {
+            throw WireError(.internal, "model \"\(model)\" returned \(embeddingRows) embeddings for \(count) texts")
+        }
+        let width = embedding.count / count
+        return (0..<count).map { row in
+            var output = InferenceOutput(embedding: Array(embedding[row * width..<(row + 1) * width]))
+            if let raw, raw.bytes.count % count == 0 {
+                let bytes = raw.bytes.count / count
+                var info = raw.info
+                if !info.shape.isEmpty { info.shape[0] = 1 }
+                output.raw = RawTensor(info: info, bytes: Array(raw.bytes[row * bytes..<(row + 1) * bytes]))
+            }
+            return output
         }
     }
 }

@@ -175,20 +175,45 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
+    /// Takes the jobs waiting right behind `lead` in its model's queue that `accept` lets share
+    /// `lead`'s run: oldest first, stopping at the first it refuses or at `limit`, and only while
+    /// the model is still the one `lead` runs on. Jobs a trigger waits for and deferred jobs never
+    /// join. `accept` runs under the scheduler's lock. The jobs taken count as running.
+    func takeCompanions(of lead: Job, served: ServedModel, limit: Int, accept: (Job) -> Bool) -> [Job] {
+        lock.withLock {
+            guard let slot = slots[lead.request.model], slot.generation == served.generation else { return [] }
+            var taken: [Job] = []
+            while taken.count < limit, slot.queued > 0 {
+                let candidate = slot.queue[slot.queueHead]
+                guard candidate.completion == nil, !candidate.deferred, accept(candidate) else { break }
+                taken.append(slot.popFirst())
+                totalQueued -= 1
+                totalRunning += 1
+                queuedUnits -= candidate.units
+                runningUnits += candidate.units
+                slot.running += 1
+            }
+            return taken
+        }
+    }
+
     public enum Outcome: Sendable {
         case success(inferenceNanoseconds: UInt64, queuedNanoseconds: UInt64)
         case failure(WireErrorCode)
     }
 
-    /// Called by a worker when it is done with a job taken from `next()`.
-    public func complete(_ job: Job, model name: String, _ outcome: Outcome) {
+    /// Called by a worker when it is done with a job taken from `next()` (or `takeCompanions`).
+    /// `sharedBy`: the jobs whose inputs ran together in one run (their time is shared).
+    public func complete(_ job: Job, model name: String, _ outcome: Outcome, sharedBy: Int = 1) {
         lock.withLock {
             totalRunning -= 1
             runningUnits -= job.units
             guard let slot = slots[name] else { return }
             slot.running -= 1
             switch outcome {
-            case .success(let inference, let queued): slot.stats.recordSuccess(inference: inference, queued: queued, units: job.units)
+            case .success(let inference, let queued):
+                slot.stats.recordSuccess(inference: inference, queued: queued, units: sharedBy > 1 ? sharedBy : job.units)
+                if sharedBy > 1 { slot.stats.sharedRuns += 1 }
             case .failure(let code): slot.stats.errors.add(code)
             }
             lock.broadcast()

@@ -51,6 +51,8 @@ struct ErrorCounts: Sendable {
 struct ModelStats: Sendable {
     var requests = 0
     var ok = 0
+    /// Successful requests that ran together with others (`batch_tokens`).
+    var sharedRuns = 0
     var errors = ErrorCounts()
     /// Per request, as clients see them.
     var inference = LatencyWindow()

@@ -11,6 +11,7 @@ enum StatsReport {
         let perModel = models.map { model -> (String, JSONValue) in
             (model.name, .object([
                 ("requests", .int(Int64(model.stats.requests))), ("ok", .int(Int64(model.stats.ok))),
+                ("shared_runs", .int(Int64(model.stats.sharedRuns))),
                 ("errors", model.stats.errors.json()),
                 ("queue_depth", .int(Int64(model.queued))), ("running", .int(Int64(model.running))),
                 ("queue_capacity", .int(Int64(model.capacity))), ("generation", .int(Int64(model.generation))),
@@ -41,6 +42,8 @@ enum StatsReport {
         metric("messages_total", "counter", "Messages received on the request sockets.", [("", "\(counters.requests)")])
         metric("model_requests_total", "counter", "Infer requests per model.", models.map { (label($0.name), "\($0.stats.requests)") })
         metric("model_success_total", "counter", "Successful inferences per model.", models.map { (label($0.name), "\($0.stats.ok)") })
+        metric("model_shared_runs_total", "counter", "Successful requests that ran together with others (batch_tokens).",
+               models.map { (label($0.name), "\($0.stats.sharedRuns)") })
         metric("model_errors_total", "counter", "Failed infer requests per model and error code.",
                models.flatMap { model in model.stats.errors.counts.map { (label(model.name, ",code=\"\($0.0.rawValue)\""), "\($0.1)") } })
         metric("model_queue_depth", "gauge", "Requests waiting per model.", models.map { (label($0.name), "\($0.queued)") })
