@@ -13,6 +13,7 @@ import struct
 import zmq
 
 PROTOCOL_VERSION = 1
+MAX_TEXTS = 256  # texts per `texts` request
 DEFAULT_ENDPOINT = "ipc:///run/ember/emberd.sock"
 
 
@@ -95,6 +96,23 @@ class EmberClient:
         spec = header["outputs"]["embedding"]
         data = payloads[spec["payload"]]
         return list(struct.unpack(f"<{len(data) // 4}f", data))
+
+    def embed_many(self, model, texts, deadline_ms=None):
+        """The embeddings of several texts, in order, as lists of floats. They go as `texts`
+        requests of up to MAX_TEXTS, which emberd runs together; each embedding is what its text
+        gives alone."""
+        vectors = []
+        for start in range(0, len(texts), MAX_TEXTS):
+            chunk = texts[start:start + MAX_TEXTS]
+            fields = {"model": model, "input": {"type": "texts"}}
+            if deadline_ms is not None:
+                fields["deadline_ms"] = int(deadline_ms)
+            header, payloads = self.call("infer", [text.encode("utf-8") for text in chunk], **fields)
+            spec = header["outputs"]["embedding"]
+            rows, width = spec["shape"]
+            values = struct.unpack(f"<{rows * width}f", payloads[spec["payload"]])
+            vectors += [list(values[row * width:(row + 1) * width]) for row in range(rows)]
+        return vectors
 
     def infer_tensor(self, model, data, dtype, shape, raw=True, top_k=5, deadline_ms=None):
         """Raw tensor input (little-endian bytes, row-major). Returns (header, payload frames)."""

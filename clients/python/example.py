@@ -2,7 +2,7 @@
 """Asks a running emberd for what it serves, then classifies images or embeds texts.
 
     python3 example.py --endpoint ipc:///run/ember/emberd.sock --model mobilenetv2 cat.jpg coffee.png
-    python3 example.py --model minilm --text "a sentence to embed"
+    python3 example.py --model minilm --text "a sentence to embed" --text "and another"
 """
 import argparse
 import math
@@ -29,8 +29,9 @@ def main():
                 print(f"{path}:")
                 for entry in ember.classify(model, path, top_k=args.top_k):
                     print(f"  {entry['score']:.4f}  {entry.get('label', entry['index'])}")
-            for text in args.text:
-                vector = ember.embed(model, text)
+            # Several texts go in one request (embed_many), which emberd runs together.
+            vectors = ember.embed_many(model, args.text) if len(args.text) > 1 else [ember.embed(model, t) for t in args.text]
+            for text, vector in zip(args.text, vectors):
                 norm = math.sqrt(sum(v * v for v in vector))
                 print(f"{text!r}: {len(vector)} floats, norm {norm:.4f}, first {vector[:4]}")
         except EmberError as error:

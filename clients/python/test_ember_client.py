@@ -36,6 +36,15 @@ class EmberClientTests(unittest.TestCase):
         names = [m["name"] for m in self.ember.models()]
         self.assertIn("echo", names)
 
+    def test_texts_request_carries_one_frame_per_text(self):
+        # builtin:echo returns the texts one after the other; an encoder returns one embedding each.
+        header, frames = self.ember.call("infer", [b"ab", b"", "\u00e9".encode()], model="echo", input={"type": "texts"})
+        self.assertEqual(frames[header["outputs"]["raw"]["payload"]], "ab\u00e9".encode())
+        with self.assertRaises(EmberError) as caught:
+            self.ember.call("infer", [], model="echo", input={"type": "texts"})
+        self.assertEqual(caught.exception.code, "bad_request")
+        self.assertIn("got 0", caught.exception.message)
+
     def test_tensor_round_trip(self):
         values = [1.5, -2.0, 3.25]
         data = struct.pack("<3f", *values)

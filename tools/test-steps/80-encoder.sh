@@ -27,7 +27,7 @@ rm -f "$log"
 # Byte-identical embeddings across kernel paths: 64 corpus sentences through `ember embed`
 # (Swift prints the shortest text that round-trips each float, so equal text = equal bits).
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+trap 'kill -TERM ${EMBERD_PID:-0} 2>/dev/null || true; rm -rf "$out"' EXIT
 mapfile -t ids < <(head -64 testdata/encoder/tokens.txt)
 "$ember" embed "$model" --token-ids "${ids[@]}" > "$out/native1.txt"
 "$ember" embed "$model" --token-ids --threads 2 "${ids[@]}" > "$out/native2.txt"
@@ -37,6 +37,28 @@ status=0
 for f in native2 alone scalar; do
   cmp -s "$out/native1.txt" "$out/$f.txt" || { echo "encoder: $f embeddings differ from native 1 thread" >&2; status=1; }
 done
+
+# The Python client (clients/python) against emberd serving the encoder: embed_many (one `texts`
+# request) gives each text's `embed` bytes, and the example prints one line per text.
+emberd=$(dirname "$ember")/emberd
+[ -x "$emberd" ] || swift build -c release --product emberd >/dev/null
+source tools/lib/emberd-ready.sh
+start_emberd_ready "$out" 60 -- "$emberd" --endpoint "ipc://$out/emberd.sock" --pub-endpoint "" --log-level warning \
+  --model "minilm=$model" 2>"$out/emberd.log"
+PYTHONPATH=clients/python EMBER_ENDPOINT="ipc://$out/emberd.sock" /usr/bin/python3 - <<'PY' || { cat "$out/emberd.log" >&2; status=1; }
+import os
+from ember_client import EmberClient
+texts = [line for line in open("testdata/encoder/corpus.txt").read().split("\n")[:300]]
+with EmberClient(os.environ["EMBER_ENDPOINT"], timeout=60) as ember:
+    many = ember.embed_many("minilm", texts)  # 256 + 44 texts: two requests
+    assert len(many) == len(texts), len(many)
+    for i in range(0, len(texts), 37):
+        assert many[i] == ember.embed("minilm", texts[i]), f"text {i}"
+print("encoder: the Python client's embed_many matches embed")
+PY
+lines=$(cd clients/python && /usr/bin/python3 example.py --endpoint "ipc://$out/emberd.sock" --model minilm --text "on-device inference" --text "inference on the board" | grep -c "384 floats, norm 1.0000")
+[ "$lines" = 2 ] || { echo "encoder: example.py printed $lines embeddings, not 2" >&2; status=1; }
+kill -TERM "$EMBERD_PID"; wait "$EMBERD_PID" || true
 
 aarch64=${EMBER_AARCH64_BIN:-.build-aarch64/release/ember}
 sysroot=${EMBER_CROSS_DIR:-$PWD/.build-cross}/sdks/ember-aarch64.artifactbundle/ember-aarch64/sysroot
