@@ -96,9 +96,10 @@ import EmberTestSupport
     @Test func survivesCorruptedMessages() {
         let seed: UInt64 = 0x5EED_0002
         var rng = SeededGenerator(seed: seed)
-        let valid = RequestEncoder.encode(Request(id: "z", operation: .infer(InferRequest(model: "m", input: .tensor(dtype: .int8, shape: [4], data: [1, 2, 3, 4])))))
-        for _ in 0..<3000 {
-            var frames = valid
+        let valid = [RequestEncoder.encode(Request(id: "z", operation: .infer(InferRequest(model: "m", input: .tensor(dtype: .int8, shape: [4], data: [1, 2, 3, 4]))))),
+                     RequestEncoder.encode(Request(id: "t", operation: .infer(InferRequest(model: "m", input: .texts(["ab", "c", "déf"])))))]
+        for round in 0..<3000 {
+            var frames = valid[round % 2]
             let which = Int(rng.next() % UInt64(frames.count))
             if !frames[which].isEmpty {
                 let at = Int(rng.next() % UInt64(frames[which].count))
@@ -118,6 +119,19 @@ import EmberTestSupport
         let anonymous = try Reply(frames: ReplyEncoder.error(WireError(.badRequest, "x")))
         #expect(anonymous.id == nil)
         #expect(anonymous.header["id"] == .null)
+    }
+
+    @Test func embeddingRowsSplitByShape() throws {
+        let values: [Float] = [1, 2, 3, 4, 5, 6]
+        func reply(_ shape: [Int64]) throws -> Reply {
+            try Reply(frames: ReplyEncoder.ok(id: "e", fields: [("outputs", .object([("embedding", .object([
+                ("dtype", .string("float32")), ("shape", .array(shape.map { .int($0) })), ("payload", .int(0))]))]))],
+                payloads: [LittleEndianFloats.encode(values)]))
+        }
+        #expect(try reply([2, 3]).embeddings() == [[1, 2, 3], [4, 5, 6]])
+        #expect(try reply([3, 2]).embeddings() == [[1, 2], [3, 4], [5, 6]])
+        #expect(try reply([4, 2]).embeddings() == nil, "shape and payload disagree")
+        #expect(try reply([6]).embeddings() == nil)
     }
 
     @Test func embeddingFrameDecodes() throws {
