@@ -1,7 +1,8 @@
 // What shared runs save over one run per sentence: 256 real sentences (the fidelity corpus's
 // first) through a real emberd serving all-MiniLM-L6-v2 over ipc, sent as `text` requests one at
 // a time and all in flight at once (queued ones share runs; and again with batch_tokens = 0, so
-// they do not), and as `texts` requests of 16, 64 and 256. Prints the wall time per sentence that
+// they do not), from 8 clients at once sending one at a time each (sharing and not), and as
+// `texts` requests of 16, 64 and 256. Prints the wall time per sentence that
 // docs/benchmarks.md quotes, and checks that every way gives the same bytes.
 // The governor is off, so every run uses threads_per_inference threads (it would choose its own).
 // Needs $EMBER_ENCODER_MODEL (tools/test-steps/80-encoder.sh sets it).
@@ -71,19 +72,41 @@ private let encoderPath = getenv("EMBER_ENCODER_MODEL").map { String(cString: $0
                 (id: $0, frames: infer("\($0)", .texts(Array(sentences[$0..<min($0 + size, sentences.count)]))))
             }
         }
-        let ways: [(String, [(id: Int, frames: [[UInt8]])], Int, TestClient)] = [
-            ("text, one at a time", single, 1, client), ("text, 256 in flight, batch_tokens 0", single, 256, unsharedClient),
-            ("text, 256 in flight", single, 256, client),
-            ("texts of 16", batches(16), 1, client), ("texts of 64", batches(64), 1, client), ("texts of 256", batches(256), 1, client),
+        /// 8 clients on their own threads, each sending its share of the sentences one at a time.
+        func clients(_ endpoint: String) throws -> [[Float]] {
+            let lock = ConditionLock()
+            nonisolated(unsafe) var rows = [[Float]](repeating: [], count: sentences.count)
+            let requests = single
+            let threads = try (0..<8).map { index in
+                try OSThread(name: "client\(index)") {
+                    guard let client = try? TestClient(context, endpoint: endpoint, timeoutMilliseconds: 120_000) else { return }
+                    for n in stride(from: index, to: requests.count, by: 8) {
+                        guard (try? client.send(requests[n].frames)) != nil, let vector = (try? client.receive())?.embedding() else { return }
+                        lock.withLock { rows[n] = vector }
+                    }
+                }
+            }
+            for thread in threads { thread.join() }
+            return lock.withLock { rows }
+        }
+        let ways: [(String, () throws -> [[Float]])] = [
+            ("text, one at a time", { try run(single, inFlight: 1, on: client) }),
+            ("text, 256 in flight, batch_tokens 0", { try run(single, inFlight: 256, on: unsharedClient) }),
+            ("text, 256 in flight", { try run(single, inFlight: 256, on: client) }),
+            ("text, 8 clients, batch_tokens 0", { try clients(unshared.endpoint) }),
+            ("text, 8 clients", { try clients(daemon.endpoint) }),
+            ("texts of 16", { try run(batches(16), inFlight: 1, on: client) }),
+            ("texts of 64", { try run(batches(64), inFlight: 1, on: client) }),
+            ("texts of 256", { try run(batches(256), inFlight: 1, on: client) }),
         ]
         let reference = try run(single, inFlight: 1, on: client)  // also warms the daemons up
         #expect(try run(single, inFlight: 1, on: unsharedClient) == reference)
         var report: [String] = []
-        for (name, requests, inFlight, client) in ways {
+        for (name, way) in ways {
             var times: [Double] = []
             for _ in 0..<5 {
                 let start = monotonicNanoseconds()
-                let rows = try run(requests, inFlight: inFlight, on: client)
+                let rows = try way()
                 times.append(Double(monotonicNanoseconds() - start) / 1e6 / Double(sentences.count))
                 #expect(rows == reference, "\(name): embeddings differ from one text per request")
             }
