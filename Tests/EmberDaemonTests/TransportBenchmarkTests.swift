@@ -18,11 +18,13 @@ import Testing
         for _ in 0..<200 { try client.send(request); _ = try client.receive() }  // warm caches and pipes
         var overhead: [UInt64] = []
         var roundTrip: [UInt64] = []
+        var failed = 0
         for _ in 0..<3000 {
             let start = monotonicNanoseconds()
             try client.send(request)
             let reply = try client.receive()
             let elapsed = monotonicNanoseconds() - start
+            if !reply.isOK || reply.id != "b" { failed += 1 }
             let inference = UInt64(reply.header["timings_us"]?["inference"]?.asNumber ?? 0) * 1000
             roundTrip.append(elapsed)
             overhead.append(elapsed - min(elapsed, inference))
@@ -30,8 +32,8 @@ import Testing
         overhead.sort()
         roundTrip.sort()
         print("ipc overhead (1 KB tensor in, 1 KB out, 1 client, 1 worker): p50 \(percentile(overhead, 0.5)) µs, p90 \(percentile(overhead, 0.9)) µs, p99 \(percentile(overhead, 0.99)) µs; round trip p50 \(percentile(roundTrip, 0.5)) µs")
-        // Generous: this machine's 2 cores are shared; the goal in docs/benchmarks.md is 150 µs.
-        #expect(percentile(overhead, 0.5) < 2000)
+        // A benchmark, not a timed test: docs/benchmarks.md compares the numbers with the 150 µs goal.
+        #expect(failed == 0)
     }
 
     /// The floor: a bare ROUTER echoing to a DEALER across two threads of one process, over ipc.
