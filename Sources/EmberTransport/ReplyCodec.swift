@@ -67,7 +67,8 @@ public struct Reply: Sendable {
     /// The embeddings as rows, split by the header's shape [texts, dimensions].
     public func embeddings() -> [[Float]]? {
         guard let values = embedding(), case .array(let shape)? = header["outputs"]?["embedding"]?["shape"], shape.count == 2,
-              let rows = shape[0].asInt, let width = shape[1].asInt, rows >= 1, width >= 1, Int(rows * width) == values.count else {
+              let rows = shape[0].asInt, let width = shape[1].asInt, rows >= 1, width >= 1,
+              case let (count, overflow) = rows.multipliedReportingOverflow(by: width), !overflow, count == values.count else {
             return nil
         }
         return (0..<Int(rows)).map { Array(values[$0 * Int(width)..<($0 + 1) * Int(width)]) }

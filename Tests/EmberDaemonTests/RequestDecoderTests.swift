@@ -132,6 +132,7 @@ import EmberTestSupport
         #expect(try reply([3, 2]).embeddings() == [[1, 2], [3, 4], [5, 6]])
         #expect(try reply([4, 2]).embeddings() == nil, "shape and payload disagree")
         #expect(try reply([6]).embeddings() == nil)
+        #expect(try reply([1 << 40, 1 << 40]).embeddings() == nil, "a shape whose product overflows")
     }
 
     @Test func embeddingFrameDecodes() throws {
