@@ -53,7 +53,10 @@ struct InferenceWorker {
     /// all, and only while every member's deadline still holds if the run took `typical` per text.
     private func companions(of lead: Job, on served: ServedModel, typical: UInt64, start: UInt64) -> [Job] {
         let model = served.loaded.model
-        guard batchTokens > 0, case .text = lead.request.input, var tokens = model.sharedRunTokens(lead.request.input),
+        // Tokenizing the lead to count it is wasted when nothing waits (the common case) or when
+        // it is too long to leave room.
+        guard batchTokens > 0, case .text(let text) = lead.request.input, text.utf8.count <= 32 * batchTokens,
+              scheduler.hasQueued(lead.request.model), var tokens = model.sharedRunTokens(lead.request.input),
               tokens < batchTokens else { return [] }
         var earliest = lead.deadline ?? .max
         var members: UInt64 = 1

@@ -175,6 +175,9 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
+    /// Whether any job waits in `model`'s queue (a hint: it may change at once).
+    func hasQueued(_ model: String) -> Bool { lock.withLock { (slots[model]?.queued ?? 0) > 0 } }
+
     /// Takes the jobs waiting right behind `lead` in its model's queue that `accept` lets share
     /// `lead`'s run: oldest first, stopping at the first it refuses or at `limit`, and only while
     /// the model is still the one `lead` runs on. Jobs a trigger waits for and deferred jobs never
