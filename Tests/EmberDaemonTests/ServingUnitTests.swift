@@ -96,6 +96,21 @@ private func job(_ id: String, model: String, at time: UInt64, deadline: UInt64?
         #expect(last.id == "c")
     }
 
+    @Test func companionsDoNotOvertakeAnotherModelsOlderRequest() throws {
+        let scheduler = Scheduler(models: [(ModelConfiguration(name: "a", path: "builtin:echo"), loaded()),
+                                           (ModelConfiguration(name: "b", path: "builtin:echo"), loaded())],
+                                  defaultQueueDepth: 8, workers: 1)
+        for (id, model, time) in [("lead", "a", 1), ("a2", "a", 2), ("b3", "b", 3), ("a4", "a", 4), ("a5", "a", 5)] as [(String, String, UInt64)] {
+            #expect(scheduler.submit(job(id, model: model, at: time), now: time) == .accepted)
+        }
+        let (lead, served, _) = try #require(scheduler.next())
+        #expect(scheduler.takeCompanions(of: lead, served: served, limit: 8) { _ in true }.map(\.id) == ["a2"])
+        let (b, _, _) = try #require(scheduler.next())
+        #expect(b.id == "b3", "the older request of the other model runs next")
+        // Nothing of b's is queued now: the rest of a's queue may join.
+        #expect(scheduler.takeCompanions(of: lead, served: served, limit: 8) { _ in true }.map(\.id) == ["a4", "a5"])
+    }
+
     @Test func aSharedRunSplitsIntoOneOutputPerText() throws {
         var output = InferenceOutput(embedding: [1, 2, 3, 4, 5, 6])
         output.embeddingRows = 3

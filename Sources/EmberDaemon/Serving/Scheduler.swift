@@ -181,14 +181,19 @@ public final class Scheduler: @unchecked Sendable {
     /// Takes the jobs waiting right behind `lead` in its model's queue that `accept` lets share
     /// `lead`'s run: oldest first, stopping at the first it refuses or at `limit`, and only while
     /// the model is still the one `lead` runs on. Jobs a trigger waits for and deferred jobs never
-    /// join. `accept` runs under the scheduler's lock. The jobs taken count as running.
+    /// join, and neither does a job that arrived after one queued for another model: `next()`
+    /// serves the oldest first, and a shared run must not make an older request wait longer.
+    /// `accept` runs under the scheduler's lock. The jobs taken count as running.
     func takeCompanions(of lead: Job, served: ServedModel, limit: Int, accept: (Job) -> Bool) -> [Job] {
         lock.withLock {
             guard let slot = slots[lead.request.model], slot.generation == served.generation else { return [] }
+            let oldestElsewhere = slots.values.lazy.filter { $0 !== slot && $0.queued > 0 }
+                .map { $0.queue[$0.queueHead].receivedAt }.min() ?? .max
             var taken: [Job] = []
             while taken.count < limit, slot.queued > 0 {
                 let candidate = slot.queue[slot.queueHead]
-                guard candidate.completion == nil, !candidate.deferred, accept(candidate) else { break }
+                guard candidate.receivedAt <= oldestElsewhere, candidate.completion == nil, !candidate.deferred,
+                      accept(candidate) else { break }
                 taken.append(slot.popFirst())
                 totalQueued -= 1
                 totalRunning += 1
