@@ -39,6 +39,7 @@ static const ember_kernel_entry qd8_gemm_entries[] = {
     ENTRY(ember_qd8_gemm_2x8c8__neon, EMBER_ISA_NEON, 2),
     NARROW_ENTRY(ember_qd8_gemm_2x8c8__neon_mlal, EMBER_ISA_NEON, 2),
     ENTRY(ember_qd8_gemm_8x8c8__neondot, EMBER_ISA_NEONDOT, 8),
+    ENTRY(ember_qd8_gemm_8x8c8__i8mm, EMBER_ISA_I8MM, 8),
 #elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_qd8_gemm_2x8c8__avx2, EMBER_ISA_AVX2, 2),
     ENTRY(ember_qd8_gemm_3x8c8__avx2, EMBER_ISA_AVX2, 3),

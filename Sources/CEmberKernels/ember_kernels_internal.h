@@ -224,6 +224,8 @@ void ember_qd8_gemm_2x8c8__neon_mlal(size_t, size_t, size_t, size_t, const int8_
                                      const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_8x8c8__neondot(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                    const void *, const float *, const float *, float *, size_t);
+void ember_qd8_gemm_8x8c8__i8mm(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
+                                const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_2x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,
                                 const void *, const float *, const float *, float *, size_t);
 void ember_qd8_gemm_3x8c8__avx2(size_t, size_t, size_t, size_t, const int8_t *, size_t, const float *, const int32_t *,

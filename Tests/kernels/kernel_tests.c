@@ -1564,12 +1564,23 @@ int main(int argc, char **argv) {
     const ember_isa chosen = ember_kernels_init(-1);
     printf("kernel_tests: seed %" PRIu64 "%s; cpu features:", g_seed, g_quick ? " (quick)" : "");
     for (int i = 0; i < 32; i++) if (ember_cpu_features() >> i & 1) printf(" %s", ember_isa_name((ember_isa)i));
-    printf("; chosen: gemm %s (narrow weights: %s), dwconv %s, add %s, crc %s\n", ember_kernel_name("qs8_gemm"), ember_kernel_name("qs8_gemm_narrow"),
-           ember_kernel_name("qs8_dwconv3x3"), ember_kernel_name("qs8_add"), ember_kernel_name("crc32c"));
+    printf("; chosen: gemm %s (narrow weights: %s), qd8 gemm %s, dwconv %s, add %s, crc %s\n", ember_kernel_name("qs8_gemm"),
+           ember_kernel_name("qs8_gemm_narrow"), ember_kernel_name("qd8_gemm"), ember_kernel_name("qs8_dwconv3x3"),
+           ember_kernel_name("qs8_add"), ember_kernel_name("crc32c"));
     fflush(stdout);
     if (expect && strcmp(expect, ember_isa_name(chosen)) != 0) {
         FAIL("dispatch chose %s for the GEMM, expected %s", ember_isa_name(chosen), expect);
         return 1;
+    }
+    // Every path has its own qd8 GEMM (the encoder's), so dispatch must pick that one too.
+    const ember_kernel_table *qd8 = ember_kernel_table_for("qd8_gemm");
+    for (size_t e = 0; expect && e < qd8->count; e++) {
+        if (strcmp(qd8->entries[e].name, ember_kernel_name("qd8_gemm")) != 0) continue;
+        g_checks++;
+        if (qd8->entries[e].isa != chosen) {
+            FAIL("dispatch chose %s for the qd8 GEMM, expected a %s kernel", qd8->entries[e].name, expect);
+            return 1;
+        }
     }
     test_requantize_known();
     test_gemm();

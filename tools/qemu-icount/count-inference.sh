@@ -14,7 +14,8 @@
 #       (mnemonic and arrangement, "smlal .8h", "fmla .4s[]" for a by-element form).
 #
 # Per inference = (count with N+10 inferences - count with N) / 10 (encoder: N+2 and 2), so process start, model load,
-# weight packing and the first inference cancel out. Counts are deterministic. Needs the AArch64
+# weight packing and the first inference cancel out. Counts are deterministic. EMBER_ICOUNT_CPUS
+# replaces the -cpu list ("max" has i8mm: SMMLA for both runtimes). Needs the AArch64
 # build (tools/cross/build.sh) and, on first use, downloads the Python root (Debian packages) and
 # the wheels (PyPI) into .build-cross/py-arm64.
 set -euo pipefail
@@ -22,6 +23,7 @@ cd "$(dirname "$0")/../.."
 encoder=0
 if [ "${1:-}" = --encoder ]; then encoder=1; shift; fi
 model=${1:-models/mobilenetv2/mobilenetv2_imagenet_int8.tflite}
+cpus=${EMBER_ICOUNT_CPUS:-cortex-a72 cortex-a76}
 cross=${EMBER_CROSS_DIR:-$PWD/.build-cross}
 sysroot=$cross/sdks/ember-aarch64.artifactbundle/ember-aarch64/sysroot
 ember=${EMBER_AARCH64_BIN:-.build-aarch64/release/ember}
@@ -30,11 +32,11 @@ py=$cross/py-arm64
 plugin=$(tools/qemu-icount/build.sh)
 native_ember=${EMBER_BIN:-$(swift build -c release --show-bin-path)/ember}
 
-count() {  # -cpu, -L root, command...: total executed instructions and dot-product instructions
+count() {  # -cpu, -L root, command...: total executed instructions and SDOT/UDOT + SMMLA/UMMLA instructions
   local cpu=$1 root=$2; shift 2
   env -i ORT_DISABLE_TELEMETRY=1 PYTHONPATH="${py:-}/site" PYTHONHASHSEED=0 qemu-aarch64 -L "$root" -cpu "$cpu" \
     -plugin "$plugin,top=0" -d plugin "$@" 2>&1 >/dev/null |
-    awk '/^icount total/ { n = $3 } /^icount all dot/ { d = $4 } END { print n, d }'
+    awk '/^icount total/ { n = $3 } /^icount all dot/ { d = $4 + $6 } END { print n, d }'
 }
 forms_per_inference() {  # as per_inference, for the EMBER_ICOUNT_FORMS most executed instruction forms
   local cpu=$1 root=$2 runner=$3 extra=${4:-10}
@@ -95,9 +97,9 @@ for _ in range(int(sys.argv[3])):
 PY
     runtimes="ember ort"
   fi
-  echo "| -cpu | tokens | runtime | instructions per embedding | dot-product instructions |"
+  echo "| -cpu | tokens | runtime | instructions per embedding | dot-product and matrix-multiply instructions |"
   echo "|---|---|---|---|---|"
-  for cpu in cortex-a72 cortex-a76; do
+  for cpu in $cpus; do
     for tokens in 16 64 128; do
       ember_encoder_cmd() { echo "$ember bench $model --tokens $tokens --threads 1 --warmup 0 --cold-runs 0 --runs $1"; }
       ort_encoder_cmd() { echo "$py/root/usr/bin/python3 $work/ort_runs.py $ort_model $tokens $1"; }
@@ -132,9 +134,9 @@ PY
 ember_cmd() { echo "$ember bench $work/m.ember --threads 1 --warmup 0 --cold-runs 0 --runs $1"; }
 litert_cmd() { echo "$py/root/usr/bin/python3 $work/litert_runs.py $work/m.tflite $1"; }
 
-echo "| -cpu | runtime | instructions per inference | dot-product instructions |"
+echo "| -cpu | runtime | instructions per inference | dot-product and matrix-multiply instructions |"
 echo "|---|---|---|---|"
-for cpu in cortex-a72 cortex-a76; do
+for cpu in $cpus; do
   read -r n d < <(per_inference "$cpu" "$sysroot" ember_cmd)
   printf '| %s | Ember | %s | %s |\n' "$cpu" "$n" "$d"
   read -r n d < <(per_inference "$cpu" "$py/root" litert_cmd)

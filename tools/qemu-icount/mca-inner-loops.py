@@ -18,6 +18,7 @@ KERNELS = [  # file, cpus
     ("ember_qs8_gemm_8x8c8__neondot.c", ["neoverse-n1"]),
     ("ember_qs8_gemm_8x8c8__neondot_smallk.c", ["neoverse-n1"]),  # its loop is a whole tile: SDOTs and output stage
     ("ember_qs8_gemm_8x8c8__i8mm.c", ["neoverse-n2", "cortex-a710"]),
+    ("ember_qd8_gemm_8x8c8__i8mm.c", ["neoverse-n2", "cortex-a710"]),
     ("ember_qs8_dwconv3x3_c16__neon.c", ["cortex-a72", "neoverse-n1"]),
 ]
 MACS = {"sdot": 16, "udot": 16, "smmla": 32, "ummla": 32, "smull": 8, "smull2": 8, "smlal": 8, "smlal2": 8}
