@@ -1,9 +1,10 @@
 // Dynamic-quantization GEMM (int8 x int8 -> int32 -> float), 8 rows x 8 channels, ARMv8.6 int8
 // matrix multiply (SMMLA). The weights are the qd8 packing as stored: channels (2p, 2p+1) x 8 k are
-// SMMLA's right operand. A chunk of rows is first interleaved in pairs (8 k of row 2r, then 8 k of
-// row 2r+1), so each left operand is one 16-byte load; per 8 k a tile does 16 SMMLA, 4 weight and
-// 4 row loads, half the multiply instructions of the SDOT kernel. The float output stage is the
-// twin's, multiply and add kept separate: scale[m] * w_scale[n] * (float)(acc - zp[m] * wsum[n]) + bias[n].
+// SMMLA's right operand. A chunk of rows is first interleaved per tile and 8 k as the four left
+// operands in a row (rows 0-1, 2-3, 4-5, 6-7: 8 k of the even row, then of the odd one), so per 8 k
+// a tile loads 64 bytes of rows and 64 of weights and does 16 SMMLA: half the multiply instructions
+// of the SDOT kernel. The float output stage is the twin's, multiply and add kept separate:
+// scale[m] * w_scale[n] * (float)(acc - zp[m] * wsum[n]) + bias[n].
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_ARM64)
 #include <arm_neon.h>
@@ -13,18 +14,18 @@
 /// rows are read in place (two 8-byte loads per operand).
 #define PAIR_SCRATCH 16384
 
-/// Rows [m, m1) of the chunk starting at row m (at most MR, the last repeated) interleaved in pairs
-/// into dst: MR / 2 pairs of kpad * 2 bytes; k past the end is zero.
-EMBER_TARGET_I8MM static void pack_tile(const int8_t *q, size_t q_stride, size_t m, size_t m1, size_t k, size_t kpad, int8_t *dst) {
+/// Rows [m, m1) (at most MR, the last repeated) as one interleaved tile at dst: per 8 k, 64 bytes
+/// holding the four row pairs' left operands; k past the end is zero.
+EMBER_TARGET_I8MM static void pack_tile(const int8_t *q, size_t q_stride, size_t m, size_t m1, size_t k, int8_t *dst) {
     for (size_t r = 0; r < MR; r++) {
         const int8_t *row = q + (m + r < m1 ? m + r : m1 - 1) * q_stride;
-        int8_t *d = dst + (r / 2) * kpad * 2 + (r % 2) * 8;
+        int8_t *d = dst + (r / 2) * 16 + (r % 2) * 8;
         size_t i = 0;
-        for (; i + 8 <= k; i += 8) memcpy(d + i * 2, row + i, 8);
+        for (; i + 8 <= k; i += 8) memcpy(d + i * 8, row + i, 8);
         if (i < k) {
             int8_t tail[8] = {0};
             memcpy(tail, row + i, k - i);
-            memcpy(d + i * 2, tail, 8);
+            memcpy(d + i * 8, tail, 8);
         }
     }
 }
@@ -36,18 +37,13 @@ EMBER_TARGET_I8MM static inline int8x16_t rows2(const int8_t *p, const int8_t *q
     return vreinterpretq_s8_s64(vcombine_s64(vcreate_s64((uint64_t)x), vcreate_s64((uint64_t)y)));
 }
 
-/// One row's 8 channels to float, as the twin rounds them, stored at dst (count of them).
-EMBER_TARGET_I8MM static inline void store_row(float *dst, size_t count, int32x4_t lo, int32x4_t hi, int32x4_t wsum_lo,
-                                               int32x4_t wsum_hi, int32_t zp, float s, float32x4_t ws_lo,
-                                               float32x4_t ws_hi, float32x4_t b_lo, float32x4_t b_hi) {
+/// One row's 8 channels to float at dst, as the twin rounds them.
+EMBER_TARGET_I8MM static inline void store_row(float *dst, int32x4_t lo, int32x4_t hi, int32x4_t wsum_lo, int32x4_t wsum_hi,
+                                               int32_t zp, float s, float32x4_t ws_lo, float32x4_t ws_hi,
+                                               float32x4_t b_lo, float32x4_t b_hi) {
     const int32x4_t c_lo = vmlsq_n_s32(lo, wsum_lo, zp), c_hi = vmlsq_n_s32(hi, wsum_hi, zp);
-    const float32x4_t f_lo = vaddq_f32(vmulq_f32(vmulq_n_f32(ws_lo, s), vcvtq_f32_s32(c_lo)), b_lo);
-    const float32x4_t f_hi = vaddq_f32(vmulq_f32(vmulq_n_f32(ws_hi, s), vcvtq_f32_s32(c_hi)), b_hi);
-    if (count == 8) { vst1q_f32(dst, f_lo); vst1q_f32(dst + 4, f_hi); return; }
-    float t[8];
-    vst1q_f32(t, f_lo);
-    vst1q_f32(t + 4, f_hi);
-    memcpy(dst, t, count * sizeof(float));
+    vst1q_f32(dst, vaddq_f32(vmulq_f32(vmulq_n_f32(ws_lo, s), vcvtq_f32_s32(c_lo)), b_lo));
+    vst1q_f32(dst + 4, vaddq_f32(vmulq_f32(vmulq_n_f32(ws_hi, s), vcvtq_f32_s32(c_hi)), b_hi));
 }
 
 EMBER_TARGET_I8MM
@@ -64,7 +60,7 @@ void ember_qd8_gemm_8x8c8__i8mm(size_t m_begin, size_t m_end, size_t n, size_t k
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
         if (interleave)
-            for (size_t m = m0; m < m1; m += MR) pack_tile(q, q_stride, m, m1, k, kpad, pairs + (m - m0) * kpad);
+            for (size_t m = m0; m < m1; m += MR) pack_tile(q, q_stride, m, m1, k, pairs + (m - m0) * kpad);
         for (size_t nb = 0; nb < n; nb += 8) {
             const uint8_t *blk = (const uint8_t *)packed + (nb / 8) * block;
             const int32x4_t wsum_lo = vld1q_s32((const int32_t *)blk), wsum_hi = vld1q_s32((const int32_t *)blk + 4);
@@ -80,10 +76,10 @@ void ember_qd8_gemm_8x8c8__i8mm(size_t m_begin, size_t m_end, size_t n, size_t k
                 if (interleave) {
                     const int8_t *t = pairs + (m - m0) * kpad;
                     const int8_t *wp = w;
-                    for (size_t kb = 0; kb < kb_count; kb++, wp += 64) {
+                    for (size_t kb = 0; kb < kb_count; kb++, wp += 64, t += 64) {
                         const int8x16_t w0 = vld1q_s8(wp), w1 = vld1q_s8(wp + 16), w2 = vld1q_s8(wp + 32), w3 = vld1q_s8(wp + 48);
                         for (int rp = 0; rp < MR / 2; rp++) {
-                            const int8x16_t va = vld1q_s8(t + rp * kpad * 2 + kb * 16);
+                            const int8x16_t va = vld1q_s8(t + rp * 16);
                             acc[rp][0] = vmmlaq_s32(acc[rp][0], va, w0);
                             acc[rp][1] = vmmlaq_s32(acc[rp][1], va, w1);
                             acc[rp][2] = vmmlaq_s32(acc[rp][2], va, w2);
@@ -110,18 +106,22 @@ void ember_qd8_gemm_8x8c8__i8mm(size_t m_begin, size_t m_end, size_t n, size_t k
                     }
                 }
                 // acc[rp][p] = [row 2rp: ch 2p, 2p+1 | row 2rp+1: ch 2p, 2p+1]: even rows are the low halves.
+                // A whole tile is stored in place; a partial one (rows or channels) through a buffer.
+                const int whole = m1 - m >= MR && count == 8;
+                float buf[MR * 8];
+                float *const d = whole ? out + m * out_stride + nb : buf;
+                const size_t stride = whole ? out_stride : 8;
                 for (int rp = 0; rp < MR / 2; rp++) {
                     const int64x2_t p0 = vreinterpretq_s64_s32(acc[rp][0]), p1 = vreinterpretq_s64_s32(acc[rp][1]);
                     const int64x2_t p2 = vreinterpretq_s64_s32(acc[rp][2]), p3 = vreinterpretq_s64_s32(acc[rp][3]);
-                    for (int odd = 0; odd < 2; odd++) {
-                        const size_t row = m + 2 * (size_t)rp + (size_t)odd;
-                        if (row >= m1) break;
-                        const int32x4_t lo = vreinterpretq_s32_s64(odd ? vzip2q_s64(p0, p1) : vzip1q_s64(p0, p1));
-                        const int32x4_t hi = vreinterpretq_s32_s64(odd ? vzip2q_s64(p2, p3) : vzip1q_s64(p2, p3));
-                        store_row(out + row * out_stride + nb, count, lo, hi, wsum_lo, wsum_hi, zero_point[row], scale[row],
-                                  ws_lo, ws_hi, b_lo, b_hi);
-                    }
+                    const size_t even = m + 2 * (size_t)rp < m1 ? m + 2 * (size_t)rp : m1 - 1, odd = even + 1 < m1 ? even + 1 : even;
+                    store_row(d + 2 * rp * stride, vreinterpretq_s32_s64(vzip1q_s64(p0, p1)), vreinterpretq_s32_s64(vzip1q_s64(p2, p3)),
+                              wsum_lo, wsum_hi, zero_point[even], scale[even], ws_lo, ws_hi, b_lo, b_hi);
+                    store_row(d + (2 * rp + 1) * stride, vreinterpretq_s32_s64(vzip2q_s64(p0, p1)), vreinterpretq_s32_s64(vzip2q_s64(p2, p3)),
+                              wsum_lo, wsum_hi, zero_point[odd], scale[odd], ws_lo, ws_hi, b_lo, b_hi);
                 }
+                if (!whole)
+                    for (size_t r = 0; r < MR && m + r < m1; r++) memcpy(out + (m + r) * out_stride + nb, buf + r * 8, count * sizeof(float));
             }
         }
     }
