@@ -106,7 +106,9 @@ static const ember_kernel_entry crc_entries[] = {
 
 static const ember_kernel_entry attention_entries[] = {
     ENTRY(ember_f32_attention__ref, EMBER_ISA_SCALAR, 0),
-#if defined(EMBER_ARCH_X86_64)
+#if defined(EMBER_ARCH_ARM64)
+    ENTRY(ember_f32_attention__neon, EMBER_ISA_NEON, 0),
+#elif defined(EMBER_ARCH_X86_64)
     ENTRY(ember_f32_attention__avx512vnni, EMBER_ISA_AVX512VNNI, 0),
 #endif
 };

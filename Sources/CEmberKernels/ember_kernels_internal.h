@@ -236,6 +236,7 @@ void ember_qd8_gemm_8x16c8__avx512vnni(size_t, size_t, size_t, size_t, const int
                                 const void *, const float *, const float *, float *, size_t);
 
 void ember_f32_attention__ref(size_t, size_t, size_t, const float *, size_t, const uint8_t *, size_t, size_t, float *, float *, size_t);
+void ember_f32_attention__neon(size_t, size_t, size_t, const float *, size_t, const uint8_t *, size_t, size_t, float *, float *, size_t);
 void ember_f32_attention__avx512vnni(size_t, size_t, size_t, const float *, size_t, const uint8_t *, size_t, size_t, float *, float *,
                                      size_t);
 void ember_f32_encoder_hadamard__ref(size_t, size_t, size_t, const float *, size_t, const float *, float *);

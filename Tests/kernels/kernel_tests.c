@@ -1370,11 +1370,13 @@ static void hadamard_paths_match_twin(void) {
     }
 }
 
-/// Every attention path equals the twin bit for bit: 1 and 13 tokens, lengths that are not
+/// Every attention path equals the twin bit for bit: 1 to 3 and 13 tokens, lengths that are not
 /// multiples of the query or key blocks, MiniLM's 128, head sizes 8, 32 (the blocked V sums) and
-/// 64, a head range that skips the first head.
+/// 64, head sizes that are not a multiple of 4 (1, 3, 6: the NEON path's single steps), a head
+/// range that skips the first head.
 static void attention_paths_match_twin(void) {
-    static const size_t shapes[][3] = {{1, 2, 32}, {13, 3, 32}, {37, 2, 8}, {128, 2, 32}, {21, 2, 64}, {50, 3, 32}, {64, 2, 32}, {102, 2, 32}};
+    static const size_t shapes[][3] = {{1, 2, 32}, {13, 3, 32}, {37, 2, 8}, {128, 2, 32}, {21, 2, 64}, {50, 3, 32}, {64, 2, 32}, {102, 2, 32},
+                                       {3, 2, 32}, {2, 2, 32}, {9, 2, 6}, {6, 3, 3}, {2, 1, 1}, {19, 2, 36}};
     const ember_kernel_table *t = ember_kernel_table_for("f32_attention");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const size_t tokens = shapes[s][0], heads = shapes[s][1], d = shapes[s][2], hidden = heads * d;
