@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Executed AArch64 instructions per kernel for one all-MiniLM-L6-v2 embedding's kernel calls
 # (tools/bench-kernels/encoder_kernels.c: random weights, the engine's shapes and order), under
-# qemu-user as Cortex-A72, Cortex-A76 and "max" (i8mm). Deterministic. The Swift engine adds almost nothing to
-# these (compare tools/qemu-icount/count-inference.sh --encoder).
-#   tools/qemu-icount/count-encoder.sh [TOKENS...]     (default: 16 64 128; EMBER_ENCODER_CPUS picks the -cpu list)
+# qemu-user as Cortex-A72, Cortex-A76 and "max" (i8mm). Deterministic. The Swift engine adds
+# almost nothing to these (compare tools/qemu-icount/count-inference.sh --encoder).
+#   tools/qemu-icount/count-encoder.sh [TOKENS...]     (default: 16 64 128)
+# EMBER_ENCODER_CPUS replaces the -cpu list.
 # EMBER_ENCODER_SMOOTH=1: the QKV and FFN-up linears take dynamicLinear's input scale (`smooth`);
 # EMBER_ENCODER_ROTATE=1: that and every linear's Hadamard rotation, as `ember convert` writes it (`rotate`).
 # EMBER_AARCH64_CC overrides the compiler command (the counts of compiler-vectorized loops depend on

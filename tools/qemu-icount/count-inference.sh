@@ -15,7 +15,8 @@
 #
 # Per inference = (count with N+10 inferences - count with N) / 10 (encoder: N+2 and 2), so process start, model load,
 # weight packing and the first inference cancel out. Counts are deterministic. EMBER_ICOUNT_CPUS
-# replaces the -cpu list ("max" has i8mm: SMMLA for both runtimes). Needs the AArch64
+# replaces the -cpu list: "max,sve=off,sme=off" is a NEON core with i8mm; with SVE on, onnxruntime
+# runs SVE code, whose multiplies the last column does not count. Needs the AArch64
 # build (tools/cross/build.sh) and, on first use, downloads the Python root (Debian packages) and
 # the wheels (PyPI) into .build-cross/py-arm64.
 set -euo pipefail
