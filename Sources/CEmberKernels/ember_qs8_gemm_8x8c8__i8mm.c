@@ -75,6 +75,13 @@ EMBER_TARGET_I8MM
 void ember_qs8_gemm_8x8c8__i8mm(size_t m_begin, size_t m_end, size_t n, size_t k,
                                 const int8_t *a, size_t a_stride, const void *packed,
                                 int8_t *out, size_t out_stride, const ember_qs8_output *q) {
+    // K <= 32 (MobileNetV2's first expansions): the output stage outweighs the multiplies, and the
+    // SDOT kernel's one-channel-per-lane layout does it in fewer instructions (every i8mm core
+    // has the dot product).
+    if (k > 0 && k <= 32) {
+        ember_qs8_gemm_8x8c8__neondot_smallk(m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
+        return;
+    }
     ember_neon_qs8_gemm_blocks(ember_qs8_gemm_8x8c8__i8mm_rows, MR, m_begin, m_end, n, k, a, a_stride, packed, out, out_stride, q);
 }
 #endif
