@@ -42,8 +42,10 @@ for cpu in cortex-a72 cortex-a76 max; do
   for k in $kernels; do
     sel=$k; [ "$k" = ember_qs8_im2col ] && sel=ember_qs8_im2col__ref  # one function for every ISA
     # _smallk hands K > 32 to ember_qs8_gemm_8x8c8__neondot: the shorter prefix counts both (the
-    # engine's choice on the A76); the 8x8 row alone runs every layer with the 8x8 kernel.
-    line="$(qemu-aarch64 -cpu "$cpu" -plugin "$plugin,prefix=${k%_smallk},top=0" -d plugin "$bin" --once --kernel "$sel\$" ${args[@]+"${args[@]}"} 2>&1 | grep "^icount prefix")"
+    # engine's choice on the A76); the 8x8 row alone runs every layer with the 8x8 kernel. The i8mm
+    # kernel hands K <= 32 to _neondot_smallk: its row counts every ember_qs8_gemm_8x8c8__ symbol.
+    prefix=${k%_smallk}; [ "$k" = ember_qs8_gemm_8x8c8__i8mm ] && prefix=ember_qs8_gemm_8x8c8__
+    line="$(qemu-aarch64 -cpu "$cpu" -plugin "$plugin,prefix=$prefix,top=0" -d plugin "$bin" --once --kernel "$sel\$" ${args[@]+"${args[@]}"} 2>&1 | grep "^icount prefix")"
     # icount prefix 'NAME' COUNT (dot D, mmla M)
     read -r count dot mmla < <(echo "$line" | sed -E "s/.*' ([0-9]+) \(dot ([0-9]+), mmla ([0-9]+)\)/\1 \2 \3/")
     printf '| %s | %s | %s | %s | %s |\n' "$cpu" "$k" "$count" "$dot" "$mmla"
