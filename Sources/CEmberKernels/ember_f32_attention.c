@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 #include "ember_kernels_internal.h"
+#include "ember_f32_attention_row.h"
 
 // x86-64: an AVX2 + FMA clone (EMBER_WIDE_FMA, ember_kernels_internal.h).
 // The helpers must be inlined into each clone: called, they would run the baseline (SSE2) code.
@@ -61,16 +62,6 @@ EMBER_INLINE void values_block32(size_t tokens, const float *const p[VR], const 
         for (size_t c = 0; c < 32; c++) o[r][c] = acc[r][c];
 }
 
-EMBER_INLINE void values_row(size_t tokens, size_t head_size, const float *restrict p, const float *restrict v,
-                              float *restrict o) {
-    for (size_t c = 0; c < head_size; c++) o[c] = p[0] * v[c];
-    for (size_t j = 1; j < tokens; j++) {
-        const float pj = p[j];
-        const float *restrict vj = v + j * head_size;
-        for (size_t c = 0; c < head_size; c++) o[c] = fmaf(pj, vj[c], o[c]);
-    }
-}
-
 EMBER_WIDE_FMA void ember_f32_attention__ref(size_t tokens, size_t heads, size_t head_size, const float *qkv, size_t qkv_stride,
                                     const uint8_t *mask, size_t head_begin, size_t head_end, float *scratch,
                                     float *out, size_t out_stride) {
@@ -103,7 +94,7 @@ EMBER_WIDE_FMA void ember_f32_attention__ref(size_t tokens, size_t heads, size_t
                     for (size_t s = 0; s < VR; s++) { pr[s] = p + (r + s) * tp; o[s] = out + (i + r + s) * out_stride + q_off; }
                     values_block32(tokens, pr, v, o);
                 }
-            for (; r < rows; r++) values_row(tokens, head_size, p + r * tp, v, out + (i + r) * out_stride + q_off);
+            for (; r < rows; r++) ember_attention_values_row(tokens, head_size, p + r * tp, v, out + (i + r) * out_stride + q_off);
         }
     }
 }

@@ -5,6 +5,7 @@
 // AVX-512 F; it sits at the AVX-512 VNNI level, the first x86 path with 512-bit vectors.
 #include <math.h>
 #include "ember_kernels_internal.h"
+#include "ember_f32_attention_row.h"
 #if defined(EMBER_ARCH_X86_64)
 #include <immintrin.h>
 
@@ -123,16 +124,6 @@ EMBER_TARGET_AVX512 __attribute__((always_inline)) static inline void softmax16(
             _mm512_mask_storeu_ps(v + r * stride + full, tail, _mm512_mul_ps(_mm512_maskz_loadu_ps(tail, v + r * stride + full), inv[r]));
 }
 
-/// One query, any head size: the twin's loop.
-EMBER_TARGET_AVX512 static void values_row(size_t tokens, size_t head_size, const float *p, const float *v, float *o) {
-    for (size_t c = 0; c < head_size; c++) o[c] = p[0] * v[c];
-    for (size_t j = 1; j < tokens; j++) {
-        const float pj = p[j];
-        const float *vj = v + j * head_size;
-        for (size_t c = 0; c < head_size; c++) o[c] = fmaf(pj, vj[c], o[c]);
-    }
-}
-
 EMBER_TARGET_AVX512
 void ember_f32_attention__avx512vnni(size_t tokens, size_t heads, size_t head_size, const float *qkv, size_t qkv_stride,
                                      const uint8_t *mask, size_t head_begin, size_t head_end, float *scratch,
@@ -178,7 +169,7 @@ void ember_f32_attention__avx512vnni(size_t tokens, size_t heads, size_t head_si
                 if (rows == 4) values32(4, tokens, pr, v, o), r = 4;
                 else if (rows >= 2) values32(2, tokens, pr, v, o), r = 2;
             }
-            for (; r < rows; r++) values_row(tokens, head_size, p + r * tp, v, out + (i + r) * out_stride + q_off);
+            for (; r < rows; r++) ember_attention_values_row(tokens, head_size, p + r * tp, v, out + (i + r) * out_stride + q_off);
         }
     }
 }

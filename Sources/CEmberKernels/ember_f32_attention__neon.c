@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 #include "ember_kernels_internal.h"
+#include "ember_f32_attention_row.h"
 #if defined(EMBER_ARCH_ARM64)
 #include <arm_neon.h>
 
@@ -120,16 +121,6 @@ static void values2x32(size_t tokens, const float *const p[2], const float *v, f
     }
 }
 
-/// One query, any head size: the twin's loop.
-static void values_row(size_t tokens, size_t head_size, const float *p, const float *v, float *o) {
-    for (size_t c = 0; c < head_size; c++) o[c] = p[0] * v[c];
-    for (size_t j = 1; j < tokens; j++) {
-        const float pj = p[j];
-        const float *vj = v + j * head_size;
-        for (size_t c = 0; c < head_size; c++) o[c] = fmaf(pj, vj[c], o[c]);
-    }
-}
-
 void ember_f32_attention__neon(size_t tokens, size_t heads, size_t head_size, const float *qkv, size_t qkv_stride,
                                const uint8_t *mask, size_t head_begin, size_t head_end, float *scratch,
                                float *out, size_t out_stride) {
@@ -162,7 +153,7 @@ void ember_f32_attention__neon(size_t tokens, size_t heads, size_t head_size, co
                     float *o[2] = {out + (i + r) * out_stride + q_off, out + (i + r + 1) * out_stride + q_off};
                     values2x32(tokens, pr, v, o);
                 }
-            for (; r < rows; r++) values_row(tokens, head_size, p + r * tp, v, out + (i + r) * out_stride + q_off);
+            for (; r < rows; r++) ember_attention_values_row(tokens, head_size, p + r * tp, v, out + (i + r) * out_stride + q_off);
         }
     }
 }
