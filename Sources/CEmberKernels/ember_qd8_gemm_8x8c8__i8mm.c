@@ -1,41 +1,12 @@
 // Dynamic-quantization GEMM (int8 x int8 -> int32 -> float), 8 rows x 8 channels, ARMv8.6 int8
-// matrix multiply (SMMLA). The weights are the qd8 packing as stored: channels (2p, 2p+1) x 8 k are
-// SMMLA's right operand. A chunk of rows is first interleaved per tile and 8 k as the four left
-// operands in a row (rows 0-1, 2-3, 4-5, 6-7: 8 k of the even row, then of the odd one), so per 8 k
-// a tile loads 64 bytes of rows and 64 of weights and does 16 SMMLA: half the multiply instructions
-// of the SDOT kernel. The float output stage is the twin's, multiply and add kept separate:
-// scale[m] * w_scale[n] * (float)(acc - zp[m] * wsum[n]) + bias[n].
+// matrix multiply (SMMLA), on the interleaved tile of ember_gemm_i8mm_neon.h: half the multiply
+// instructions of the SDOT kernel. The float output stage is the twin's, multiply and add kept
+// separate: scale[m] * w_scale[n] * (float)(acc - zp[m] * wsum[n]) + bias[n].
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_ARM64)
-#include <arm_neon.h>
+#include "ember_gemm_i8mm_neon.h"
 
-#define MR 8
-/// Bytes of interleaved rows kept on the stack: a chunk of 8-row tiles of k up to 2048. Longer
-/// rows are read in place (two 8-byte loads per operand).
-#define PAIR_SCRATCH 16384
-
-/// Rows [m, m1) (at most MR, the last repeated) as one interleaved tile at dst: per 8 k, 64 bytes
-/// holding the four row pairs' left operands; k past the end is zero.
-EMBER_TARGET_I8MM static void pack_tile(const int8_t *q, size_t q_stride, size_t m, size_t m1, size_t k, int8_t *dst) {
-    for (size_t r = 0; r < MR; r++) {
-        const int8_t *row = q + (m + r < m1 ? m + r : m1 - 1) * q_stride;
-        int8_t *d = dst + (r / 2) * 16 + (r % 2) * 8;
-        size_t i = 0;
-        for (; i + 8 <= k; i += 8) memcpy(d + i * 8, row + i, 8);
-        if (i < k) {
-            int8_t tail[8] = {0};
-            memcpy(tail, row + i, k - i);
-            memcpy(d + i * 8, tail, 8);
-        }
-    }
-}
-
-EMBER_TARGET_I8MM static inline int8x16_t rows2(const int8_t *p, const int8_t *q) {
-    int64_t x, y;
-    memcpy(&x, p, 8);
-    memcpy(&y, q, 8);
-    return vreinterpretq_s8_s64(vcombine_s64(vcreate_s64((uint64_t)x), vcreate_s64((uint64_t)y)));
-}
+#define MR EMBER_I8MM_MR
 
 /// One row's 8 channels to float at dst, as the twin rounds them.
 EMBER_TARGET_I8MM static inline void store_row(float *dst, int32x4_t lo, int32x4_t hi, int32x4_t wsum_lo, int32x4_t wsum_hi,
@@ -52,15 +23,14 @@ void ember_qd8_gemm_8x8c8__i8mm(size_t m_begin, size_t m_end, size_t n, size_t k
                                 const void *packed, const float *w_scale, const float *bias,
                                 float *out, size_t out_stride) {
     const size_t block = ember_gemm_block_bytes(k), kb_count = (k + 7) / 8, kpad = kb_count * 8;
-    const int interleave = kpad > 0 && MR * kpad <= PAIR_SCRATCH;
-    size_t mc = interleave ? PAIR_SCRATCH / (MR * kpad) * MR : ember_gemm_row_chunk(k, MR);
-    if (mc > EMBER_GEMM_MAX_CHUNK) mc = EMBER_GEMM_MAX_CHUNK;
+    int interleave;
+    const size_t mc = ember_i8mm_chunk(k, &interleave);
     const int8_t *const q_limit = ember_gemm_a_end(q, m_end, q_stride, k);
-    int8_t pairs[PAIR_SCRATCH];
+    int8_t pairs[EMBER_I8MM_SCRATCH];
     for (size_t m0 = m_begin; m0 < m_end; m0 += mc) {
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
         if (interleave)
-            for (size_t m = m0; m < m1; m += MR) pack_tile(q, q_stride, m, m1, k, pairs + (m - m0) * kpad);
+            for (size_t m = m0; m < m1; m += MR) ember_i8mm_pack_tile(q, q_stride, m, m1, k, pairs + (m - m0) * kpad);
         for (size_t nb = 0; nb < n; nb += 8) {
             const uint8_t *blk = (const uint8_t *)packed + (nb / 8) * block;
             const int32x4_t wsum_lo = vld1q_s32((const int32_t *)blk), wsum_hi = vld1q_s32((const int32_t *)blk + 4);
@@ -73,38 +43,8 @@ void ember_qd8_gemm_8x8c8__i8mm(size_t m_begin, size_t m_end, size_t n, size_t k
                 int32x4_t acc[MR / 2][4];
                 for (int rp = 0; rp < MR / 2; rp++)
                     for (int p = 0; p < 4; p++) acc[rp][p] = vdupq_n_s32(0);
-                if (interleave) {
-                    const int8_t *t = pairs + (m - m0) * kpad;
-                    const int8_t *wp = w;
-                    for (size_t kb = 0; kb < kb_count; kb++, wp += 64, t += 64) {
-                        const int8x16_t w0 = vld1q_s8(wp), w1 = vld1q_s8(wp + 16), w2 = vld1q_s8(wp + 32), w3 = vld1q_s8(wp + 48);
-                        for (int rp = 0; rp < MR / 2; rp++) {
-                            const int8x16_t va = vld1q_s8(t + rp * 16);
-                            acc[rp][0] = vmmlaq_s32(acc[rp][0], va, w0);
-                            acc[rp][1] = vmmlaq_s32(acc[rp][1], va, w1);
-                            acc[rp][2] = vmmlaq_s32(acc[rp][2], va, w2);
-                            acc[rp][3] = vmmlaq_s32(acc[rp][3], va, w3);
-                        }
-                    }
-                } else {
-                    const int8_t *ap[MR];
-                    for (size_t r = 0; r < MR; r++) ap[r] = q + (m + r < m1 ? m + r : m1 - 1) * q_stride;
-                    const int8_t *wp = w;
-                    for (size_t kb = 0; kb < kb_count; kb++, wp += 64) {
-                        const int8x16_t w0 = vld1q_s8(wp), w1 = vld1q_s8(wp + 16), w2 = vld1q_s8(wp + 32), w3 = vld1q_s8(wp + 48);
-                        const size_t krem = kb * 8 + 8 <= k ? 0 : k % 8;
-                        for (int rp = 0; rp < MR / 2; rp++) {
-                            int8_t t0[8], t1[8];
-                            const int8x16_t va = krem ? rows2(ember_gemm_ktail(ap[2 * rp] + kb * 8, krem, q_limit, t0),
-                                                              ember_gemm_ktail(ap[2 * rp + 1] + kb * 8, krem, q_limit, t1))
-                                                      : rows2(ap[2 * rp] + kb * 8, ap[2 * rp + 1] + kb * 8);
-                            acc[rp][0] = vmmlaq_s32(acc[rp][0], va, w0);
-                            acc[rp][1] = vmmlaq_s32(acc[rp][1], va, w1);
-                            acc[rp][2] = vmmlaq_s32(acc[rp][2], va, w2);
-                            acc[rp][3] = vmmlaq_s32(acc[rp][3], va, w3);
-                        }
-                    }
-                }
+                if (interleave) ember_i8mm_tile(acc, pairs + (m - m0) * kpad, w, kb_count, MR / 2);
+                else ember_i8mm_tile_direct(acc, q, q_stride, m, m1, k, q_limit, w);
                 // acc[rp][p] = [row 2rp: ch 2p, 2p+1 | row 2rp+1: ch 2p, 2p+1]: even rows are the low halves.
                 // A whole tile is stored in place; a partial one (rows or channels) through a buffer.
                 const int whole = m1 - m >= MR && count == 8;

@@ -10,11 +10,12 @@
 #       converted by tools/models/fetch_minilm.sh) next to onnxruntime 1.32's aarch64 wheel running
 #       its quantize_dynamic(per_channel=True) model of the same weights (exported by
 #       tools/models/bench_encoder_ort.py with the host's model venv); a MODEL given: Ember only.
-#       EMBER_ICOUNT_FORMS=N adds, per runtime, its N most executed instruction forms per embedding
-#       (mnemonic and arrangement, "smlal .8h", "fmla .4s[]" for a by-element form).
 #
+# EMBER_ICOUNT_FORMS=N adds, per runtime, its N most executed instruction forms per inference or
+# embedding (mnemonic and arrangement, "smlal .8h", "fmla .4s[]" for a by-element form).
 # Per inference = (count with N+10 inferences - count with N) / 10 (encoder: N+2 and 2), so process start, model load,
-# weight packing and the first inference cancel out. Counts are deterministic. EMBER_ICOUNT_CPUS
+# weight packing and the first inference cancel out. Ember's counts repeat exactly; LiteRT's and
+# onnxruntime's move by a few percent from run to run (run it twice). EMBER_ICOUNT_CPUS
 # replaces the -cpu list: "max,sve=off,sme=off" is a NEON core with i8mm; with SVE on, onnxruntime
 # runs SVE code, whose multiplies the last column does not count. Needs the AArch64
 # build (tools/cross/build.sh) and, on first use, downloads the Python root (Debian packages) and
@@ -138,8 +139,12 @@ litert_cmd() { echo "$py/root/usr/bin/python3 $work/litert_runs.py $work/m.tflit
 echo "| -cpu | runtime | instructions per inference | dot-product and matrix-multiply instructions |"
 echo "|---|---|---|---|"
 for cpu in $cpus; do
-  read -r n d < <(per_inference "$cpu" "$sysroot" ember_cmd)
-  printf '| %s | Ember | %s | %s |\n' "$cpu" "$n" "$d"
-  read -r n d < <(per_inference "$cpu" "$py/root" litert_cmd)
-  printf '| %s | LiteRT 2.3 + XNNPACK | %s | %s |\n' "$cpu" "$n" "$d"
+  for runtime in ember litert; do
+    if [ "$runtime" = ember ]; then name=Ember root=$sysroot; else name="LiteRT 2.3 + XNNPACK" root=$py/root; fi
+    read -r n d < <(per_inference "$cpu" "$root" ${runtime}_cmd)
+    printf '| %s | %s | %s | %s |\n' "$cpu" "$name" "$n" "$d"
+    if [ -n "${EMBER_ICOUNT_FORMS:-}" ]; then
+      forms_per_inference "$cpu" "$root" ${runtime}_cmd | awk -F '|' '{ printf "|   | %s | %s | |\n", $1, $2 }'
+    fi
+  done
 done

@@ -2,7 +2,8 @@
 # The C kernel tests once more, with the kernels compiled by the board's own compiler: Debian
 # trixie's swiftlang 6.0.3 ships clang 17, which the cross build (tools/cross/build.sh, step 65)
 # uses and which generates different code from the host's clang (rolled loops, spills). Runs after
-# step 65 has made the cross SDK; under qemu as Cortex-A72 (NEON) and Cortex-A76 (dot product).
+# step 65 has made the cross SDK; under qemu as Cortex-A72 (NEON), Cortex-A76 (dot product) and
+# "max" (i8mm).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="${EMBER_KERNEL_TEST_DIR:-.build/kernel-tests}"
@@ -22,4 +23,5 @@ clang --target=aarch64-linux-gnu -fuse-ld=lld -O2 -static -std=gnu11 -ffp-contra
   "${inc[@]}" "$out"/board-obj/*.o Tests/kernels/kernel_tests.c -lm -lpthread -o "$out/kernel_tests-aarch64-board"
 qemu-aarch64 -cpu cortex-a72 "$out/kernel_tests-aarch64-board" --quick --expect-isa neon
 qemu-aarch64 -cpu cortex-a76 "$out/kernel_tests-aarch64-board" --quick --expect-isa neondot
+qemu-aarch64 -cpu max "$out/kernel_tests-aarch64-board" --quick --expect-isa i8mm
 echo "kernels (board compiler): ok" >&2
