@@ -36,9 +36,15 @@ void ember_qd8_gemm_8x8c8__i8mm(size_t m_begin, size_t m_end, size_t n, size_t k
             const int32x4_t wsum_lo = vld1q_s32((const int32_t *)blk), wsum_hi = vld1q_s32((const int32_t *)blk + 4);
             const int8_t *w = (const int8_t *)(blk + 32);
             const size_t count = n - nb < 8 ? n - nb : 8;
-            float ws[8] = {0}, b[8] = {0};  // bias NULL still adds +0.0f, as the twin does
-            for (size_t j = 0; j < count; j++) { ws[j] = w_scale[nb + j]; b[j] = bias ? bias[nb + j] : 0.0f; }
-            const float32x4_t ws_lo = vld1q_f32(ws), ws_hi = vld1q_f32(ws + 4), b_lo = vld1q_f32(b), b_hi = vld1q_f32(b + 4);
+            float32x4_t ws_lo, ws_hi, b_lo = vdupq_n_f32(0.0f), b_hi = b_lo;  // bias NULL still adds +0.0f, as the twin does
+            if (count == 8) {
+                ws_lo = vld1q_f32(w_scale + nb), ws_hi = vld1q_f32(w_scale + nb + 4);
+                if (bias) b_lo = vld1q_f32(bias + nb), b_hi = vld1q_f32(bias + nb + 4);
+            } else {
+                float ws[8] = {0}, b[8] = {0};
+                for (size_t j = 0; j < count; j++) { ws[j] = w_scale[nb + j]; b[j] = bias ? bias[nb + j] : 0.0f; }
+                ws_lo = vld1q_f32(ws), ws_hi = vld1q_f32(ws + 4), b_lo = vld1q_f32(b), b_hi = vld1q_f32(b + 4);
+            }
             for (size_t m = m0; m < m1; m += MR) {
                 int32x4_t acc[MR / 2][4];
                 for (int rp = 0; rp < MR / 2; rp++)
