@@ -15,8 +15,8 @@ void ember_qd8_gemm_2x8c8__neon(size_t m_begin, size_t m_end, size_t n, size_t k
         const int32x4_t wsum_lo = vld1q_s32((const int32_t *)blk), wsum_hi = vld1q_s32((const int32_t *)blk + 4);
         const int8_t *w = (const int8_t *)(blk + 32);
         const size_t count = n - nb < 8 ? n - nb : 8;
-        float ws[8] = {0}, b[8] = {0};
-        for (size_t j = 0; j < count; j++) { ws[j] = w_scale[nb + j]; b[j] = bias ? bias[nb + j] : 0.0f; }
+        float32x4_t ws[2], b[2];
+        ember_qd8_neon_block_scales(w_scale, bias, nb, n, ws, b);
         for (size_t m = m_begin; m < m_end; m += 2) {
             const int8_t *a0 = q + m * q_stride, *a1 = m + 1 < m_end ? a0 + q_stride : a0;
             int32x4_t acc0[8], acc1[8];

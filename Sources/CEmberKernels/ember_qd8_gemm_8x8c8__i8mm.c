@@ -5,6 +5,7 @@
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_ARM64)
 #include "ember_gemm_i8mm_neon.h"
+#include "ember_qd8_neon.h"
 
 #define MR EMBER_I8MM_MR
 
@@ -36,15 +37,8 @@ void ember_qd8_gemm_8x8c8__i8mm(size_t m_begin, size_t m_end, size_t n, size_t k
             const int32x4_t wsum_lo = vld1q_s32((const int32_t *)blk), wsum_hi = vld1q_s32((const int32_t *)blk + 4);
             const int8_t *w = (const int8_t *)(blk + 32);
             const size_t count = n - nb < 8 ? n - nb : 8;
-            float32x4_t ws_lo, ws_hi, b_lo = vdupq_n_f32(0.0f), b_hi = b_lo;  // bias NULL still adds +0.0f, as the twin does
-            if (count == 8) {
-                ws_lo = vld1q_f32(w_scale + nb), ws_hi = vld1q_f32(w_scale + nb + 4);
-                if (bias) b_lo = vld1q_f32(bias + nb), b_hi = vld1q_f32(bias + nb + 4);
-            } else {
-                float ws[8] = {0}, b[8] = {0};
-                for (size_t j = 0; j < count; j++) { ws[j] = w_scale[nb + j]; b[j] = bias ? bias[nb + j] : 0.0f; }
-                ws_lo = vld1q_f32(ws), ws_hi = vld1q_f32(ws + 4), b_lo = vld1q_f32(b), b_hi = vld1q_f32(b + 4);
-            }
+            float32x4_t ws[2], b[2];
+            ember_qd8_neon_block_scales(w_scale, bias, nb, n, ws, b);
             for (size_t m = m0; m < m1; m += MR) {
                 int32x4_t acc[MR / 2][4];
                 for (int rp = 0; rp < MR / 2; rp++)
@@ -62,9 +56,9 @@ void ember_qd8_gemm_8x8c8__i8mm(size_t m_begin, size_t m_end, size_t n, size_t k
                     const int64x2_t p2 = vreinterpretq_s64_s32(acc[rp][2]), p3 = vreinterpretq_s64_s32(acc[rp][3]);
                     const size_t even = m + 2 * (size_t)rp < m1 ? m + 2 * (size_t)rp : m1 - 1, odd = even + 1 < m1 ? even + 1 : even;
                     store_row(d + 2 * rp * stride, vreinterpretq_s32_s64(vzip1q_s64(p0, p1)), vreinterpretq_s32_s64(vzip1q_s64(p2, p3)),
-                              wsum_lo, wsum_hi, zero_point[even], scale[even], ws_lo, ws_hi, b_lo, b_hi);
+                              wsum_lo, wsum_hi, zero_point[even], scale[even], ws[0], ws[1], b[0], b[1]);
                     store_row(d + (2 * rp + 1) * stride, vreinterpretq_s32_s64(vzip2q_s64(p0, p1)), vreinterpretq_s32_s64(vzip2q_s64(p2, p3)),
-                              wsum_lo, wsum_hi, zero_point[odd], scale[odd], ws_lo, ws_hi, b_lo, b_hi);
+                              wsum_lo, wsum_hi, zero_point[odd], scale[odd], ws[0], ws[1], b[0], b[1]);
                 }
                 if (!whole)
                     for (size_t r = 0; r < MR && m + r < m1; r++) memcpy(out + (m + r) * out_stride + nb, buf + r * 8, count * sizeof(float));

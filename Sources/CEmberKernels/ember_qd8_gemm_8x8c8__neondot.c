@@ -7,6 +7,7 @@
 #include "ember_kernels_internal.h"
 #if defined(EMBER_ARCH_ARM64)
 #include "ember_gemm_dot8x8_neon.h"
+#include "ember_qd8_neon.h"
 
 #define MR EMBER_DOT_MR
 
@@ -50,9 +51,9 @@ void ember_qd8_gemm_8x8c8__neondot(size_t m_begin, size_t m_end, size_t n, size_
             const int32x4_t wsum_lo = vld1q_s32((const int32_t *)blk), wsum_hi = vld1q_s32((const int32_t *)blk + 4);
             const int8_t *w = (const int8_t *)(blk + 32);
             const size_t count = n - nb < 8 ? n - nb : 8;
-            float ws[8] = {0}, b[8] = {0};  // bias NULL still adds +0.0f, as the twin does (-0.0f + 0.0f = +0.0f)
-            for (size_t j = 0; j < count; j++) { ws[j] = w_scale[nb + j]; b[j] = bias ? bias[nb + j] : 0.0f; }
-            const float32x4_t ws_lo = vld1q_f32(ws), ws_hi = vld1q_f32(ws + 4), b_lo = vld1q_f32(b), b_hi = vld1q_f32(b + 4);
+            float32x4_t ws[2], b[2];
+            ember_qd8_neon_block_scales(w_scale, bias, nb, n, ws, b);
+            const float32x4_t ws_lo = ws[0], ws_hi = ws[1], b_lo = b[0], b_hi = b[1];
             for (size_t m = m0; m < m1; m += MR) {
                 int32x4_t acc[16];
                 for (int i = 0; i < 16; i++) acc[i] = vdupq_n_s32(0);
