@@ -14,11 +14,13 @@
 /// rows are read in place (two 8-byte loads per operand).
 #define EMBER_I8MM_SCRATCH 16384
 
-/// Whether rows of k bytes are interleaved, and the rows per chunk.
-static inline size_t ember_i8mm_chunk(size_t k, int *interleave) {
-    const size_t kpad = ember_round_up(k, 8);
-    *interleave = kpad > 0 && EMBER_I8MM_MR * kpad <= EMBER_I8MM_SCRATCH;
-    size_t mc = *interleave ? EMBER_I8MM_SCRATCH / (EMBER_I8MM_MR * kpad) * EMBER_I8MM_MR : ember_gemm_row_chunk(k, EMBER_I8MM_MR);
+/// Whether rows of k bytes are interleaved (a tile fits the scratch).
+static inline int ember_i8mm_interleaves(size_t k) { return k > 0 && EMBER_I8MM_MR * ember_round_up(k, 8) <= EMBER_I8MM_SCRATCH; }
+
+/// Rows per chunk: as many tiles as the scratch holds, else the GEMMs' usual chunk.
+static inline size_t ember_i8mm_chunk(size_t k) {
+    const size_t mc = ember_i8mm_interleaves(k) ? EMBER_I8MM_SCRATCH / (EMBER_I8MM_MR * ember_round_up(k, 8)) * EMBER_I8MM_MR
+                                                : ember_gemm_row_chunk(k, EMBER_I8MM_MR);
     return mc > EMBER_GEMM_MAX_CHUNK ? EMBER_GEMM_MAX_CHUNK : mc;
 }
 

@@ -150,8 +150,8 @@ void ember_qs8_gemm_8x8c8__i8mm(size_t m_begin, size_t m_end, size_t n, size_t k
         return;
     }
     const size_t block = ember_gemm_block_bytes(k), kpad = ember_round_up(k, 8);
-    int interleave;
-    const size_t mc = ember_i8mm_chunk(k, &interleave);
+    const int interleave = ember_i8mm_interleaves(k);
+    const size_t mc = ember_i8mm_chunk(k);
     const ember_neon_out o = ember_neon_out_load(q);
     const int8_t *const a_limit = ember_gemm_a_end(a, m_end, a_stride, k);
     int8_t tiles[EMBER_I8MM_SCRATCH];
@@ -159,12 +159,12 @@ void ember_qs8_gemm_8x8c8__i8mm(size_t m_begin, size_t m_end, size_t n, size_t k
         const size_t m1 = m0 + mc < m_end ? m0 + mc : m_end;
         if (interleave)
             for (size_t m = m0; m < m1; m += MR) ember_i8mm_pack_tile(a, a_stride, m, m1, k, tiles + (m - m0) * kpad);
+        const int8_t *const t = interleave ? tiles : NULL;
         for (size_t nb = 0; nb < n; nb += 8) {
             const uint8_t *blk = (const uint8_t *)packed + (nb / 8) * block;
             i8mm_block b;
             ember_qs8_gemm_8x8c8__i8mm_block(q, nb, n, blk, &b);
             const int8_t *w = (const int8_t *)(blk + 32);
-            const int8_t *t = interleave ? tiles : NULL;
             if (n - nb >= 8) {
                 ember_qs8_gemm_8x8c8__i8mm_rows(m0, m1, k, t, a, a_stride, a_limit, w, &b, &o, out + m0 * out_stride + nb, out_stride);
             } else {
