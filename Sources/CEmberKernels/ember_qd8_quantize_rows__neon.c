@@ -9,19 +9,28 @@
 #include <arm_neon.h>
 #include <math.h>
 
-/// min(x, 0) and max(x, 0) of a row as the twin's comparisons find them.
+/// min(x, 0) and max(x, 0) of a row as the twin's comparisons find them. Four running pairs: with
+/// one, each compare-and-select waits for the one before (llvm-mca: 2.0 -> 1.25 cycles per value on
+/// Cortex-A72, 1.0 -> 0.5 on Neoverse-N1). FMINNM/FMAXNM would take half the instructions but turn
+/// a signalling NaN into a quiet one that then drops the lane's earlier minimum; the twin skips it.
 static void row_range(const float *v, size_t k, float *lo_out, float *hi_out) {
-    float32x4_t lo = vdupq_n_f32(0.0f), hi = vdupq_n_f32(0.0f);
+    float32x4_t lo[4], hi[4];
+    for (int j = 0; j < 4; j++) lo[j] = hi[j] = vdupq_n_f32(0.0f);
     size_t i = 0;
+    for (; i + 16 <= k; i += 16)
+        for (int j = 0; j < 4; j++) {
+            const float32x4_t x = vld1q_f32(v + i + 4 * j);
+            lo[j] = vbslq_f32(vcltq_f32(x, lo[j]), x, lo[j]);
+            hi[j] = vbslq_f32(vcgtq_f32(x, hi[j]), x, hi[j]);
+        }
     for (; i + 4 <= k; i += 4) {
         const float32x4_t x = vld1q_f32(v + i);
-        lo = vbslq_f32(vcltq_f32(x, lo), x, lo);
-        hi = vbslq_f32(vcgtq_f32(x, hi), x, hi);
+        lo[0] = vbslq_f32(vcltq_f32(x, lo[0]), x, lo[0]);
+        hi[0] = vbslq_f32(vcgtq_f32(x, hi[0]), x, hi[0]);
     }
-    float l[4], h[4];
-    vst1q_f32(l, lo);
-    vst1q_f32(h, hi);
-    ember_qd8_range_finish(l, h, 4, v, i, k, lo_out, hi_out);
+    float l[16], h[16];
+    for (int j = 0; j < 4; j++) { vst1q_f32(l + 4 * j, lo[j]); vst1q_f32(h + 4 * j, hi[j]); }
+    ember_qd8_range_finish(l, h, 16, v, i, k, lo_out, hi_out);
 }
 
 /// roundf(x / s) + zp, saturated to int32.
