@@ -14,8 +14,8 @@ void ember_qd8_quantize_rows__ref(size_t rows, size_t k, const float *x, size_t 
         float lo = 0.0f, hi = 0.0f;
         for (size_t i = 0; i < k; i++) { if (v[i] < lo) lo = v[i]; if (v[i] > hi) hi = v[i]; }
         int32_t zp;
-        const float s = ember_qd8_row_scale(lo, hi, &zp);
-        for (size_t i = 0; i < k; i++) q[r * q_stride + i] = ember_qd8_quantize_value(v[i], s, zp);
+        const float s = ember_qd8_row_scale(lo, hi, &zp), inv = ember_qd8_row_inverse(s);
+        for (size_t i = 0; i < k; i++) q[r * q_stride + i] = ember_qd8_quantize_value(v[i], inv, zp);
         scale[r] = s;
         zero_point[r] = zp;
     }

@@ -1,7 +1,7 @@
 // Per-row dynamic quantization of the encoder's activations, NEON, bit for bit the scalar twin's
 // result (ember_qd8_quantize_rows__ref): the row range by the twin's strict comparisons (NaN and
-// -0.0 never replace the running value), the same IEEE division, FCVTAS for roundf (ties away
-// from zero; NaN gives 0; saturation stands in for the twin's ±1e6 clamp, which lands outside
+// -0.0 never replace the running value), the same multiplication by 1 / s, FCVTAS for roundf (ties
+// away from zero; NaN gives 0; saturation stands in for the twin's ±1e6 clamp, which lands outside
 // [-128, 127] either way), saturating adds and narrows for the final clamp. The twin's libm roundf
 // per element was about 24 M of 137 M non-GEMM AArch64 instructions per 128-token MiniLM embedding.
 #include "ember_kernels_internal.h"
@@ -33,9 +33,9 @@ static void row_range(const float *v, size_t k, float *lo_out, float *hi_out) {
     ember_qd8_range_finish(l, h, 16, v, i, k, lo_out, hi_out);
 }
 
-/// roundf(x / s) + zp, saturated to int32.
-static inline int32x4_t quantize4(const float *p, float32x4_t s, int32x4_t zp) {
-    return vqaddq_s32(vcvtaq_s32_f32(vdivq_f32(vld1q_f32(p), s)), zp);
+/// roundf(x * inv) + zp, saturated to int32.
+static inline int32x4_t quantize4(const float *p, float32x4_t inv, int32x4_t zp) {
+    return vqaddq_s32(vcvtaq_s32_f32(vmulq_f32(vld1q_f32(p), inv)), zp);
 }
 
 void ember_qd8_quantize_rows__neon(size_t rows, size_t k, const float *x, size_t x_stride,
@@ -46,8 +46,8 @@ void ember_qd8_quantize_rows__neon(size_t rows, size_t k, const float *x, size_t
         float lo, hi;
         row_range(v, k, &lo, &hi);
         int32_t zp;
-        const float s = ember_qd8_row_scale(lo, hi, &zp);
-        const float32x4_t vs = vdupq_n_f32(s);
+        const float s = ember_qd8_row_scale(lo, hi, &zp), inv = ember_qd8_row_inverse(s);
+        const float32x4_t vs = vdupq_n_f32(inv);
         const int32x4_t vzp = vdupq_n_s32(zp);
         size_t i = 0;
         for (; i + 16 <= k; i += 16) {
@@ -55,7 +55,7 @@ void ember_qd8_quantize_rows__neon(size_t rows, size_t k, const float *x, size_t
             const int16x8_t b = vcombine_s16(vqmovn_s32(quantize4(v + i + 8, vs, vzp)), vqmovn_s32(quantize4(v + i + 12, vs, vzp)));
             vst1q_s8(out + i, vcombine_s8(vqmovn_s16(a), vqmovn_s16(b)));
         }
-        for (; i < k; i++) out[i] = ember_qd8_quantize_value(v[i], s, zp);
+        for (; i < k; i++) out[i] = ember_qd8_quantize_value(v[i], inv, zp);
         scale[r] = s;
         zero_point[r] = zp;
     }

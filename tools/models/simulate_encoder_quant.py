@@ -117,7 +117,7 @@ def quant_rows(x):
     s = (hi - lo) / 255
     s = torch.where(s > 0, s, torch.ones_like(s))
     zp = torch.round(-128 - lo / s).clamp(-128, 127)
-    return ((round_away(x / s) + zp).clamp(-128, 127) - zp) * s
+    return ((round_away(x * (1 / s)) + zp).clamp(-128, 127) - zp) * s  # the engine multiplies by 1 / s
 
 
 def linears(w, layers, weight, bias):

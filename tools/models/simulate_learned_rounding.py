@@ -51,7 +51,7 @@ def fake_quant_rows(x):
     s = (hi - lo) / 255
     s = torch.where(s > 0, s, torch.ones_like(s))
     zp = torch.round(-128 - lo / s).clamp(-128, 127)
-    return ((ste_round(x / s) + zp).clamp(-128, 127) - zp) * s
+    return ((ste_round(x * (1 / s)) + zp).clamp(-128, 127) - zp) * s  # the engine multiplies by 1 / s
 
 
 class Encoder(torch.nn.Module):
