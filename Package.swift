@@ -51,8 +51,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        // Fuzz target of the .ember reader (libFuzzer; see docs/model-format.md, "Fuzzing").
+        // Fuzz targets (libFuzzer; see docs/model-format.md, "Fuzzing"): the .ember reader, and the
+        // other inputs from outside (request frames, configuration, TFLite, safetensors, text, images).
         .executableTarget(name: "EmberFormatFuzz", dependencies: ["EmberFormat"], path: "Fuzz/EmberFormatFuzz"),
+        .executableTarget(name: "EmberInputFuzz", dependencies: ["EmberDaemon", "EmberEngine", "EmberImport", "EmberTokenizer", "EmberTransport"],
+                          path: "Fuzz/EmberInputFuzz"),
 
         // Shared by the test targets: the seeded generator every random test uses.
         .target(name: "EmberTestSupport", path: "Tests/EmberTestSupport"),

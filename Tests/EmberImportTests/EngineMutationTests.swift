@@ -7,7 +7,7 @@ import EmberTestSupport
 
 /// Real converted models with random bytes changed: whatever the reader still accepts must plan
 /// into an engine or be refused with an EngineError, and a planned engine must run an input
-/// without trapping. (tools/fuzz.sh fuzzes the reader alone; this reaches the planner's checks
+/// without trapping. (tools/fuzz.sh fuzzes the .ember reader alone; this reaches the planner's checks
 /// and the kernels behind them.) Mutations land mostly before the data section, where the tensor
 /// table, graph and metadata are; EMBER_MUTATIONS sets how many per model.
 @Suite struct EngineMutationTests {
