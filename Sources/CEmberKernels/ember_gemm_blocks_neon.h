@@ -1,4 +1,4 @@
-// The outer loops shared by the NEON, NEON-SMLAL and i8mm qs8 GEMMs: rows in chunks that keep a
+// The outer loops shared by the NEON and NEON-SMLAL qs8 GEMMs: rows in chunks that keep a
 // block's weights in cache, then blocks of 8 channels, each with its requantization constants
 // loaded once; a partial last block is written through a buffer. A kernel supplies only its
 // row-tile function (`rows`, inlined here as a constant, so the call is direct).
