@@ -1,8 +1,8 @@
 // Fuzz target for everything else emberd and `ember` take from outside, besides .ember files
 // (EmberFormatFuzz): ZeroMQ request frames, the TOML configuration, TFLite files to convert,
-// safetensors files, text to tokenize, images, and BERT config.json files. Every input must give a value or a thrown
-// error, never a crash, a sanitizer report or a hang. The first byte picks the parser (its value
-// modulo the number of parsers); the rest is that parser's input.
+// safetensors files, text to tokenize, images, and BERT config.json files. Every input must give
+// a value or a thrown error, never a crash, a sanitizer report or a hang. The first byte picks the
+// parser (its value modulo the number of parsers); the rest is that parser's input.
 //
 // Built like EmberFormatFuzz (docs/model-format.md, "Fuzzing"): with -sanitize=fuzzer,address and
 // -D EMBER_LIBFUZZER it runs libFuzzer's driver (tools/fuzz.sh); otherwise it replays files.
@@ -43,7 +43,8 @@ func frames(_ bytes: [UInt8]) -> [[UInt8]] {
 
 /// A vocabulary with the special tokens, some words and word pieces, and non-ASCII entries.
 let tokenizer = try! WordPieceTokenizer(
-    vocabulary: WordPieceTokenizer.specialTokens + ["the", "a", "##s", "##ing", "run", "é", "##é", "中", "!", ",", "un", "##aff", "##able"],
+    vocabulary: WordPieceTokenizer.specialTokens
+        + ["the", "a", "##s", "##ing", "run", "é", "##é", "中", "!", ",", "un", "##aff", "##able"],
     lowercase: true, stripAccents: true, maxLength: 16)
 
 /// Configuration errors as one thrown error.
