@@ -32,8 +32,9 @@ def main(out):
     seeds = {
         "request-image": (REQUESTS, frames([header(op="infer", model="m", input={"type": "image"}, top_k=3),
                                             open("Tests/EmberEngineTests/Fixtures/variant_grey.png", "rb").read()])),
-        "request-tensor": (REQUESTS, frames([header(op="infer", model="m", input={"type": "tensor", "dtype": "int8", "shape": [1, 4]},
-                                                   deadline_ms=200), b"\x01\x02\x03\x04"])),
+        "request-tensor": (REQUESTS, frames([header(op="infer", model="m", deadline_ms=200,
+                                                   input={"type": "tensor", "dtype": "int8", "shape": [1, 4]}),
+                                            b"\x01\x02\x03\x04"])),
         "request-texts": (REQUESTS, frames([header(op="infer", model="e", input={"type": "texts"}), "café".encode(), b"a b"])),
         "request-text": (REQUESTS, frames([header(op="infer", model="e", input={"type": "text"}), b"hello"])),
         "request-models": (REQUESTS, frames([header(op="models")])),
