@@ -53,8 +53,10 @@ let package = Package(
 
         // Fuzz targets (libFuzzer; see docs/model-format.md, "Fuzzing"): the .ember reader, and the
         // other inputs from outside (request frames, configuration, TFLite, safetensors, text, images).
-        .executableTarget(name: "EmberFormatFuzz", dependencies: ["EmberFormat"], path: "Fuzz/EmberFormatFuzz"),
-        .executableTarget(name: "EmberInputFuzz", dependencies: ["EmberDaemon", "EmberEngine", "EmberImport", "EmberTokenizer", "EmberTransport"],
+        .target(name: "EmberFuzzDriver", path: "Fuzz/EmberFuzzDriver"),
+        .executableTarget(name: "EmberFormatFuzz", dependencies: ["EmberFormat", "EmberFuzzDriver"], path: "Fuzz/EmberFormatFuzz"),
+        .executableTarget(name: "EmberInputFuzz",
+                          dependencies: ["EmberDaemon", "EmberEngine", "EmberImport", "EmberTokenizer", "EmberTransport", "EmberFuzzDriver"],
                           path: "Fuzz/EmberInputFuzz"),
 
         // Shared by the test targets: the seeded generator every random test uses.

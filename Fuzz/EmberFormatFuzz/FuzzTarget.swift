@@ -6,15 +6,8 @@
 //    calls `fuzzerTestOneInput` with mutated inputs (tools/fuzz.sh);
 //  * normally (part of `swift build`): a replay tool, `EmberFormatFuzz FILE...`, that feeds files
 //    (a crash reproducer, a corpus) through the same entry point.
-#if canImport(Glibc)
-import Glibc
-#endif
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import EmberFormat
+import EmberFuzzDriver
 
 /// One input through the reader, with and without the checksum pass (so mutations that break
 /// the checksum still reach every structural check behind it). Returns how many passes accepted it.
@@ -47,37 +40,15 @@ public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> In
 }
 
 #if EMBER_LIBFUZZER
-/// libFuzzer's C entry point for a program that has its own main(). SwiftPM renames an
-/// executable's main to `EmberFormatFuzz_main` and links `main` to it, so libFuzzer's own main()
-/// is never linked; this main hands control to libFuzzer's driver instead. (A C-ABI function
-/// with only pointer and integer arguments, which Swift's calling convention passes alike.)
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
-
 @main
 enum FuzzMain {
-    static func main() {
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        let status = LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzerTestOneInput(data, size) }
-        exit(status)
-    }
+    static func main() { runLibFuzzer { data, size in fuzzerTestOneInput(data, size) } }
 }
 #else
 @main
 enum ReplayMain {
     static func main() throws {
-        let paths = CommandLine.arguments.dropFirst()
-        if paths.isEmpty {
-            print("usage: EmberFormatFuzz FILE...   replays files through the fuzz entry point")
-            return
-        }
-        for path in paths {
-            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        try replayFiles(usage: "usage: EmberFormatFuzz FILE...   replays files through the fuzz entry point") { bytes in
             let outcome: String
             do {
                 _ = try EmberModel(bytes: bytes)
@@ -86,7 +57,7 @@ enum ReplayMain {
                 outcome = "rejected: \(error)"
             }
             fuzzOne(bytes)
-            print("\(path): \(outcome)")
+            return outcome
         }
     }
 }

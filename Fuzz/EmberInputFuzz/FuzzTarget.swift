@@ -6,15 +6,8 @@
 //
 // Built like EmberFormatFuzz (docs/model-format.md, "Fuzzing"): with -sanitize=fuzzer,address and
 // -D EMBER_LIBFUZZER it runs libFuzzer's driver (tools/fuzz.sh); otherwise it replays files.
-#if canImport(Glibc)
-import Glibc
-#endif
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import EmberDaemon
+import EmberFuzzDriver
 import EmberEngine
 import EmberImport
 import EmberTokenizer
@@ -92,41 +85,23 @@ public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> In
 }
 
 #if EMBER_LIBFUZZER
-/// libFuzzer's driver, as in EmberFormatFuzz (SwiftPM renames an executable's main).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
-
 @main
 enum FuzzMain {
-    static func main() {
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        let status = LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzerTestOneInput(data, size) }
-        exit(status)
-    }
+    static func main() { runLibFuzzer { data, size in fuzzerTestOneInput(data, size) } }
 }
 #else
 @main
 enum ReplayMain {
     static func main() throws {
-        let paths = CommandLine.arguments.dropFirst()
-        if paths.isEmpty {
-            print("usage: EmberInputFuzz FILE...   replays files through the fuzz entry point (first byte: "
-                  + Parser.allCases.map { "\($0.rawValue) \($0)" }.joined(separator: ", ") + ")")
-            return
-        }
-        for path in paths {
-            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let usage = "usage: EmberInputFuzz FILE...   replays files through the fuzz entry point (first byte: "
+            + Parser.allCases.map { "\($0.rawValue) \($0)" }.joined(separator: ", ") + ")"
+        try replayFiles(usage: usage) { bytes in
             let parser = bytes.first.map { "\(Parser(rawValue: Int($0) % Parser.allCases.count)!)" } ?? "nothing"
             do {
                 try run(bytes)
-                print("\(path): \(parser), accepted")
+                return "\(parser), accepted"
             } catch {
-                print("\(path): \(parser), rejected: \(error)")
+                return "\(parser), rejected: \(error)"
             }
         }
     }
