@@ -27,7 +27,15 @@
 // NEON is the AArch64 baseline; on x86-64 the loader picks an AVX2 (EMBER_WIDE) or also an
 // AVX-512 (EMBER_WIDEST) clone for CPUs that have it: the same operations in the same order per
 // element, only wider vectors, so the same bits.
-#if defined(EMBER_ARCH_X86_64) && defined(__ELF__)
+// ThreadSanitizer instruments the clones' ifunc resolvers, which the loader runs before the
+// sanitizer's runtime starts (a crash in __tsan_func_entry at start-up): its builds take the
+// baseline code only.
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define EMBER_NO_CLONES 1
+#endif
+#endif
+#if defined(EMBER_ARCH_X86_64) && defined(__ELF__) && !defined(EMBER_NO_CLONES)
 // Code that calls fmaf uses EMBER_WIDE_FMA or EMBER_WIDEST, whose AVX2 clone is x86-64-v3 (AVX2
 // with FMA): a clone needs FMA to inline fmaf; the baseline clone calls libm's fmaf, correctly
 // rounded too, so the same bits, only slower.

@@ -180,7 +180,9 @@ final class TriggerRunner: @unchecked Sendable {
             source.close()
             return nil
         }
-        // The firing thread may still be inside the source: it is aborted, not closed.
+        // The firing thread may still be inside the source: it is aborted, not closed. Neither
+        // thread is waited for; detached, each frees its stack when it returns.
+        for thread in threads { thread.detach() }
         let aborted = source.abort()
         let now = SystemMonotonicClock().nowNs()
         let what = stuck.map { "a firing \($0.phase) for \((now &- $0.startedAtNs) / 1_000_000) ms" } ?? "its edge reader"

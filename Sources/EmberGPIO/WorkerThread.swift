@@ -32,6 +32,14 @@ public final class WorkerThread: @unchecked Sendable {
         joined = true
         pthread_join(thread, nil)
     }
+
+    /// Gives the thread up instead of joining it: it runs on until its body returns, and then its
+    /// stack goes back to the system by itself. For a thread that a stop abandons.
+    public func detach() {
+        guard !joined else { return }
+        joined = true
+        pthread_detach(thread)
+    }
 }
 
 public struct ThreadStartError: Error, Sendable, CustomStringConvertible {
