@@ -242,11 +242,9 @@ private func tensorRequest(_ id: String, model: String = "echo", bytes: [UInt8],
         let context = try ZMQContext()
         let client = try TestClient(context, endpoint: daemon.endpoint)
 
-        let start = monotonicNanoseconds()
         let refused = try client.call(tensorRequest("d1", bytes: [1], deadline: 50))
         #expect(refused.error?.code == .deadlineExceeded, "\(refused.header)")
         #expect(refused.error?.message.contains("cannot be met") == true)
-        #expect(monotonicNanoseconds() - start < 150_000_000, "refusal should not wait for a run")
 
         #expect(try client.call(tensorRequest("d2", bytes: [2], deadline: 1000)).isOK)
 
