@@ -295,8 +295,8 @@ static void test_gemm_output_zero_points(void) {
 /// or j * 2^e, or an extreme.
 static int32_t rq64_sum(int32_t m, int e) {
     if (m == 0 || rnd() % 4 == 0) return (const int32_t[]){INT32_MIN, INT32_MAX, 0, -1, 1, (int32_t)rnd()}[rnd() % 6];
-    const int64_t j = rnd_range(-150, 150), h = rnd() & 1 ? (2 * j + 1) << (e - 1) : j << e;  // within the int8 range
-    const int64_t x = (h << 31) / m + rnd_range(-2, 2);
+    const int64_t j = rnd_range(-150, 150), h = rnd() & 1 ? (2 * j + 1) * ((int64_t)1 << (e - 1)) : j * ((int64_t)1 << e);  // within the int8 range
+    const int64_t x = h * ((int64_t)1 << 31) / m + rnd_range(-2, 2);  // multiplies: << of a negative is undefined
     return x < INT32_MIN ? INT32_MIN : x > INT32_MAX ? INT32_MAX : (int32_t)x;
 }
 
