@@ -15,7 +15,8 @@
 # embedding (mnemonic and arrangement, "smlal .8h", "fmla .4s[]" for a by-element form).
 # Per inference = (count with N+10 inferences - count with N) / 10 (encoder: N+2 and 2), so process start, model load,
 # weight packing and the first inference cancel out. Ember's counts repeat exactly; LiteRT's and
-# onnxruntime's move by a few percent from run to run (run it twice). EMBER_ICOUNT_CPUS
+# onnxruntime's move by a few percent from run to run, so theirs is the median of
+# EMBER_ICOUNT_PEER_REPEATS (default 3) measurements, each printed on stderr. EMBER_ICOUNT_CPUS
 # replaces the -cpu list: "max,sve=off,sme=off" is a NEON core with i8mm; with SVE on, onnxruntime
 # runs SVE code, whose multiplies the last column does not count. Needs the AArch64
 # build (tools/cross/build.sh) and, on first use, downloads the Python root (Debian packages) and
@@ -49,11 +50,20 @@ forms_per_inference() {  # as per_inference, for the EMBER_ICOUNT_FORMS most exe
   join -t '|' -a 2 -e 0 -o 0,1.2,2.2 <(run_forms 2 | sort -t '|' -k 1,1) <(run_forms $((2 + extra)) | sort -t '|' -k 1,1) |
     awk -F '|' -v e="$extra" '{ printf "%s|%d\n", $1, ($3 - $2) / e }' | sort -t '|' -k 2,2nr | head -n "$EMBER_ICOUNT_FORMS"
 }
-per_inference() {  # -cpu, -L root, runner (a function taking the inference count), [extra runs]
-  local cpu=$1 root=$2 runner=$3 extra=${4:-10} a b
-  a=$(count "$cpu" "$root" $($runner 2)); b=$(count "$cpu" "$root" $($runner $((2 + extra))))
-  echo $(( (${b% *} - ${a% *}) / extra )) $(( (${b#* } - ${a#* }) / extra ))
+# -cpu, -L root, runner (a function taking the inference count), [extra runs], [measurements]:
+# instructions and dot-product instructions per inference, the median of the measurements.
+per_inference() {
+  local cpu=$1 root=$2 runner=$3 extra=${4:-10} repeats=${5:-1} a b i values=()
+  for ((i = 0; i < repeats; i++)); do
+    a=$(count "$cpu" "$root" $($runner 2)); b=$(count "$cpu" "$root" $($runner $((2 + extra))))
+    values+=("$(( (${b% *} - ${a% *}) / extra )) $(( (${b#* } - ${a#* }) / extra ))")
+  done
+  [ "$repeats" = 1 ] || echo "count-inference: $runner on $cpu: $(printf '%s, ' "${values[@]%% *}")median below" >&2
+  printf '%s\n' "${values[@]}" | sort -n | sed -n "$(( (repeats + 1) / 2 ))p"
 }
+# The peers' counts move between processes (their threads, Python's start-up): they are measured
+# this many times. Once, a LiteRT process that ran 2 inferences executed more than one that ran 12.
+peer_repeats=${EMBER_ICOUNT_PEER_REPEATS:-3}
 
 setup_python() {  # the aarch64 Python with LiteRT and onnxruntime, once
   [ -f "$py/.ready" ] && [ -d "$py/site/onnxruntime" ] && return 0
@@ -107,7 +117,8 @@ PY
       ort_encoder_cmd() { echo "$py/root/usr/bin/python3 $work/ort_runs.py $ort_model $tokens $1"; }
       for runtime in $runtimes; do
         if [ "$runtime" = ember ]; then name=Ember root=$sysroot; else name="onnxruntime 1.32" root=$py/root; fi
-        read -r n d < <(per_inference "$cpu" "$root" ${runtime}_encoder_cmd 2)  # an embedding is long: 2 extra runs
+        repeats=1; [ "$runtime" = ember ] || repeats=$peer_repeats
+        read -r n d < <(per_inference "$cpu" "$root" ${runtime}_encoder_cmd 2 "$repeats")  # an embedding is long: 2 extra runs
         printf '| %s | %s | %s | %s | %s |\n' "$cpu" "$tokens" "$name" "$n" "$d"
         if [ -n "${EMBER_ICOUNT_FORMS:-}" ]; then
           forms_per_inference "$cpu" "$root" ${runtime}_encoder_cmd 2 | awk -F '|' '{ printf "|   |   | %s | %s | |\n", $1, $2 }'
@@ -141,7 +152,8 @@ echo "|---|---|---|---|"
 for cpu in $cpus; do
   for runtime in ember litert; do
     if [ "$runtime" = ember ]; then name=Ember root=$sysroot; else name="LiteRT 2.3 + XNNPACK" root=$py/root; fi
-    read -r n d < <(per_inference "$cpu" "$root" ${runtime}_cmd)
+    repeats=1; [ "$runtime" = ember ] || repeats=$peer_repeats
+    read -r n d < <(per_inference "$cpu" "$root" ${runtime}_cmd 10 "$repeats")
     printf '| %s | %s | %s | %s |\n' "$cpu" "$name" "$n" "$d"
     if [ -n "${EMBER_ICOUNT_FORMS:-}" ]; then
       forms_per_inference "$cpu" "$root" ${runtime}_cmd | awk -F '|' '{ printf "|   | %s | %s | |\n", $1, $2 }'
