@@ -34,8 +34,9 @@ let package = Package(
         // ZeroMQ sockets and the versioned wire protocol.
         .target(name: "EmberTransport", dependencies: ["CZeroMQ"]),
         // GPIO triggers: line lookup, edge requests, debounce/interval gate, outputs, input sources.
-        .target(name: "EmberGPIO", dependencies: ["CGPIOD", "EmberTransport"]),
-        // The TOML subset parser shared by emberd's configuration and the board profiles.
+        .target(name: "EmberGPIO", dependencies: ["CGPIOD", "EmberTransport", "EmberTOML"]),
+        // The TOML subset parser shared by emberd's configuration and the board profiles, and the
+        // "did you mean" hint for misspelt keys.
         .target(name: "EmberTOML"),
         // Configuration, services, life cycle, logging, stats, GPIO triggers wired to the scheduler,
         // the governor asked before each request; encoders served with their tokenizer.

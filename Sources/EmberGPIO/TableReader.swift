@@ -1,3 +1,5 @@
+import EmberTOML
+
 /// Typed reads from one table's entries, collecting errors that name key and line.
 struct TableReader {
     let entries: [GPIOConfigEntry]
@@ -120,22 +122,8 @@ struct TableReader {
     mutating func rejectUnknown() {
         let names = Set(known.map(\.name))
         for entry in entries where !names.contains(entry.key) {
-            let hint = known.map(\.name).first { editDistance($0, entry.key) <= 2 }.map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = closestName(to: entry.key, among: known.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
             errors.append(GPIOConfigError(table: table, key: entry.key, line: entry.line, "unknown key\(hint)"))
         }
     }
-}
-
-/// Levenshtein distance, for "did you mean" hints on misspelt keys.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a.utf8), b = Array(b.utf8)
-    var previous = Array(0...b.count)
-    for i in 1...max(a.count, 1) where !a.isEmpty {
-        var current = [i] + [Int](repeating: 0, count: b.count)
-        for j in 1...max(b.count, 1) where !b.isEmpty {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return previous[b.count]
 }

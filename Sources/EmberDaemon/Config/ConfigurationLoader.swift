@@ -1,5 +1,6 @@
 // Builds the configuration from defaults, then the TOML file, then command-line options (which win),
 // collecting every error so `emberd --check-config` can explain them all at once.
+import EmberTOML
 
 public struct DaemonCommandLine: Sendable, Equatable {
     public static let defaultConfigPath = "/etc/ember/emberd.toml"
@@ -176,23 +177,7 @@ public enum ConfigurationLoader {
 
     /// " (did you mean \"x\"?)" when a known key is close to the unknown one.
     static func suggestion(_ unknown: String, _ known: [String]) -> String {
-        let best = known.map { ($0, editDistance(unknown, $0)) }.min(by: { $0.1 < $1.1 })
-        guard let best, best.1 <= max(2, unknown.count / 4) else { return "" }
-        return " (did you mean \"\(best.0)\"?)"
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.utf8), b = Array(b.utf8)
-        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var row = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = row
-        }
-        return previous[b.count]
+        closestName(to: unknown, among: known).map { " (did you mean \"\($0)\"?)" } ?? ""
     }
 
     /// `emberd --help`, generated from the key tables.
