@@ -1,38 +1,15 @@
 // libgpiod 1.6 (v1 API). A request owns its own chip handle because v1 lines live in their chip.
 #include "cgpiod.h"
-#include "cgpiod_version.h"
+#include "cgpiod_internal.h"
 #if CGPIOD_V1
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct cgpiod_chip { struct gpiod_chip *chip; };
 struct cgpiod_request { struct gpiod_chip *chip; struct gpiod_line *line; };
 
-static void copy_string(char *dst, size_t len, const char *src) {
-    if (len == 0) return;
-    if (!src) src = "";
-    strncpy(dst, src, len - 1);
-    dst[len - 1] = 0;
-}
-
-cgpiod_chip *cgpiod_chip_open(const char *path) {
-    struct gpiod_chip *raw = gpiod_chip_open(path);
-    if (!raw) return NULL;
-    cgpiod_chip *chip = malloc(sizeof *chip);
-    if (!chip) { gpiod_chip_close(raw); errno = ENOMEM; return NULL; }
-    chip->chip = raw;
-    return chip;
-}
-
-void cgpiod_chip_close(cgpiod_chip *chip) {
-    if (!chip) return;
-    gpiod_chip_close(chip->chip);
-    free(chip);
-}
-
 int cgpiod_chip_label(cgpiod_chip *chip, char *buf, size_t len) {
-    copy_string(buf, len, gpiod_chip_label(chip->chip));
+    cgpiod_copy_string(buf, len, gpiod_chip_label(chip->chip));
     return 0;
 }
 
@@ -55,8 +32,8 @@ int cgpiod_chip_find_line(cgpiod_chip *chip, const char *name) {
 int cgpiod_chip_line_info(cgpiod_chip *chip, uint32_t offset, cgpiod_line_info *out) {
     struct gpiod_line *line = gpiod_chip_get_line(chip->chip, offset);
     if (!line) return -1;
-    copy_string(out->name, sizeof out->name, gpiod_line_name(line));
-    copy_string(out->consumer, sizeof out->consumer, gpiod_line_consumer(line));
+    cgpiod_copy_string(out->name, sizeof out->name, gpiod_line_name(line));
+    cgpiod_copy_string(out->consumer, sizeof out->consumer, gpiod_line_consumer(line));
     out->used = gpiod_line_is_used(line) ? 1 : 0;
     return 0;
 }

@@ -1,6 +1,6 @@
 // libgpiod 2.x (v2 API). Requests are independent of the chip handle that made them.
 #include "cgpiod.h"
-#include "cgpiod_version.h"
+#include "cgpiod_internal.h"
 #if CGPIOD_V2
 #include <errno.h>
 #include <stdlib.h>
@@ -8,39 +8,16 @@
 
 enum { EDGE_BUFFER_CAPACITY = 16 };
 
-struct cgpiod_chip { struct gpiod_chip *chip; };
 struct cgpiod_request {
     struct gpiod_line_request *request;
     struct gpiod_edge_event_buffer *buffer;  // NULL for outputs
     unsigned int offset;
 };
 
-static void copy_string(char *dst, size_t len, const char *src) {
-    if (len == 0) return;
-    if (!src) src = "";
-    strncpy(dst, src, len - 1);
-    dst[len - 1] = 0;
-}
-
-cgpiod_chip *cgpiod_chip_open(const char *path) {
-    struct gpiod_chip *raw = gpiod_chip_open(path);
-    if (!raw) return NULL;
-    cgpiod_chip *chip = malloc(sizeof *chip);
-    if (!chip) { gpiod_chip_close(raw); errno = ENOMEM; return NULL; }
-    chip->chip = raw;
-    return chip;
-}
-
-void cgpiod_chip_close(cgpiod_chip *chip) {
-    if (!chip) return;
-    gpiod_chip_close(chip->chip);
-    free(chip);
-}
-
 int cgpiod_chip_label(cgpiod_chip *chip, char *buf, size_t len) {
     struct gpiod_chip_info *info = gpiod_chip_get_info(chip->chip);
     if (!info) return -1;
-    copy_string(buf, len, gpiod_chip_info_get_label(info));
+    cgpiod_copy_string(buf, len, gpiod_chip_info_get_label(info));
     gpiod_chip_info_free(info);
     return 0;
 }
@@ -62,8 +39,8 @@ int cgpiod_chip_find_line(cgpiod_chip *chip, const char *name) {
 int cgpiod_chip_line_info(cgpiod_chip *chip, uint32_t offset, cgpiod_line_info *out) {
     struct gpiod_line_info *info = gpiod_chip_get_line_info(chip->chip, offset);
     if (!info) return -1;
-    copy_string(out->name, sizeof out->name, gpiod_line_info_get_name(info));
-    copy_string(out->consumer, sizeof out->consumer, gpiod_line_info_get_consumer(info));
+    cgpiod_copy_string(out->name, sizeof out->name, gpiod_line_info_get_name(info));
+    cgpiod_copy_string(out->consumer, sizeof out->consumer, gpiod_line_info_get_consumer(info));
     out->used = gpiod_line_info_is_used(info) ? 1 : 0;
     gpiod_line_info_free(info);
     return 0;
