@@ -68,7 +68,7 @@ let package = Package(
                     resources: [.copy("Resources")]),
         .testTarget(name: "EmberEngineTests", dependencies: ["EmberTestSupport", "EmberEngine", "EmberImport", "EmberFormat"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "EmberGPIOTests", dependencies: ["EmberTestSupport", "EmberGPIO", "EmberTransport"]),
+        .testTarget(name: "EmberGPIOTests", dependencies: ["EmberTestSupport", "EmberGPIO", "EmberTransport", "EmberTOML"]),
         .testTarget(name: "EmberDaemonTests", dependencies: ["EmberTestSupport", "EmberDaemon", "EmberTransport", "EmberGovernor"]),
         .testTarget(name: "EmberGovernorTests", dependencies: ["EmberTestSupport", "EmberGovernor", "EmberTOML"]),
         .testTarget(name: "EmberTokenizerTests", dependencies: ["EmberTestSupport", "EmberTokenizer"]),

@@ -2,13 +2,13 @@ import EmberTOML
 
 /// Typed reads from one table's entries, collecting errors that name key and line.
 struct TableReader {
-    let entries: [GPIOConfigEntry]
+    let entries: [TOMLEntry]
     var table: String
     let tableLine: Int
     let known: [GPIOConfigKey]
     var errors: [GPIOConfigError] = []
 
-    init(entries: [GPIOConfigEntry], table: String, tableLine: Int, known: [GPIOConfigKey]) {
+    init(entries: [TOMLEntry], table: String, tableLine: Int, known: [GPIOConfigKey]) {
         self.entries = entries; self.table = table; self.tableLine = tableLine; self.known = known
         var seen = Set<String>()
         for entry in entries where !seen.insert(entry.key).inserted {
@@ -17,14 +17,14 @@ struct TableReader {
     }
 
     func has(_ key: String) -> Bool { entries.contains { $0.key == key } }
-    private func entry(_ key: String) -> GPIOConfigEntry? { entries.first { $0.key == key } }
+    private func entry(_ key: String) -> TOMLEntry? { entries.first { $0.key == key } }
 
     mutating func fail(_ key: String?, _ message: String) {
         let line = key.flatMap { entry($0)?.line } ?? tableLine
         errors.append(GPIOConfigError(table: table, key: key, line: line, message))
     }
 
-    private mutating func value(_ key: String, required: Bool) -> GPIOConfigValue? {
+    private mutating func value(_ key: String, required: Bool) -> TOMLValue? {
         guard let e = entry(key) else {
             if required { errors.append(GPIOConfigError(table: table, key: key, line: tableLine, "missing (required)")) }
             return nil
@@ -32,7 +32,7 @@ struct TableReader {
         return e.value
     }
 
-    private mutating func wrongType(_ key: String, _ expected: String, _ got: GPIOConfigValue) {
+    private mutating func wrongType(_ key: String, _ expected: String, _ got: TOMLValue) {
         fail(key, "expected \(expected), got \(got.typeName)")
     }
 
@@ -101,7 +101,7 @@ struct TableReader {
         return selectors.count == items.count ? selectors : nil
     }
 
-    private mutating func selector(_ key: String, _ v: GPIOConfigValue) -> LineSelector? {
+    private mutating func selector(_ key: String, _ v: TOMLValue) -> LineSelector? {
         switch v {
         case .integer(let i) where i >= 0 && i < 65536: return .offset(UInt32(i))
         case .integer(let i): fail(key, "offset \(i) is outside 0...65535"); return nil

@@ -1,3 +1,5 @@
+import EmberTOML
+
 /// Turns `[[trigger]]` and `[gpio]` tables into configurations, reporting every problem with
 /// its key and line rather than stopping at the first.
 public enum TriggerConfigParser {
@@ -36,7 +38,7 @@ public enum TriggerConfigParser {
 
     /// Parses every `[[trigger]]` table (each given as its entries and header line) and checks
     /// that names are unique.
-    public static func parseTriggers(_ tables: [(entries: [GPIOConfigEntry], line: Int)]) -> Result<[TriggerConfig], GPIOConfigErrors> {
+    public static func parseTriggers(_ tables: [(entries: [TOMLEntry], line: Int)]) -> Result<[TriggerConfig], GPIOConfigErrors> {
         var configs: [TriggerConfig] = []
         var errors: [GPIOConfigError] = []
         var seen: [String: Int] = [:]
@@ -56,7 +58,7 @@ public enum TriggerConfigParser {
         return errors.isEmpty ? .success(configs) : .failure(GPIOConfigErrors(errors))
     }
 
-    public static func parseTrigger(_ entries: [GPIOConfigEntry], index: Int = 0, tableLine: Int = 0) -> Result<TriggerConfig, GPIOConfigErrors> {
+    public static func parseTrigger(_ entries: [TOMLEntry], index: Int = 0, tableLine: Int = 0) -> Result<TriggerConfig, GPIOConfigErrors> {
         var r = TableReader(entries: entries, table: label(index, nil), tableLine: tableLine, known: triggerKeys)
         var name = r.string("name", required: true) ?? ""
         // The name ends a PUB topic and shows in logs: keep it to a plain word.
@@ -130,7 +132,7 @@ public enum TriggerConfigParser {
     }
 
     /// Parses the `[gpio]` table (absent: all defaults).
-    public static func parseSettings(_ entries: [GPIOConfigEntry], tableLine: Int = 0) -> Result<GPIOSettings, GPIOConfigErrors> {
+    public static func parseSettings(_ entries: [TOMLEntry], tableLine: Int = 0) -> Result<GPIOSettings, GPIOConfigErrors> {
         var r = TableReader(entries: entries, table: "[gpio]", tableLine: tableLine, known: gpioKeys)
         let backend = r.choice("backend", GPIOSettings.BackendKind.self) ?? .libgpiod
         let fifo = r.string("simulated_fifo") ?? ""

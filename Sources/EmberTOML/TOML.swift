@@ -27,7 +27,10 @@ public enum TOMLValue: Sendable, Equatable {
 public struct TOMLEntry: Sendable, Equatable {
     public let key: String
     public let value: TOMLValue
+    /// 1-based line in the file (0 when unknown).
     public let line: Int
+
+    public init(key: String, value: TOMLValue, line: Int = 0) { self.key = key; self.value = value; self.line = line }
 }
 
 public struct TOMLTable: Sendable, Equatable {

@@ -1,18 +1,19 @@
 import Testing
 import EmberGPIO
+import EmberTOML
 
 @Suite struct TriggerConfigTests {
     /// Entries numbered from line 11, as if the table header were on line 10.
-    func table(_ pairs: [(String, GPIOConfigValue)]) -> [GPIOConfigEntry] {
-        pairs.enumerated().map { GPIOConfigEntry(key: $1.0, value: $1.1, line: 11 + $0) }
+    func table(_ pairs: [(String, TOMLValue)]) -> [TOMLEntry] {
+        pairs.enumerated().map { TOMLEntry(key: $1.0, value: $1.1, line: 11 + $0) }
     }
 
-    let pir: [(String, GPIOConfigValue)] = [
+    let pir: [(String, TOMLValue)] = [
         ("name", .string("hall")), ("model", .string("mobilenet")), ("line", .string("GPIO17")),
         ("source", .string("command")), ("source_command", .array([.string("rpicam-still"), .string("-o"), .string("-")])),
     ]
 
-    func errors(_ pairs: [(String, GPIOConfigValue)]) -> [String] {
+    func errors(_ pairs: [(String, TOMLValue)]) -> [String] {
         guard case .failure(let e) = TriggerConfigParser.parseTrigger(table(pairs), index: 1, tableLine: 10) else { return [] }
         return e.errors.map(\.description)
     }

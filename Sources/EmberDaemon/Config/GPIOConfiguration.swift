@@ -1,7 +1,8 @@
 // The `[gpio]` table and the `[[trigger]]` tables of emberd's file. The daemon's one TOML parser
-// reads them; EmberGPIO's trigger parser checks their keys (docs/gpio.md) from the entries handed
-// over here, so every error keeps its file and line.
+// reads them; EmberGPIO's trigger parser checks their keys (docs/gpio.md) in the parsed entries,
+// so every error keeps its file and line.
 import EmberGPIO
+import EmberTOML
 
 public struct GPIOConfiguration: Sendable, Equatable {
     /// `[gpio]`: the backend (libgpiod unless "simulated" is asked for) and the simulator's FIFO.
@@ -20,13 +21,13 @@ enum GPIOTables {
 
     static func apply(_ tables: [TOMLTable], to gpio: inout GPIOConfiguration, source: String) -> [ConfigError] {
         var errors: [ConfigError] = []
-        var triggerTables: [(entries: [GPIOConfigEntry], line: Int)] = []
+        var triggerTables: [(entries: [TOMLEntry], line: Int)] = []
         for table in tables {
             switch (table.name, table.isArrayElement) {
             case ("trigger", true):
-                triggerTables.append((table.entries.map(entry), table.line))
+                triggerTables.append((table.entries, table.line))
             case ("gpio", false):
-                switch TriggerConfigParser.parseSettings(table.entries.map(entry), tableLine: table.line) {
+                switch TriggerConfigParser.parseSettings(table.entries, tableLine: table.line) {
                 case .success(let settings): gpio.settings = settings
                 case .failure(let list): errors += list.errors.map { configError($0, source: source) }
                 }
@@ -61,20 +62,6 @@ enum GPIOTables {
             let known = config.models.isEmpty ? "no models are configured" : "configured: \(config.models.map(\.name).joined(separator: ", "))"
             return ConfigError(source: source, line: config.gpio.lines[trigger.name] ?? 0,
                                "[[trigger]] \"\(trigger.name)\": model \"\(trigger.model)\" is not a [[model]] (\(known))")
-        }
-    }
-
-    private static func entry(_ entry: TOMLEntry) -> GPIOConfigEntry {
-        GPIOConfigEntry(key: entry.key, value: value(entry.value), line: entry.line)
-    }
-
-    private static func value(_ value: TOMLValue) -> GPIOConfigValue {
-        switch value {
-        case .string(let text): return .string(text)
-        case .integer(let number): return .integer(number)
-        case .float(let number): return .float(number)
-        case .boolean(let flag): return .boolean(flag)
-        case .array(let elements): return .array(elements.map(Self.value))
         }
     }
 
