@@ -28,8 +28,10 @@ python3 tools/fuzz-input-seeds.py .build-fuzz/seeds-EmberInputFuzz
 for target in $targets; do
   echo "fuzz: building $target with -sanitize=fuzzer,address" >&2
   # A separate build path keeps the sanitized objects away from the normal .build cache.
+  # Release: 5x the inputs per second of a debug build for EmberInputFuzz (Swift's bounds and
+  # overflow checks stay in -O; there is no assert() to lose).
   # lld: gold crashes (internal error in format_file_lineno) on the sanitizer runtime's symbols.
-  if ! swift build --build-path .build-fuzz --product "$target" \
+  if ! swift build -c release --build-path .build-fuzz --product "$target" \
       -Xswiftc -sanitize=fuzzer,address -Xswiftc -DEMBER_LIBFUZZER \
       -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld >.build-fuzz/build.log 2>&1; then
     grep -v -e "Cannot export local symbol" .build-fuzz/build.log >&2
@@ -41,6 +43,6 @@ for target in $targets; do
   corpus=.build-fuzz/corpus-$target
   mkdir -p "$corpus"
   echo "fuzz: running $target for ${seconds}s" >&2
-  .build-fuzz/debug/"$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  .build-fuzz/release/"$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     "${dict[@]}" -artifact_prefix="$artifacts/" -print_final_stats=1 "$@" "$corpus" .build-fuzz/seeds-"$target"
 done
