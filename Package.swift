@@ -24,9 +24,11 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         // libgpiod v1 (1.6) or v2 (2.x), picked from the installed gpiod.h; one cgpiod_* API for Swift.
         .target(name: "CGPIOD", linkerSettings: [.linkedLibrary("gpiod")]),
+        // The SIGBUS guard that keeps a model file truncated under its mapping from crashing the process.
+        .target(name: "CEmberFormat"),
 
-        // The .ember container: spec, validating mmap reader, writer.
-        .target(name: "EmberFormat", dependencies: ["CEmberKernels"]),
+        // The .ember container: spec, validating mmap reader (guarded), writer.
+        .target(name: "EmberFormat", dependencies: ["CEmberKernels", "CEmberFormat"]),
         // Importers: TFLite flatbuffers (and later HF safetensors) lowered to the Ember graph.
         .target(name: "EmberImport", dependencies: ["EmberFormat", "EmberTokenizer", "CEmberKernels"]),
         // Graph execution: plan, arena, per-request state, operators, preprocessing.

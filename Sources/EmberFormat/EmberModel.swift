@@ -18,34 +18,40 @@ public final class EmberModel: @unchecked Sendable {
 
     private let base: UnsafeRawPointer
     private let length: Int
-    private let isMapped: Bool
+    /// The file's mapping, unmapped when the model goes; nil for in-memory models, whose buffer
+    /// `base` is deallocated in deinit.
+    private let mapping: FileMapping?
     /// Absolute byte ranges of constant tensor data; nil for activations.
     private let dataRanges: [Range<Int>?]
 
     /// Maps and validates the file at `path`. Throws `FormatError` (I/O or validation).
     /// `verifyChecksum: false` skips only the CRC pass (e.g. for a file just written and checked).
     public convenience init(path: String, verifyChecksum: Bool = true) throws {
-        let mapping = try FileSystem.mapReadOnly(path)
-        try self.init(base: mapping.base, length: mapping.length, isMapped: mapping.isMapped, verifyChecksum: verifyChecksum)
+        if let mapping = try FileSystem.mapReadOnly(path) {
+            try self.init(base: mapping.base, length: mapping.length, mapping: mapping, verifyChecksum: verifyChecksum)
+        } else {
+            try self.init(bytes: [], verifyChecksum: verifyChecksum)
+        }
     }
 
     /// Validates an in-memory file (tests, fuzzing). The bytes are copied to a 64-byte aligned buffer.
     public convenience init(bytes: [UInt8], verifyChecksum: Bool = true) throws {
         let copy = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: FileLayout.dataAlignment)
         bytes.withUnsafeBytes { if let src = $0.baseAddress { copy.copyMemory(from: src, byteCount: bytes.count) } }
-        try self.init(base: UnsafeRawPointer(copy), length: bytes.count, isMapped: false, verifyChecksum: verifyChecksum)
+        try self.init(base: UnsafeRawPointer(copy), length: bytes.count, mapping: nil, verifyChecksum: verifyChecksum)
     }
 
-    /// Takes ownership of `base` (unmapped or deallocated in deinit, or here if validation fails).
-    private init(base: UnsafeRawPointer, length: Int, isMapped: Bool, verifyChecksum: Bool) throws {
+    /// Takes ownership of `mapping`, or of the heap buffer `base` when there is none (deallocated
+    /// in deinit, or here if validation fails).
+    private init(base: UnsafeRawPointer, length: Int, mapping: FileMapping?, verifyChecksum: Bool) throws {
         self.base = base
         self.length = length
-        self.isMapped = isMapped
+        self.mapping = mapping
         let parsed: ParsedModel
         do {
             parsed = try ModelParser.parse(UnsafeRawBufferPointer(start: base, count: length), verifyChecksum: verifyChecksum)
         } catch {
-            Self.release(base: base, length: length, isMapped: isMapped)
+            if mapping == nil { UnsafeMutableRawPointer(mutating: base).deallocate() }
             throw error
         }
         formatVersion = parsed.formatVersion
@@ -61,15 +67,15 @@ public final class EmberModel: @unchecked Sendable {
     }
 
     deinit {
-        Self.release(base: base, length: length, isMapped: isMapped)
+        if mapping == nil { UnsafeMutableRawPointer(mutating: base).deallocate() }
     }
 
-    private static func release(base: UnsafeRawPointer, length: Int, isMapped: Bool) {
-        if isMapped {
-            FileSystem.unmap(base, length: length)
-        } else {
-            UnsafeMutableRawPointer(mutating: base).deallocate()
-        }
+    /// Why the model's file can no longer be trusted, or nil while it is as it was loaded: another
+    /// process truncated it (reads past its new end see zeros instead of crashing) or wrote to it
+    /// in place. Whatever was computed from the model since then is wrong; load the file again.
+    /// Always nil for a model made from bytes.
+    public func fileChange() -> String? {
+        mapping?.change()
     }
 
     /// Whether tensor `index` has constant data in the file.
