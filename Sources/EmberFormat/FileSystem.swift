@@ -34,9 +34,9 @@ final class FileMapping {
         }
         var st = stat()
         guard fstat(descriptor, &st) == 0 else { return nil }
-        if Int(st.st_size) != loadedSize { return "it is now \(st.st_size) bytes, \(loadedSize) when loaded (rewritten in place?)" }
+        if Int(st.st_size) != loadedSize { return "it is now \(st.st_size) bytes, \(loadedSize) when loaded" }
         if st.st_mtim.tv_sec != loadedModification.tv_sec || st.st_mtim.tv_nsec != loadedModification.tv_nsec {
-            return "it was written in place since it was loaded"
+            return "it was written in place"
         }
         return nil
     }

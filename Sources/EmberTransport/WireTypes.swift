@@ -44,6 +44,9 @@ public enum WireErrorCode: String, Sendable, CaseIterable {
     case shuttingDown = "shutting_down"
     /// A reload was refused or failed; the previous model keeps serving.
     case reloadFailed = "reload_failed"
+    /// The model's file changed on disk since it was loaded (truncated or written in place); the
+    /// request's result was discarded and emberd reloads the file. Retry once it is whole again.
+    case modelChanged = "model_changed"
     /// Anything else; the message says what.
     case `internal` = "internal"
 }

@@ -82,6 +82,58 @@ private let repositoryRoot = String(#filePath.split(separator: "/Tests/").first!
         #expect(try client.call(Request(id: "after", operation: .infer(InferRequest(model: "mobilenetv2", input: .image(bytes))))).isOK)
     }
 
+    /// `cp new.ember served.ember` rewrites the mapped file in place: it is truncated first (the
+    /// pages past its new end would raise SIGBUS), then written. emberd must refuse to answer from
+    /// it, keep serving the rest, and reload the model once the file is whole again.
+    @Test func aServedFileRewrittenInPlaceIsRefusedThenReloaded() throws {
+        let scratch = try TemporaryDirectory()
+        let modelPath = try convertBundledModel(into: scratch.path)
+        let original = try readFile(modelPath)
+        let daemon = try DaemonProcess(config: "[[model]]\nname = \"m\"\npath = \"\(modelPath)\"\n[[model]]\nname = \"echo\"\npath = \"builtin:echo\"\n")
+        let context = try ZMQContext()
+        let client = try TestClient(context, endpoint: daemon.endpoint, timeoutMilliseconds: 60_000)
+        let photo = try readFile(repositoryRoot + "/testdata/coffee.png")
+        let classify = { (id: String) throws -> Reply in
+            try client.call(Request(id: id, operation: .infer(InferRequest(model: "m", input: .image(photo), topK: 1))))
+        }
+        let before = try classify("before")
+        #expect(before.isOK, "\(before.header)")
+
+        // The copy has truncated the file and written its first kilobyte.
+        try writeInPlace(modelPath, Array(original.prefix(1024)))
+        let during = try classify("during")
+        #expect(during.error?.code == .modelChanged, "\(during.header)")
+        #expect(during.error?.message.contains("its file changed on disk since it was loaded") == true, "\(during.header)")
+        #expect(try client.call(Request(id: "echo", operation: .infer(InferRequest(model: "echo", input: .text("still here"))))).isOK)
+
+        // The copy finishes: a request after that finds the file whole and the model reloaded.
+        try writeInPlace(modelPath, original)
+        var after = try classify("after")
+        for attempt in 0..<40 where after.error?.code == .modelChanged {
+            usleep(250_000)  // reloads of a changed file are retried at most once a second
+            after = try classify("after-\(attempt)")
+        }
+        #expect(after.isOK, "\(after.header)")
+        let topIndex = { (reply: Reply) -> JSONValue? in
+            guard case .array(let entries)? = reply.header["outputs"]?["top_k"] else { return nil }
+            return entries.first?["index"]
+        }
+        #expect(topIndex(after) != nil && topIndex(after) == topIndex(before), "\(after.header)")
+        let log = daemon.log()
+        #expect(log.contains("its file changed on disk") && log.contains("reloaded from"), "\(log)")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitExit(timeoutMilliseconds: 30_000) == 0, "\(daemon.log())")
+    }
+
+    /// Writes `bytes` into the existing file the way cp does: same inode, truncated, then written.
+    func writeInPlace(_ path: String, _ bytes: [UInt8]) throws {
+        let fd = open(path, O_WRONLY | O_TRUNC)
+        guard fd >= 0 else { throw SystemError("open \(path)", errno: errno) }
+        defer { close(fd) }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw SystemError("write \(path)", errno: errno) }
+    }
+
     @Test func concurrentClientsOnTheRealModel() throws {
         let scratch = try TemporaryDirectory()
         let modelPath = try convertBundledModel(into: scratch.path)

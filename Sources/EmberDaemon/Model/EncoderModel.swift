@@ -19,6 +19,8 @@ final class EncoderModel: ServableModel, @unchecked Sendable {
     private let threads: Int
     private let kernels: [String]
     private let report: @Sendable (String) -> Void
+    /// The mapped file, watched for changes (`fileChange`).
+    private let file: EmberModel
 
     init(file: EmberModel, instances: Int, threads: Int, report: @escaping @Sendable (String) -> Void) throws {
         guard let settings = file.metadata.tokenizer else { throw ModelLoadError("the encoder stores no tokenizer settings") }
@@ -38,7 +40,10 @@ final class EncoderModel: ServableModel, @unchecked Sendable {
         kernels = Array(Set(first.plan.steps.map(\.kernelName))).sorted()
         self.threads = threads
         self.report = report
+        self.file = file
     }
+
+    func fileChange() -> String? { file.fileChange() }
 
     var engineStats: [(String, JSONValue)] {
         [("arena_bytes", .int(Int64(arenaBytes))), ("instances", .int(Int64(instances))),

@@ -43,6 +43,8 @@ final class EngineModel: ServableModel, @unchecked Sendable {
     /// The kernels the plan chose, for `stats`.
     private let kernels: [String]
     private let report: @Sendable (String) -> Void
+    /// The mapped file, watched for changes (`fileChange`).
+    private let file: EmberModel
 
     init(file: EmberModel, instances: Int, threads: Int, report: @escaping @Sendable (String) -> Void) throws {
         // One plan per model, shared; each Engine adds only its own state (arena, scratch, pool).
@@ -61,7 +63,10 @@ final class EngineModel: ServableModel, @unchecked Sendable {
         kernels = Array(Set(engine.plan.steps.map(\.kernelName))).sorted()
         self.threads = threads
         self.report = report
+        self.file = file
     }
+
+    func fileChange() -> String? { file.fileChange() }
 
     private static func info(_ tensor: GraphTensor) throws -> TensorInfo {
         let dtype: TensorDType

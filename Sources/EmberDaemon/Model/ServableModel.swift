@@ -112,6 +112,9 @@ public protocol ServableModel: AnyObject, Sendable {
     /// answers gets the inputs of a shared run as one `.texts` input and must return one
     /// embedding row per text.
     func sharedRunTokens(_ input: RequestInput) -> Int?
+    /// Why the model's file no longer holds the weights being served (truncated or written in
+    /// place by another process since it was mapped), or nil; models without a file: nil.
+    func fileChange() -> String?
 
     func infer(_ input: RequestInput, options: InferenceOptions) throws -> InferenceOutput
 }
@@ -119,6 +122,7 @@ public protocol ServableModel: AnyObject, Sendable {
 extension ServableModel {
     public var labels: [String]? { nil }
     public func sharedRunTokens(_ input: RequestInput) -> Int? { nil }
+    public func fileChange() -> String? { nil }
     public var engineStats: [(String, JSONValue)] { [] }
 
     /// The input used for warm-up runs: zeros in the first input's shape when the model takes

@@ -60,7 +60,10 @@ final class Reloader: @unchecked Sendable {
                                                                            ("load_ms", .double(loaded.loadMilliseconds))]))
                 reloaded.append(.object([("name", .string(name)), ("generation", .int(Int64(generation))), ("load_ms", .double(loaded.loadMilliseconds))]))
             } catch {
-                logger.error("reload of model \"\(name)\" failed; the previous one keeps serving: \(error.message)")
+                // After its file changed in place the previous model only refuses (model_changed).
+                let previous = scheduler.current(name)?.loaded.model.fileChange() == nil ? "the previous one keeps serving"
+                                                                                          : "requests get model_changed until the file is whole"
+                logger.error("reload of model \"\(name)\" failed; \(previous): \(error.message)")
                 events.append(Event(topic: "ember.model.reload_failed", fields: [("model", .string(name)), ("message", .string(error.message))]))
                 failures.append(error.message)
             }

@@ -26,6 +26,8 @@ final class Server {
     /// Accepted infer and reload requests whose reply has not been sent yet.
     private var outstanding = 0
     private var draining = false
+    /// Models whose file changed on disk: the generation found stale and when its reload started.
+    private var changedFileReloads: [String: (generation: Int, startedAt: UInt64)] = [:]
     private var drainDeadline: UInt64 = 0
     private var nextWatchdog: UInt64 = 0
     private var nextStatsFile: UInt64 = 0
@@ -348,7 +350,23 @@ final class Server {
             if let reply { send(reply.frames, to: reply.envelope, on: reply.socket) }
         case .publish(let event):
             publish(event)
+        case .modelFileChanged(let model, let generation, let message):
+            reloadChangedFile(model, generation: generation, message: message)
         }
+    }
+
+    /// Reloads a model whose file changed under it. Every request to it fails with
+    /// `model_changed` until a reload succeeds, so a file still being written is retried, at most
+    /// once a second, on the requests that keep finding it stale.
+    private func reloadChangedFile(_ model: String, generation: Int, message: String) {
+        let now = monotonicNanoseconds()
+        guard !draining else { return }
+        if let last = changedFileReloads[model], last.generation == generation, now - last.startedAt < 1_000_000_000 { return }
+        guard reloader.start(models: [model], requester: nil) else { return }  // a reload is running: the next request asks again
+        outstanding += 1
+        changedFileReloads[model] = (generation, now)
+        logger.error("\(message)")
+        publish(Event(topic: "ember.model.file_changed", fields: [("model", .string(model)), ("message", .string(message))]))
     }
 
     func publish(_ event: Event) {
@@ -385,7 +403,7 @@ final class Server {
         for message in mailbox.takeAll() {
             switch message {
             case .reply, .publish: handle(message)
-            case .signal, .reloadFinished: break
+            case .signal, .reloadFinished, .modelFileChanged: break
             }
         }
         if outstanding > 0 {

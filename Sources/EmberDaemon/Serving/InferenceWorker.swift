@@ -30,7 +30,9 @@ struct InferenceWorker {
                 }
             }
             if let waiter = job.completion {
-                waiter.run(job, on: served, scheduler: scheduler, threads: threads)
+                if let error = waiter.run(job, on: served, scheduler: scheduler, threads: threads), error.code == .modelChanged {
+                    mailbox.post(.modelFileChanged(model: served.name, generation: served.generation, message: error.message))
+                }
                 continue
             }
             let start = monotonicNanoseconds()
@@ -83,23 +85,13 @@ struct InferenceWorker {
                                        cores: scheduler.governor?.pinCores)
         let outputs: [InferenceOutput]
         let elapsed: UInt64
-        do {
-            let output: InferenceOutput
-            do {
-                output = try served.loaded.model.infer(input, options: options)
-            } catch let error as InferenceError {
-                switch error {
-                case .invalidInput(let message): throw WireError(.invalidInput, message)
-                case .failed(let message): throw WireError(.internal, "model \"\(served.name)\": \(message)")
-                }
-            } catch {
-                throw WireError(.internal, "model \"\(served.name)\": \(error)")
-            }
+        do throws(WireError) {
+            let output = try served.infer(input, options: options)
             elapsed = monotonicNanoseconds() - start
             outputs = shared ? try output.splitRows(group.count, model: served.name) : [output]
-        } catch {
-            let wire = error as? WireError ?? WireError(.internal, "\(error)")
+        } catch let wire {
             if wire.code == .internal { logger.error("request \(group.map(\.id).joined(separator: ", ")): \(wire.message)") }
+            if wire.code == .modelChanged { mailbox.post(.modelFileChanged(model: served.name, generation: served.generation, message: wire.message)) }
             return group.map { job in
                 scheduler.complete(job, model: served.name, .failure(wire.code))
                 return (job, ReplyEncoder.error(WireError(wire.code, wire.message, id: job.id)))

@@ -17,24 +17,22 @@ final class JobWaiter: @unchecked Sendable {
 
     /// On a worker thread: runs the inference (on `threads`, the governor's choice) and records it
     /// in the model's stats and the governor's latency model, as a request's.
-    func run(_ job: Job, on served: ServedModel, scheduler: Scheduler, threads: Int? = nil) {
+    /// Runs the job and hands the outcome to the waiting thread; returns the error, if any.
+    @discardableResult
+    func run(_ job: Job, on served: ServedModel, scheduler: Scheduler, threads: Int? = nil) -> WireError? {
         let start = monotonicNanoseconds()
         let queued = start - job.receivedAt
-        do {
-            let output = try served.loaded.model.infer(job.request.input, options: InferenceOptions(threads: threads, cores: scheduler.governor?.pinCores))
+        do throws(WireError) {
+            let output = try served.infer(job.request.input, options: InferenceOptions(threads: threads, cores: scheduler.governor?.pinCores))
             let elapsed = monotonicNanoseconds() - start
             scheduler.governor?.observe(model: served.name, threads: threads ?? 1, nanoseconds: elapsed, units: job.units)
             scheduler.complete(job, model: served.name, .success(inferenceNanoseconds: elapsed, queuedNanoseconds: queued))
             finish(.success(Success(output: output, served: served, queuedNanoseconds: queued, inferenceNanoseconds: elapsed)))
+            return nil
         } catch {
-            let wire: WireError
-            switch error as? InferenceError {
-            case .invalidInput(let message)?: wire = WireError(.invalidInput, message)
-            case .failed(let message)?: wire = WireError(.internal, "model \"\(served.name)\": \(message)")
-            case nil: wire = WireError(.internal, "model \"\(served.name)\": \(error)")
-            }
-            scheduler.complete(job, model: served.name, .failure(wire.code))
-            finish(.failure(wire))
+            scheduler.complete(job, model: served.name, .failure(error.code))
+            finish(.failure(error))
+            return error
         }
     }
 

@@ -10,6 +10,8 @@ enum MailboxMessage: Sendable {
     case reloadFinished(reply: (socket: Int, envelope: [[UInt8]], frames: [[UInt8]])?, events: [Event])
     /// An event from another thread (a trigger's result, a governor event) for the PUB socket.
     case publish(Event)
+    /// A worker found `model`'s file changed on disk (`model_changed`): reload it.
+    case modelFileChanged(model: String, generation: Int, message: String)
 }
 
 struct Event: Sendable {

@@ -28,6 +28,32 @@ public struct ServedModel: Sendable {
     public let name: String
     public let loaded: LoadedModel
     public let generation: Int
+
+    /// Runs the model, with its errors as wire errors. A model whose file changed on disk
+    /// (`fileChange`) refuses, before running and after (the weights read meanwhile may be the
+    /// new file's or zeros), with `model_changed`.
+    func infer(_ input: RequestInput, options: InferenceOptions) throws(WireError) -> InferenceOutput {
+        try checkFile()
+        let output: InferenceOutput
+        do {
+            output = try loaded.model.infer(input, options: options)
+        } catch let error as InferenceError {
+            switch error {
+            case .invalidInput(let message): throw WireError(.invalidInput, message)
+            case .failed(let message): throw WireError(.internal, "model \"\(name)\": \(message)")
+            }
+        } catch {
+            throw WireError(.internal, "model \"\(name)\": \(error)")
+        }
+        try checkFile()
+        return output
+    }
+
+    private func checkFile() throws(WireError) {
+        guard let change = loaded.model.fileChange() else { return }
+        throw WireError(.modelChanged, "model \"\(name)\": its file changed on disk since it was loaded (\(change)); "
+                        + "no result is returned from it, and emberd reloads the file (replace model files by renaming a new file over them)")
+    }
 }
 
 public enum SubmitResult: Sendable, Equatable {
