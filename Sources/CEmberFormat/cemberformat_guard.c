@@ -12,7 +12,7 @@
 enum { SLOTS = 256 };
 
 struct slot {
-    _Atomic uintptr_t base;  // 0: free; written last on add, first on remove
+    _Atomic uintptr_t base;  // 0: free, 1: being claimed; the real base is published last
     _Atomic size_t length;
     _Atomic unsigned faults;
 };
@@ -85,6 +85,6 @@ unsigned cemberformat_guard_faults(int id) {
 
 void cemberformat_guard_remove(int id) {
     if (id < 0 || id >= SLOTS) return;
-    atomic_store_explicit(&slots[id].length, 0, memory_order_relaxed);
+    atomic_store_explicit(&slots[id].length, 0, memory_order_relaxed);  // matches nothing from here on
     atomic_store_explicit(&slots[id].base, 0, memory_order_release);
 }
